@@ -1,0 +1,253 @@
+//! One build, from config to published files: the only place that wires the stages.
+//!
+//! Order matters for "nothing is lost": new media files are written first
+//! (under new names, beside the old ones), then the HTML and JSON are swapped in
+//! by rename, and only then are unreferenced files pruned. A build that fails or
+//! is killed at any point leaves HTML and JSON whose every file exists.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::error::{Error, TokenProblem};
+use crate::http::{self, MediaHosts};
+use crate::media::{MediaStage, MediaStats};
+use crate::model::Original;
+use crate::output::OutputDir;
+use crate::render;
+use crate::source::{InstagramClient, Snapshot};
+use crate::store::Manifest;
+
+/// Per-run choices that are not part of the config file.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Build from the recorded snapshot, without network (also `source.offline`).
+    pub offline: bool,
+    /// The current time (injectable for tests); `None` means now.
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// Where the feed of a build came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedOrigin {
+    /// Fetched from the API in this build.
+    Api,
+    /// Read from the recorded snapshot.
+    Snapshot,
+}
+
+/// What a build did; the CLI prints it as one summary line.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// Where the feed came from.
+    pub origin: FeedOrigin,
+    /// The account's username.
+    pub username: String,
+    /// Posts published.
+    pub posts: usize,
+    /// Posts left out because none of their images could be made.
+    pub skipped_posts: usize,
+    /// API requests made.
+    pub api_requests: usize,
+    /// Media work done.
+    pub media: MediaStats,
+    /// HTML/JSON/CSS files (re)written; unchanged files are not counted.
+    pub files_written: usize,
+    /// Files pruned from the output's `media/` folder.
+    pub pruned: usize,
+    /// Problems that did not stop the build, each naming its item.
+    pub warnings: Vec<String>,
+    /// The output folder.
+    pub out_dir: PathBuf,
+}
+
+/// Runs a build on a fresh multi-threaded tokio runtime.
+pub fn build_blocking(config: &Config, options: &BuildOptions) -> Result<BuildReport, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(build(config, options))
+}
+
+/// Fetches (or loads) the feed, makes the media, renders and publishes.
+pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Error> {
+    let now = options.now.unwrap_or_else(Utc::now);
+    let snapshot = Snapshot::new(&config.source.snapshot_dir);
+    let out = OutputDir::new(&config.output.dir);
+    let manifest_path = config.cache_dir.join("manifest.json");
+    let offline = options.offline || config.source.offline;
+    let hosts = MediaHosts::new(&config.source.media_hosts);
+    let mut warnings = Vec::new();
+
+    // 1. The feed.
+    let (mut feed, origin, api_requests, client) = if offline {
+        let Some((feed, saved_at)) = snapshot.load()? else {
+            return Err(Error::Snapshot {
+                dir: snapshot.dir().to_path_buf(),
+                reason: "there is no recorded snapshot yet (feed.json is missing). Run one online build with FEEDGEN_TOKEN set first, or point source.snapshot at a snapshot folder".into(),
+            });
+        };
+        tracing::info!("building offline from the snapshot saved {saved_at}");
+        (feed, FeedOrigin::Snapshot, 0, None)
+    } else {
+        let token = config
+            .source
+            .token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .ok_or(Error::Token {
+                problem: TokenProblem::Missing,
+                detail: None,
+            })?;
+        let client = http::client(&hosts);
+        let fetched = InstagramClient::new(&client, &config.source.api_base, token)
+            .fetch(config.source.max_posts)
+            .await?;
+        warnings.extend(fetched.warnings);
+        let mut feed = fetched.feed;
+        // Reuse originals already downloaded, by asset id (CDN URLs change every fetch).
+        let known: HashMap<String, Original> = match snapshot.load() {
+            Ok(Some((prev, _))) => prev
+                .posts
+                .into_iter()
+                .flat_map(|p| p.assets)
+                .filter_map(|a| Some((a.id, a.original?)))
+                .collect(),
+            Ok(None) => HashMap::new(),
+            Err(e) => {
+                warnings.push(format!(
+                    "the previous snapshot is unusable ({e}); downloading every image again"
+                ));
+                HashMap::new()
+            }
+        };
+        for asset in feed.posts.iter_mut().flat_map(|p| p.assets.iter_mut()) {
+            asset.original = known.get(&asset.id).cloned();
+        }
+        (feed, FeedOrigin::Api, fetched.requests, Some(client))
+    };
+
+    // 2. Media: originals and variants.
+    let previous = Manifest::load(&manifest_path);
+    let post_of: HashMap<String, String> = feed
+        .posts
+        .iter()
+        .flat_map(|p| p.assets.iter().map(move |a| (a.id.clone(), p.id.clone())))
+        .collect();
+    let assets = feed
+        .posts
+        .iter()
+        .flat_map(|p| p.assets.iter().cloned())
+        .collect();
+    let stage = MediaStage {
+        http: client.as_ref(),
+        hosts: &hosts,
+        snapshot: &snapshot,
+        out: &out,
+        images: &config.images,
+        previous: &previous,
+    };
+    let outcomes = stage.run(assets).await;
+    let mut media = MediaStats::default();
+    let mut manifest = Manifest::default();
+    let mut originals: HashMap<String, Original> = HashMap::new();
+    let mut failures: BTreeMap<String, String> = BTreeMap::new();
+    for o in outcomes {
+        media.downloaded += o.stats.downloaded;
+        media.reused_originals += o.stats.reused_originals;
+        media.decoded += o.stats.decoded;
+        media.encoded += o.stats.encoded;
+        media.reused_variants += o.stats.reused_variants;
+        match o.result {
+            Ok((original, entry)) => {
+                originals.insert(o.asset_id.clone(), original);
+                manifest.assets.insert(o.asset_id, entry);
+            }
+            Err(reason) => {
+                failures.insert(o.asset_id, reason);
+            }
+        }
+    }
+    for (asset_id, reason) in &failures {
+        let post = post_of.get(asset_id).map(String::as_str).unwrap_or("?");
+        warnings.push(format!("post {post}, image {asset_id}: {reason}; left out"));
+    }
+    let fetched_posts = feed.posts.len();
+    for post in &mut feed.posts {
+        post.assets.retain_mut(|a| match originals.get(&a.id) {
+            Some(o) => {
+                a.original = Some(o.clone());
+                true
+            }
+            None => false,
+        });
+    }
+    feed.posts.retain(|p| !p.assets.is_empty());
+    let skipped_posts = fetched_posts - feed.posts.len();
+    if fetched_posts > 0 && feed.posts.is_empty() {
+        let first = failures
+            .values()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| "no image".into());
+        return Err(Error::NothingToPublish {
+            posts: fetched_posts,
+            first_problem: first,
+        });
+    }
+
+    // 3. Render and publish: media is already in place, now the documents.
+    let mut files_written = 0;
+    let mut keep: HashSet<String> = manifest
+        .assets
+        .values()
+        .flat_map(|e| e.variants.iter().map(|v| v.file.clone()))
+        .collect();
+    let css_file = if config.output.css {
+        let (name, wrote) = out.put_media(render::DEFAULT_CSS.as_bytes(), "css")?;
+        files_written += usize::from(wrote);
+        keep.insert(name.clone());
+        Some(name)
+    } else {
+        None
+    };
+    let views = render::views(
+        &feed,
+        &manifest.assets,
+        &config.output,
+        &config.images.formats,
+    );
+    let fragment = render::fragment(&views, &config.output, css_file.as_deref())?;
+    let json = render::json(&feed, &views);
+    files_written += usize::from(out.write_if_changed(&config.output.json, json.as_bytes())?);
+    files_written += usize::from(out.write_if_changed(&config.output.html, fragment.as_bytes())?);
+    if let Some(page_name) = &config.output.page {
+        let page = render::page(&fragment, &feed.account.username, &config.output)?;
+        files_written += usize::from(out.write_if_changed(page_name, page.as_bytes())?);
+    }
+
+    // 4. Record state, then prune what nothing refers to any more.
+    manifest.save(&manifest_path)?;
+    let pruned = out.prune_media(&keep)?;
+    if origin == FeedOrigin::Api {
+        snapshot.save(&feed, now)?;
+        let used: HashSet<String> = originals.values().map(|o| o.file.clone()).collect();
+        snapshot.prune_originals(&used)?;
+    }
+
+    Ok(BuildReport {
+        origin,
+        username: feed.account.username.clone(),
+        posts: feed.posts.len(),
+        skipped_posts,
+        api_requests,
+        media,
+        files_written,
+        pruned,
+        warnings,
+        out_dir: config.output.dir.clone(),
+    })
+}

@@ -1,0 +1,493 @@
+//! `feedgen.toml`: parsed strictly, with defaults in one place.
+//!
+//! Unknown keys are errors (a typo must not silently fall back to a default), and
+//! the TOML error names the line and column. Relative paths are resolved against
+//! the folder of the config file, so a build works from any working directory.
+//! Environment variables (`FEEDGEN_*`) are applied on top as a layer by
+//! [`Config::apply_env`]; command-line flags go on top of that.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::ConfigError;
+
+/// The graph host that serves the Instagram API with Instagram Login.
+pub const DEFAULT_API_BASE: &str = "https://graph.instagram.com";
+/// How many posts a build shows by default.
+pub const DEFAULT_MAX_POSTS: usize = 24;
+/// The widths of the responsive variants, in CSS pixels at DPR 1.
+pub const DEFAULT_WIDTHS: [u32; 3] = [320, 640, 1080];
+/// Encoder quality (0–100) for lossy formats.
+pub const DEFAULT_QUALITY: u8 = 80;
+/// The output folder, relative to the config file.
+pub const DEFAULT_OUT_DIR: &str = "public/feed";
+/// The cache folder (snapshot, originals, manifest), relative to the config file.
+pub const DEFAULT_CACHE_DIR: &str = ".feedgen-cache";
+/// The `sizes` attribute matching the default grid CSS (3 columns from 640 px, max 1080 px wide).
+pub const DEFAULT_SIZES: &str = "(min-width: 1080px) 360px, (min-width: 640px) 33vw, 50vw";
+
+/// The whole configuration, validated, with every path absolute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where the feed comes from.
+    pub source: SourceConfig,
+    /// How images are resized and encoded.
+    pub images: ImageConfig,
+    /// What is written, and where.
+    pub output: OutputConfig,
+    /// Folder for the snapshot, the downloaded originals and the manifest.
+    pub cache_dir: PathBuf,
+}
+
+/// `[source]`: the Instagram account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    /// Base URL of the graph host (`FEEDGEN_API_BASE`).
+    pub api_base: Url,
+    /// The token, if written in the config (prefer `FEEDGEN_TOKEN`, which wins).
+    pub token: Option<crate::Token>,
+    /// At most this many posts are fetched and shown.
+    pub max_posts: usize,
+    /// Extra `host[:port]` entries allowed for media downloads (`FEEDGEN_MEDIA_HOSTS`).
+    pub media_hosts: Vec<String>,
+    /// Build from the recorded snapshot without any network access.
+    pub offline: bool,
+    /// Folder of the recorded snapshot: read when offline, written after each fetch.
+    pub snapshot_dir: PathBuf,
+}
+
+/// An output image format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    /// Lossy WebP: the smaller file, served through `<source type="image/webp">`.
+    Webp,
+    /// Baseline JPEG with 4:2:0 chroma: the fallback every browser decodes.
+    Jpeg,
+}
+
+impl ImageFormat {
+    /// The file extension, also the name used in config and JSON.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Webp => "webp",
+            ImageFormat::Jpeg => "jpg",
+        }
+    }
+
+    /// The MIME type for `<source type=…>`.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageFormat::Webp => "image/webp",
+            ImageFormat::Jpeg => "image/jpeg",
+        }
+    }
+
+    /// The name used in config and in the JSON data file.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageFormat::Webp => "webp",
+            ImageFormat::Jpeg => "jpeg",
+        }
+    }
+}
+
+/// `[images]`: the responsive variants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageConfig {
+    /// Target widths, ascending, deduplicated; never upscaled.
+    pub widths: Vec<u32>,
+    /// Formats, in the order the browser should prefer them; the last one is the `<img>` fallback.
+    pub formats: Vec<ImageFormat>,
+    /// Encoder quality, 1–100.
+    pub quality: u8,
+}
+
+/// `[output]`: the files a site includes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputConfig {
+    /// The folder feedgen owns and writes into.
+    pub dir: PathBuf,
+    /// Prefix for every URL in the HTML and JSON (media, CSS); e.g. `/feed/`.
+    pub base_url: String,
+    /// File name of the HTML fragment.
+    pub html: String,
+    /// File name of the JSON data file.
+    pub json: String,
+    /// File name of an optional standalone page wrapping the fragment.
+    pub page: Option<String>,
+    /// The `sizes` attribute of every image.
+    pub sizes: String,
+    /// Accessible label of the feed section (and the page title).
+    pub label: String,
+    /// Whether to write the default theme's CSS and link it from the fragment.
+    pub css: bool,
+}
+
+// ---- the file as written: every key optional, unknown keys refused ----
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    source: RawSource,
+    #[serde(default)]
+    images: RawImages,
+    #[serde(default)]
+    output: RawOutput,
+    #[serde(default)]
+    cache: RawCache,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    api_base: Option<Url>,
+    token: Option<String>,
+    max_posts: Option<usize>,
+    media_hosts: Option<Vec<String>>,
+    offline: Option<bool>,
+    snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImages {
+    widths: Option<Vec<u32>>,
+    formats: Option<Vec<ImageFormat>>,
+    quality: Option<u8>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    dir: Option<PathBuf>,
+    base_url: Option<String>,
+    html: Option<String>,
+    json: Option<String>,
+    page: Option<String>,
+    sizes: Option<String>,
+    label: Option<String>,
+    css: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    dir: Option<PathBuf>,
+}
+
+/// Values from the environment that override the config file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnvOverrides {
+    /// `FEEDGEN_TOKEN`.
+    pub token: Option<String>,
+    /// `FEEDGEN_API_BASE`.
+    pub api_base: Option<String>,
+    /// `FEEDGEN_MEDIA_HOSTS`, comma-separated.
+    pub media_hosts: Option<String>,
+}
+
+impl EnvOverrides {
+    /// Reads the `FEEDGEN_*` variables of this process; empty ones count as unset.
+    pub fn from_process_env() -> Self {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        EnvOverrides {
+            token: get("FEEDGEN_TOKEN"),
+            api_base: get("FEEDGEN_API_BASE"),
+            media_hosts: get("FEEDGEN_MEDIA_HOSTS"),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file; relative paths are taken from its folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let base = if base.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base
+        };
+        Config::parse(&text, &base).map_err(|e| e.in_file(path))
+    }
+
+    /// Parses config text; relative paths are resolved against `base_dir`.
+    pub fn parse(text: &str, base_dir: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: None,
+            message: e.to_string(),
+        })?;
+        let resolve = |p: PathBuf| {
+            if p.is_absolute() { p } else { base_dir.join(p) }
+        };
+        let cache_dir = resolve(
+            raw.cache
+                .dir
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_CACHE_DIR)),
+        );
+
+        let max_posts = raw.source.max_posts.unwrap_or(DEFAULT_MAX_POSTS);
+        if max_posts == 0 {
+            return Err(ConfigError::invalid(
+                "source.max_posts",
+                "must be at least 1",
+            ));
+        }
+        let media_hosts = raw.source.media_hosts.unwrap_or_default();
+        for h in &media_hosts {
+            validate_host(h).map_err(|why| ConfigError::invalid("source.media_hosts", &why))?;
+        }
+        let source = SourceConfig {
+            api_base: raw
+                .source
+                .api_base
+                .unwrap_or_else(|| Url::parse(DEFAULT_API_BASE).expect("valid default")),
+            token: raw.source.token.map(crate::Token::new),
+            max_posts,
+            media_hosts,
+            offline: raw.source.offline.unwrap_or(false),
+            snapshot_dir: raw
+                .source
+                .snapshot
+                .map(resolve)
+                .unwrap_or_else(|| cache_dir.join("snapshot")),
+        };
+        validate_api_base(&source.api_base)
+            .map_err(|why| ConfigError::invalid("source.api_base", &why))?;
+
+        let mut widths = raw.images.widths.unwrap_or_else(|| DEFAULT_WIDTHS.to_vec());
+        if widths.is_empty() || widths.iter().any(|&w| !(16..=4096).contains(&w)) {
+            return Err(ConfigError::invalid(
+                "images.widths",
+                "give one or more widths between 16 and 4096, e.g. [320, 640, 1080]",
+            ));
+        }
+        widths.sort_unstable();
+        widths.dedup();
+        let mut formats = raw
+            .images
+            .formats
+            .unwrap_or_else(|| vec![ImageFormat::Webp, ImageFormat::Jpeg]);
+        if formats.is_empty() {
+            return Err(ConfigError::invalid(
+                "images.formats",
+                "give at least one of \"webp\", \"jpeg\"",
+            ));
+        }
+        let mut seen = Vec::new();
+        formats.retain(|f| {
+            let new = !seen.contains(f);
+            seen.push(*f);
+            new
+        });
+        let quality = raw.images.quality.unwrap_or(DEFAULT_QUALITY);
+        if !(1..=100).contains(&quality) {
+            return Err(ConfigError::invalid(
+                "images.quality",
+                "must be between 1 and 100",
+            ));
+        }
+
+        let file_name = |key: &str, v: Option<String>, default: &str| {
+            let name = v.unwrap_or_else(|| default.to_string());
+            validate_file_name(&name)
+                .map(|_| name)
+                .map_err(|why| ConfigError::invalid(key, &why))
+        };
+        let page = match raw.output.page {
+            Some(p) if !p.is_empty() => Some(file_name("output.page", Some(p), "")?),
+            _ => None,
+        };
+        let output = OutputConfig {
+            dir: resolve(
+                raw.output
+                    .dir
+                    .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR)),
+            ),
+            base_url: raw.output.base_url.unwrap_or_default(),
+            html: file_name("output.html", raw.output.html, "feed.html")?,
+            json: file_name("output.json", raw.output.json, "feed.json")?,
+            page,
+            sizes: raw
+                .output
+                .sizes
+                .unwrap_or_else(|| DEFAULT_SIZES.to_string()),
+            label: raw
+                .output
+                .label
+                .unwrap_or_else(|| "Instagram feed".to_string()),
+            css: raw.output.css.unwrap_or(true),
+        };
+        Ok(Config {
+            source,
+            images: ImageConfig {
+                widths,
+                formats,
+                quality,
+            },
+            output,
+            cache_dir,
+        })
+    }
+
+    /// Applies `FEEDGEN_*` values on top of the file's values.
+    pub fn apply_env(&mut self, env: &EnvOverrides) -> Result<(), ConfigError> {
+        if let Some(t) = &env.token {
+            self.source.token = Some(crate::Token::new(t.clone()));
+        }
+        if let Some(base) = &env.api_base {
+            let url = Url::parse(base.trim()).map_err(|e| {
+                ConfigError::invalid("FEEDGEN_API_BASE", &format!("not a URL ({e})"))
+            })?;
+            validate_api_base(&url)
+                .map_err(|why| ConfigError::invalid("FEEDGEN_API_BASE", &why))?;
+            self.source.api_base = url;
+        }
+        if let Some(hosts) = &env.media_hosts {
+            for h in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+                validate_host(h)
+                    .map_err(|why| ConfigError::invalid("FEEDGEN_MEDIA_HOSTS", &why))?;
+                self.source.media_hosts.push(h.to_string());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `host` is a loopback name or address, where plain http is acceptable.
+pub fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<std::net::IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
+}
+
+fn validate_api_base(url: &Url) -> Result<(), String> {
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(format!(
+                "`{url}` uses plain http; the token would travel unencrypted. Use https (http is allowed only for 127.0.0.1/localhost test servers)"
+            ));
+        }
+        other => return Err(format!("scheme `{other}` is not http(s)")),
+    }
+    if url.query().is_some() {
+        return Err("must not carry a query string; the token goes in FEEDGEN_TOKEN".into());
+    }
+    if url.path().contains("/v1") && host == "api.instagram.com" {
+        return Err(
+            "api.instagram.com/v1 is the legacy Platform API, shut down on 2020-06-29; use https://graph.instagram.com (Instagram API with Instagram Login)".into(),
+        );
+    }
+    Ok(())
+}
+
+fn validate_host(h: &str) -> Result<(), String> {
+    let ok = !h.is_empty()
+        && !h.contains('/')
+        && !h.contains('@')
+        && !h.contains('?')
+        && Url::parse(&format!("http://{h}/")).is_ok();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{h}` is not a host[:port] (example: media.example.com or 127.0.0.1:8080)"
+        ))
+    }
+}
+
+fn validate_file_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.contains(['/', '\\'])
+        || name == "."
+        || name == ".."
+        || name == "media"
+    {
+        return Err(format!(
+            "`{name}` must be a plain file name inside the output folder (no slashes, not `media`)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(t: &str) -> Result<Config, ConfigError> {
+        Config::parse(t, Path::new("/site"))
+    }
+
+    #[test]
+    fn empty_config_gets_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c.source.api_base.as_str(), "https://graph.instagram.com/");
+        assert_eq!(c.images.widths, vec![320, 640, 1080]);
+        assert_eq!(c.output.dir, PathBuf::from("/site/public/feed"));
+        assert_eq!(
+            c.source.snapshot_dir,
+            PathBuf::from("/site/.feedgen-cache/snapshot")
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_expected_keys() {
+        let err = parse("[images]\nwidth = [1]\n").unwrap_err().to_string();
+        assert!(err.contains("line 2, column 1"), "{err}");
+        assert!(err.contains("unknown field `width`"), "{err}");
+        assert!(err.contains("`widths`, `formats`, `quality`"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let err = parse("[images]\nwidths = [0]\n").unwrap_err().to_string();
+        assert!(err.contains("images.widths"), "{err}");
+        let err = parse("[source]\napi_base = \"http://example.com\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("plain http"), "{err}");
+        let err = parse("[output]\nhtml = \"../x.html\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("output.html"), "{err}");
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let mut c = parse("[source]\ntoken = \"from-file-token\"\n").unwrap();
+        c.apply_env(&EnvOverrides {
+            token: Some("from-env-token".into()),
+            api_base: Some("http://127.0.0.1:9/".into()),
+            media_hosts: Some("127.0.0.1:9, cdn.example.com".into()),
+        })
+        .unwrap();
+        assert_eq!(c.source.token.unwrap().expose(), "from-env-token");
+        assert_eq!(c.source.api_base.as_str(), "http://127.0.0.1:9/");
+        assert_eq!(c.source.media_hosts, vec!["127.0.0.1:9", "cdn.example.com"]);
+    }
+
+    #[test]
+    fn legacy_platform_api_is_recognised() {
+        let err = parse("[source]\napi_base = \"https://api.instagram.com/v1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("2020-06-29"), "{err}");
+    }
+}

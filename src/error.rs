@@ -1,0 +1,278 @@
+//! Errors a build can end with, each saying what went wrong, where, and what to do.
+//!
+//! Every message is written for the person reading a CI log at 3 a.m.: the cause,
+//! the item or setting concerned, and the next step. None of them can contain the
+//! token: server text passes through [`crate::Token::scrub`] and URLs lose their
+//! query string before they reach an error.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Process exit codes, documented in the README; scripts rely on them.
+pub mod exit {
+    /// The build succeeded (warnings may have been printed).
+    pub const OK: u8 = 0;
+    /// An unexpected internal failure (a bug: please report it).
+    pub const INTERNAL: u8 = 1;
+    /// The config file or a command-line flag or `FEEDGEN_*` value is wrong.
+    pub const CONFIG: u8 = 2;
+    /// The token is missing, expired, revoked or lacks permission: a person must act.
+    pub const TOKEN: u8 = 3;
+    /// The API or the network failed (unreachable, throttled, unexpected answer).
+    pub const API: u8 = 4;
+    /// Reading or writing local files failed (output, cache, snapshot).
+    pub const IO: u8 = 5;
+}
+
+/// A problem with the configuration.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read the config file {}: {source}. Pass the right file with --config PATH (default ./feedgen.toml)", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has unknown keys or wrong types.
+    #[error("invalid config{}: {message}", path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default())]
+    Parse {
+        /// The file, once known.
+        path: Option<PathBuf>,
+        /// toml's message, with line, column and a snippet.
+        message: String,
+    },
+    /// A value is out of range or inconsistent.
+    #[error("invalid setting `{key}`{}: {reason}", path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
+    Invalid {
+        /// The key, as written in the file (or the environment variable).
+        key: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+        /// The file, once known.
+        path: Option<PathBuf>,
+    },
+}
+
+impl ConfigError {
+    /// An out-of-range or inconsistent value.
+    pub fn invalid(key: &str, reason: &str) -> Self {
+        ConfigError::Invalid {
+            key: key.to_string(),
+            reason: reason.to_string(),
+            path: None,
+        }
+    }
+
+    pub(crate) fn in_file(self, file: &std::path::Path) -> Self {
+        match self {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: Some(file.to_path_buf()),
+                message,
+            },
+            ConfigError::Invalid { key, reason, .. } if !key.starts_with("FEEDGEN_") => {
+                ConfigError::Invalid {
+                    key,
+                    reason,
+                    path: Some(file.to_path_buf()),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Why the token was refused; each cause has its own remedy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// No token was given at all.
+    Missing,
+    /// Code 190, subcode 463: the 60-day life ran out without a refresh.
+    Expired,
+    /// Code 190, subcode 460: password change or a security reset.
+    Invalidated,
+    /// Code 190 otherwise: malformed, logged out, or a token for another host.
+    Invalid,
+    /// A Basic Display token (`IGQV…`), dead since 2024-12-04.
+    BasicDisplayRetired,
+    /// Codes 10 and 200–299: the app lost access or lacks a permission.
+    Permission,
+}
+
+const NEW_TOKEN_STEPS: &str = "Get a new long-lived token: Meta for Developers → your app → Instagram → \
+API setup with Instagram login → Generate token (the account must be a Business or Creator account), \
+then store it where the build reads it (the FEEDGEN_TOKEN secret in CI).";
+
+impl TokenProblem {
+    fn advice(&self) -> &'static str {
+        match self {
+            TokenProblem::Missing => {
+                "No access token was given. Set FEEDGEN_TOKEN to a long-lived Instagram user token, or run with --offline to build from the last snapshot."
+            }
+            TokenProblem::Expired => {
+                "The access token has expired (Instagram tokens live 60 days unless refreshed)."
+            }
+            TokenProblem::Invalidated => {
+                "The access token was invalidated, usually because the account's password changed or Instagram reset the session."
+            }
+            TokenProblem::Invalid => {
+                "The access token is not valid for this API (mistyped, logged out, or a token for another host such as a Facebook token on graph.instagram.com)."
+            }
+            TokenProblem::BasicDisplayRetired => {
+                "This looks like an Instagram Basic Display token (IGQV…); that API was shut down on 2024-12-04. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to your Meta app, and generate a token there; feedgen reads the same /me/media route with it."
+            }
+            TokenProblem::Permission => {
+                "The app has no permission to read this account's media (API access deactivated, or the instagram_business_basic permission is missing). Check the app dashboard, then generate a new token."
+            }
+        }
+    }
+}
+
+/// A failure talking to the API or the CDN.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// The request did not complete (DNS, connection, TLS, timeout).
+    #[error(
+        "could not reach {url}: {reason}. Check the network, or build from the last snapshot with --offline"
+    )]
+    Network {
+        /// The URL without its query string.
+        url: String,
+        /// reqwest's reason, with the URL stripped.
+        reason: String,
+    },
+    /// The API answered with a Graph error that is not about the token.
+    #[error("the API refused {url} (HTTP {status}, code {code}{}): {message}{}", subcode.map(|s| format!(", subcode {s}")).unwrap_or_default(), hint.as_deref().map(|h| format!(". {h}")).unwrap_or_default())]
+    Graph {
+        /// The URL without its query string.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// Graph `error.code`.
+        code: i64,
+        /// Graph `error.error_subcode`.
+        subcode: Option<i64>,
+        /// Graph `error.message`, scrubbed of the token.
+        message: String,
+        /// What to do, when known.
+        hint: Option<String>,
+    },
+    /// The API answered with something that is not the documented JSON.
+    #[error(
+        "unexpected answer from {url} (HTTP {status}): {reason}. If feedgen's API base is right, this is likely a temporary API problem: retry later or build with --offline"
+    )]
+    Unexpected {
+        /// The URL without its query string.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// What did not match.
+        reason: String,
+    },
+    /// A `paging.next` URL pointed away from the configured API host.
+    #[error(
+        "the API's next-page link points to {got}, not to the configured API host {expected}; refusing to send the token there"
+    )]
+    ForeignNext {
+        /// The configured origin.
+        expected: String,
+        /// The origin found in `paging.next`.
+        got: String,
+    },
+}
+
+/// Everything a build can fail with.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// See [`ConfigError`].
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The token was refused or missing.
+    #[error("{}{}", problem.advice(), token_steps(problem, detail))]
+    Token {
+        /// The cause.
+        problem: TokenProblem,
+        /// The API's own words, scrubbed, if it said any.
+        detail: Option<String>,
+    },
+    /// See [`ApiError`].
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// `--offline` with no snapshot to build from, or a damaged snapshot.
+    #[error("cannot use the snapshot in {}: {reason}", dir.display())]
+    Snapshot {
+        /// The snapshot folder.
+        dir: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// The feed has posts but not one image could be made: publishing would blank the site.
+    #[error(
+        "none of the {posts} posts could be published: every image failed (first problem: {first_problem}). The previous output was kept; check the warnings above, the network, and FEEDGEN_MEDIA_HOSTS"
+    )]
+    NothingToPublish {
+        /// Posts in the feed.
+        posts: usize,
+        /// One of the reasons, as an example.
+        first_problem: String,
+    },
+    /// A local file operation failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done ("write", "create folder", …).
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An internal failure (template rendering, a task that panicked): a bug.
+    #[error("internal error: {0}. Please report this at the feedgen issue tracker")]
+    Internal(String),
+}
+
+fn token_steps(problem: &TokenProblem, detail: &Option<String>) -> String {
+    let mut s = String::new();
+    if let Some(d) = detail {
+        s.push_str(&format!(" (API said: {d})"));
+    }
+    match problem {
+        TokenProblem::Missing | TokenProblem::BasicDisplayRetired => {}
+        _ => {
+            s.push(' ');
+            s.push_str(NEW_TOKEN_STEPS);
+        }
+    }
+    s.push_str(" The previous output was left as it was.");
+    s
+}
+
+impl Error {
+    /// The process exit code for this error (see [`exit`]).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Config(_) => exit::CONFIG,
+            Error::Token { .. } => exit::TOKEN,
+            Error::Api(_) | Error::NothingToPublish { .. } => exit::API,
+            Error::Snapshot { .. } | Error::Io { .. } => exit::IO,
+            Error::Internal(_) => exit::INTERNAL,
+        }
+    }
+
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

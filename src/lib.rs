@@ -1,0 +1,45 @@
+//! feedgen turns an Instagram account into fast, private, static feed fragments.
+//!
+//! # Concepts
+//!
+//! A build runs four stages that pass plain data, wired together in [`app`]:
+//!
+//! 1. **source** — [`source::InstagramClient`] reads `/me` and `/me/media` from the
+//!    graph host and returns a [`model::Feed`]; the API's JSON never leaves
+//!    [`source`]. [`source::Snapshot`] records each fetched feed with its original
+//!    images, so `--offline` builds (and the example site) need no network.
+//! 2. **media** — [`media`] downloads every original once (keyed by asset id, as
+//!    CDN URLs expire), then resizes it into responsive variants with
+//!    content-addressed names (blake3 of the bytes). [`store::Manifest`] remembers
+//!    which variants exist so a rebuild decodes nothing it already has.
+//! 3. **render** — [`render`] builds one view per post and renders the askama HTML
+//!    fragment, an optional standalone page and the versioned JSON data file.
+//! 4. **output** — [`output`] is the one door to disk: atomic writes, unchanged
+//!    files left alone, unreferenced media pruned last.
+//!
+//! The token is a [`Token`], which never prints itself; see [`secret`].
+//!
+//! ```no_run
+//! let config = feedgen::Config::load(std::path::Path::new("feedgen.toml"))?;
+//! let report = feedgen::build_blocking(&config, &feedgen::BuildOptions::default())?;
+//! println!("{} posts published", report.posts);
+//! # Ok::<(), feedgen::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod media;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod secret;
+pub mod source;
+pub mod store;
+
+pub use app::{BuildOptions, BuildReport, FeedOrigin, build, build_blocking};
+pub use config::{Config, EnvOverrides};
+pub use error::{Error, Result};
+pub use secret::Token;

@@ -1,0 +1,419 @@
+//! Views and rendering: the HTML fragment, the standalone page and the JSON data file.
+//!
+//! Both outputs are built from the same [`PostView`]s, so HTML and JSON never
+//! disagree. URLs are resolved here, once, against `output.base_url`.
+//!
+//! Captions are user text that ends up inside other people's templates. The
+//! HTML escaper ([`SsgSafeHtml`]) therefore encodes `{`, `}` and `%` as well as
+//! the usual `<>&"'`, so a caption such as `{{ site.title }}` or
+//! `{% include x %}` stays inert when Jekyll, Eleventy, Hugo or Astro pull the
+//! fragment in. The JSON escapes `<`, `>` and `&` so it is safe to inline in a
+//! `<script>` element.
+
+use std::fmt;
+
+use askama::Template;
+use chrono::SecondsFormat;
+use serde::Serialize;
+
+use crate::config::{ImageFormat, OutputConfig};
+use crate::error::Error;
+use crate::model::{Feed, Post};
+use crate::output::MEDIA_DIR;
+use crate::store::{AssetEntry, Variant};
+
+/// Version of the JSON data file's schema (documented in `docs/json-schema.md`).
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+/// Longest alt text taken from a caption, in characters.
+const ALT_MAX_CHARS: usize = 250;
+
+/// The default theme, embedded so the binary works from anywhere.
+pub const DEFAULT_CSS: &str = include_str!("../themes/default.css");
+
+/// askama escaper for HTML that is also inert in SSG template languages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SsgSafeHtml;
+
+impl askama::filters::Escaper for SsgSafeHtml {
+    fn write_escaped_str<W: fmt::Write>(&self, mut dest: W, s: &str) -> fmt::Result {
+        let mut last = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let rep = match b {
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'&' => "&amp;",
+                b'"' => "&quot;",
+                b'\'' => "&#39;",
+                b'{' => "&#123;",
+                b'}' => "&#125;",
+                b'%' => "&#37;",
+                _ => continue,
+            };
+            dest.write_str(&s[last..i])?;
+            dest.write_str(rep)?;
+            last = i + 1;
+        }
+        dest.write_str(&s[last..])
+    }
+}
+
+/// One image of a post, with URLs resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageView {
+    /// The asset id.
+    pub asset_id: String,
+    /// `image` or `video_poster`.
+    pub role: &'static str,
+    /// Intrinsic width of the largest variant.
+    pub width: u32,
+    /// Intrinsic height of the largest variant.
+    pub height: u32,
+    /// `<source>` elements for the preferred formats: (MIME type, srcset).
+    pub sources: Vec<(&'static str, String)>,
+    /// `src` of the `<img>`: the fallback format near 640 px.
+    pub src: String,
+    /// `srcset` of the `<img>`, in the fallback format.
+    pub srcset: String,
+    /// Every variant, for the JSON.
+    pub variants: Vec<VariantView>,
+}
+
+/// One file of an image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VariantView {
+    /// URL, with `base_url` applied.
+    pub url: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `webp` or `jpeg`.
+    pub format: &'static str,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// One post, ready for templates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostView {
+    /// The media id.
+    pub id: String,
+    /// `image`, `video` or `carousel`.
+    pub kind: &'static str,
+    /// The instagram.com link, if the API gave a valid one.
+    pub permalink: Option<String>,
+    /// RFC 3339, UTC.
+    pub timestamp: String,
+    /// The date as `YYYY-MM-DD`, for humans.
+    pub date: String,
+    /// The caption as written.
+    pub caption: Option<String>,
+    /// Alt text: the author's, else the caption trimmed, else a description.
+    pub alt: String,
+    /// The images, in album order; never empty.
+    pub images: Vec<ImageView>,
+}
+
+impl PostView {
+    /// The image shown in the grid.
+    pub fn cover(&self) -> &ImageView {
+        &self.images[0]
+    }
+}
+
+/// Builds the views of the posts whose assets have variants; posts without any are left out.
+pub fn views(
+    feed: &Feed,
+    entries: &std::collections::BTreeMap<String, AssetEntry>,
+    output: &OutputConfig,
+    formats: &[ImageFormat],
+) -> Vec<PostView> {
+    feed.posts
+        .iter()
+        .filter_map(|post| post_view(post, &feed.account.username, entries, output, formats))
+        .collect()
+}
+
+fn media_url(output: &OutputConfig, file: &str) -> String {
+    format!("{}{MEDIA_DIR}/{file}", output.base_url)
+}
+
+fn srcset(output: &OutputConfig, vs: &[&Variant]) -> String {
+    vs.iter()
+        .map(|v| format!("{} {}w", media_url(output, &v.file), v.width))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn image_view(
+    asset_id: &str,
+    role: &'static str,
+    entry: &AssetEntry,
+    output: &OutputConfig,
+    formats: &[ImageFormat],
+) -> Option<ImageView> {
+    let fallback = *formats.last()?;
+    let of = |f: ImageFormat| -> Vec<&Variant> {
+        entry.variants.iter().filter(|v| v.format == f).collect()
+    };
+    let fallback_vs = of(fallback);
+    let largest = *fallback_vs.last()?;
+    // 640 px covers a grid cell at DPR 2 on phones; browsers pick better from srcset.
+    let src = fallback_vs
+        .iter()
+        .find(|v| v.width >= 640)
+        .unwrap_or(&largest);
+    let sources = formats[..formats.len() - 1]
+        .iter()
+        .filter_map(|&f| {
+            let vs = of(f);
+            (!vs.is_empty()).then(|| (f.mime(), srcset(output, &vs)))
+        })
+        .collect();
+    Some(ImageView {
+        asset_id: asset_id.to_string(),
+        role,
+        width: largest.width,
+        height: largest.height,
+        sources,
+        src: media_url(output, &src.file),
+        srcset: srcset(output, &fallback_vs),
+        variants: entry
+            .variants
+            .iter()
+            .map(|v| VariantView {
+                url: media_url(output, &v.file),
+                width: v.width,
+                height: v.height,
+                format: v.format.name(),
+                bytes: v.bytes,
+            })
+            .collect(),
+    })
+}
+
+/// Collapses whitespace and cuts at a character boundary with an ellipsis.
+fn trimmed(text: &str, max: usize) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= max {
+        return collapsed;
+    }
+    let mut cut: String = collapsed.chars().take(max - 1).collect();
+    if let Some(space) = cut.rfind(' ').filter(|&i| i > max / 2) {
+        cut.truncate(space);
+    }
+    cut.push('…');
+    cut
+}
+
+fn post_view(
+    post: &Post,
+    username: &str,
+    entries: &std::collections::BTreeMap<String, AssetEntry>,
+    output: &OutputConfig,
+    formats: &[ImageFormat],
+) -> Option<PostView> {
+    let images: Vec<ImageView> = post
+        .assets
+        .iter()
+        .filter_map(|a| {
+            let entry = entries.get(&a.id)?;
+            image_view(&a.id, a.role.as_str(), entry, output, formats)
+        })
+        .collect();
+    if images.is_empty() {
+        return None;
+    }
+    let date = post.timestamp.format("%Y-%m-%d").to_string();
+    let alt = post
+        .alt_text
+        .as_deref()
+        .map(|a| trimmed(a, ALT_MAX_CHARS * 4))
+        .or_else(|| post.caption.as_deref().map(|c| trimmed(c, ALT_MAX_CHARS)))
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| {
+            let what = match post.kind {
+                crate::model::PostKind::Video => "Video",
+                _ => "Photo",
+            };
+            format!("{what} by @{username}, {date}")
+        });
+    Some(PostView {
+        id: post.id.clone(),
+        kind: post.kind.as_str(),
+        permalink: post.permalink.as_ref().map(|u| u.to_string()),
+        timestamp: post.timestamp.to_rfc3339_opts(SecondsFormat::Secs, true),
+        date,
+        caption: post.caption.clone(),
+        alt,
+        images,
+    })
+}
+
+/// The HTML fragment a site includes.
+#[derive(Template)]
+#[template(path = "feed.html")]
+pub struct FragmentTemplate<'a> {
+    /// Accessible label of the section.
+    pub label: &'a str,
+    /// Stylesheet URL, when the theme CSS is written.
+    pub css_href: Option<String>,
+    /// The `sizes` attribute.
+    pub sizes: &'a str,
+    /// The posts.
+    pub posts: &'a [PostView],
+}
+
+/// A standalone page around the fragment (the example site, previews).
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct PageTemplate<'a> {
+    /// Page title and heading.
+    pub title: &'a str,
+    /// The account's username.
+    pub username: &'a str,
+    /// The rendered fragment (already escaped).
+    pub fragment: &'a str,
+}
+
+#[derive(Serialize)]
+struct FeedJson<'a> {
+    schema_version: u32,
+    generator: String,
+    account: AccountJson<'a>,
+    posts: Vec<PostJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct AccountJson<'a> {
+    id: &'a str,
+    username: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct PostJson<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    permalink: Option<&'a str>,
+    timestamp: &'a str,
+    caption: Option<&'a str>,
+    alt: &'a str,
+    images: Vec<ImageJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ImageJson<'a> {
+    asset_id: &'a str,
+    role: &'a str,
+    width: u32,
+    height: u32,
+    variants: &'a [VariantView],
+}
+
+/// Renders the fragment.
+pub fn fragment(
+    posts: &[PostView],
+    output: &OutputConfig,
+    css_file: Option<&str>,
+) -> Result<String, Error> {
+    let t = FragmentTemplate {
+        label: &output.label,
+        css_href: css_file.map(|f| media_url(output, f)),
+        sizes: &output.sizes,
+        posts,
+    };
+    let mut html = t
+        .render()
+        .map_err(|e| Error::Internal(format!("rendering the fragment: {e}")))?;
+    html.push('\n');
+    Ok(html)
+}
+
+/// Renders the standalone page around an already rendered fragment.
+pub fn page(fragment: &str, username: &str, output: &OutputConfig) -> Result<String, Error> {
+    let t = PageTemplate {
+        title: &output.label,
+        username,
+        fragment,
+    };
+    let mut html = t
+        .render()
+        .map_err(|e| Error::Internal(format!("rendering the page: {e}")))?;
+    html.push('\n');
+    Ok(html)
+}
+
+/// Renders the JSON data file (schema [`JSON_SCHEMA_VERSION`]).
+pub fn json(feed: &Feed, posts: &[PostView]) -> String {
+    let doc = FeedJson {
+        schema_version: JSON_SCHEMA_VERSION,
+        generator: format!("feedgen {}", env!("CARGO_PKG_VERSION")),
+        account: AccountJson {
+            id: &feed.account.id,
+            username: &feed.account.username,
+            url: format!("https://www.instagram.com/{}/", feed.account.username),
+        },
+        posts: posts
+            .iter()
+            .map(|p| PostJson {
+                id: &p.id,
+                kind: p.kind,
+                permalink: p.permalink.as_deref(),
+                timestamp: &p.timestamp,
+                caption: p.caption.as_deref(),
+                alt: &p.alt,
+                images: p
+                    .images
+                    .iter()
+                    .map(|i| ImageJson {
+                        asset_id: &i.asset_id,
+                        role: i.role,
+                        width: i.width,
+                        height: i.height,
+                        variants: &i.variants,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let text = serde_json::to_string_pretty(&doc).expect("views serialize");
+    // `<`, `>` and `&` occur only inside strings here; \u escapes keep the file
+    // valid JSON and safe to inline in <script type="application/json">.
+    let mut out = text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use askama::filters::Escaper;
+
+    fn esc(s: &str) -> String {
+        let mut out = String::new();
+        SsgSafeHtml.write_escaped_str(&mut out, s).unwrap();
+        out
+    }
+
+    #[test]
+    fn escaper_neutralises_html_and_template_syntax() {
+        assert_eq!(
+            esc(r#"<script>"x" & 'y' {{ site.title }} {% include x %} 100%"#),
+            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39; &#123;&#123; site.title &#125;&#125; &#123;&#37; include x &#37;&#125; 100&#37;"
+        );
+        assert_eq!(esc("plain ünïcode ✓"), "plain ünïcode ✓");
+    }
+
+    #[test]
+    fn trimmed_collapses_and_cuts_on_a_word() {
+        assert_eq!(trimmed("  a\n\n b  ", 10), "a b");
+        let long = "word ".repeat(100);
+        let t = trimmed(&long, 20);
+        assert!(t.chars().count() <= 20 && t.ends_with('…'), "{t}");
+    }
+}

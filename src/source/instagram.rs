@@ -1,0 +1,500 @@
+//! The graph-host client: `GET /me`, then `GET /me/media` page by page.
+//!
+//! One request per page (carousel children come inline through field
+//! expansion), `paging.next` followed until it is absent, and never to another
+//! host. The token is sent as the `access_token` query parameter, as in every
+//! documented example; it is stripped from `next` links and re-added by us, so
+//! a link can never swap the token or leak it to another origin.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use url::Url;
+
+use super::wire;
+use crate::error::{ApiError, Error, TokenProblem};
+use crate::http::describe;
+use crate::model::{Account, Asset, AssetRole, Feed, Post, PostKind};
+use crate::secret::{Token, url_for_display};
+
+/// Media fields of the Basic Display protocol, which the Instagram API with
+/// Instagram Login still serves on the same route.
+pub const BASE_FIELDS: &str = "id,caption,media_type,media_url,permalink,thumbnail_url,timestamp,username,children{id,media_type,media_url,thumbnail_url}";
+/// Instagram-Login extras; dropped automatically if the API says they do not exist.
+pub const EXTRA_FIELDS: &str = "alt_text,media_product_type";
+/// The API caps `limit` at 100 per page.
+pub const MAX_PAGE_SIZE: usize = 100;
+/// Largest API response body read (a page of 100 posts is ~100 KB).
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Caption length kept: Instagram allows 2,200 characters; anything far beyond is hostile.
+const MAX_CAPTION_CHARS: usize = 4_400;
+
+/// What a fetch produced: the feed, plus per-item warnings (skipped posts).
+#[derive(Debug)]
+pub struct Fetched {
+    /// The account and its posts, newest first, with download URLs on the assets.
+    pub feed: Feed,
+    /// Items skipped or trimmed, each naming the media id.
+    pub warnings: Vec<String>,
+    /// How many API requests were made.
+    pub requests: usize,
+}
+
+/// A client for one account on a graph host.
+pub struct InstagramClient<'a> {
+    http: &'a reqwest::Client,
+    api_base: Url,
+    token: &'a Token,
+}
+
+impl<'a> InstagramClient<'a> {
+    /// A client for `api_base` (e.g. `https://graph.instagram.com`).
+    pub fn new(http: &'a reqwest::Client, api_base: &Url, token: &'a Token) -> Self {
+        let mut api_base = api_base.clone();
+        if !api_base.path().ends_with('/') {
+            let p = format!("{}/", api_base.path());
+            api_base.set_path(&p);
+        }
+        InstagramClient {
+            http,
+            api_base,
+            token,
+        }
+    }
+
+    /// Fetches the account and up to `max_posts` posts.
+    pub async fn fetch(&self, max_posts: usize) -> Result<Fetched, Error> {
+        let mut requests = 0;
+        let me: wire::User = self
+            .get(
+                self.endpoint("me", &[("fields", "id,username")]),
+                &mut requests,
+            )
+            .await?;
+        let account = Account {
+            username: me.username.unwrap_or_else(|| me.id.clone()),
+            id: me.id,
+        };
+
+        let limit = max_posts.min(MAX_PAGE_SIZE).to_string();
+        let with_extras = format!("{BASE_FIELDS},{EXTRA_FIELDS}");
+        let first = self.endpoint("me/media", &[("fields", &with_extras), ("limit", &limit)]);
+        let mut page: wire::MediaPage = match self.get(first, &mut requests).await {
+            Err(Error::Api(ApiError::Graph {
+                code: 100, message, ..
+            })) if message.contains("nonexisting field") => {
+                tracing::debug!(
+                    "the API lacks the Instagram-Login extra fields; asking without them"
+                );
+                let plain =
+                    self.endpoint("me/media", &[("fields", BASE_FIELDS), ("limit", &limit)]);
+                self.get(plain, &mut requests).await?
+            }
+            other => other?,
+        };
+
+        let mut raw = Vec::new();
+        loop {
+            raw.append(&mut page.data);
+            if raw.len() >= max_posts {
+                break;
+            }
+            let Some(next) = page.paging.and_then(|p| p.next) else {
+                break;
+            };
+            let next = self.checked_next(&next)?;
+            page = self.get(next, &mut requests).await?;
+        }
+        raw.truncate(max_posts);
+
+        let mut warnings = Vec::new();
+        let posts = raw
+            .into_iter()
+            .filter_map(|m| match convert(m) {
+                Ok((post, mut w)) => {
+                    warnings.append(&mut w);
+                    Some(post)
+                }
+                Err(w) => {
+                    warnings.push(w);
+                    None
+                }
+            })
+            .collect();
+        Ok(Fetched {
+            feed: Feed { account, posts },
+            warnings,
+            requests,
+        })
+    }
+
+    fn endpoint(&self, path: &str, query: &[(&str, &str)]) -> Url {
+        let mut url = self.api_base.join(path).expect("static path joins");
+        url.query_pairs_mut().extend_pairs(query);
+        url
+    }
+
+    /// Accepts a `paging.next` link only on the configured origin, and replaces
+    /// whatever token it carries with ours.
+    fn checked_next(&self, next: &str) -> Result<Url, Error> {
+        let url = Url::parse(next).map_err(|e| ApiError::Unexpected {
+            url: url_for_display(&self.api_base),
+            status: 200,
+            reason: format!("paging.next is not a URL ({e})"),
+        })?;
+        if url.origin() != self.api_base.origin() {
+            return Err(ApiError::ForeignNext {
+                expected: self.api_base.origin().ascii_serialization(),
+                got: url.origin().ascii_serialization(),
+            }
+            .into());
+        }
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| k != "access_token")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let mut clean = url.clone();
+        clean.query_pairs_mut().clear().extend_pairs(kept);
+        Ok(clean)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        url: Url,
+        requests: &mut usize,
+    ) -> Result<T, Error> {
+        let shown = url_for_display(&url);
+        let mut with_token = url;
+        with_token
+            .query_pairs_mut()
+            .append_pair("access_token", self.token.expose());
+        *requests += 1;
+        tracing::debug!(url = %shown, "GET");
+        let response = self
+            .http
+            .get(with_token)
+            .send()
+            .await
+            .map_err(|e| ApiError::Network {
+                url: shown.clone(),
+                reason: self.token.scrub(&describe(e)),
+            })?;
+        let status = response.status().as_u16();
+        let body = read_capped(response, MAX_BODY_BYTES)
+            .await
+            .map_err(|reason| ApiError::Network {
+                url: shown.clone(),
+                reason: self.token.scrub(&reason),
+            })?;
+
+        // Graph reports some errors with HTTP 200 (code 200 "API access deactivated").
+        if let Ok(err) = serde_json::from_slice::<wire::ErrorBody>(&body)
+            && (err.error.is_some() || err.error_message.is_some())
+        {
+            return Err(self.classify(err, status, &shown));
+        }
+        if !(200..300).contains(&status) {
+            return Err(ApiError::Unexpected {
+                url: shown,
+                status,
+                reason: format!("not a Graph error response: {}", self.snippet(&body)),
+            }
+            .into());
+        }
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::Unexpected {
+                url: shown,
+                status,
+                reason: format!("the JSON does not have the documented shape ({e})"),
+            }
+            .into()
+        })
+    }
+
+    fn snippet(&self, body: &[u8]) -> String {
+        let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+        let text = self.token.scrub(text.trim());
+        if text.is_empty() {
+            "empty body".into()
+        } else {
+            format!("`{text}`")
+        }
+    }
+
+    fn classify(&self, body: wire::ErrorBody, status: u16, url: &str) -> Error {
+        let (code, subcode, message) = match body.error {
+            Some(g) => (
+                g.code.unwrap_or(0),
+                g.error_subcode,
+                g.message.unwrap_or_default(),
+            ),
+            None => (
+                body.code.unwrap_or(i64::from(status)),
+                None,
+                format!(
+                    "{}: {}",
+                    body.error_type.unwrap_or_default(),
+                    body.error_message.unwrap_or_default()
+                ),
+            ),
+        };
+        let message = self.token.scrub(&message);
+        let basic_display = {
+            let t = self.token.expose();
+            t.starts_with("IGQV") || t.starts_with("IGQW")
+        };
+        let token_error = |problem| Error::Token {
+            problem,
+            detail: Some(message.clone()),
+        };
+        match (code, subcode) {
+            (190, _) | (100, _) if basic_display => token_error(TokenProblem::BasicDisplayRetired),
+            (190, Some(463)) => token_error(TokenProblem::Expired),
+            (190, Some(460)) => token_error(TokenProblem::Invalidated),
+            (190, _) => token_error(TokenProblem::Invalid),
+            (10, _) | (200..=299, _) => token_error(TokenProblem::Permission),
+            _ => {
+                let hint = match code {
+                    4 | 17 | 32 | 613 | 80002 => Some(
+                        "The API is throttling this app or account; wait an hour before the next build (rebuild from the last snapshot with --offline meanwhile)".to_string(),
+                    ),
+                    1 | 2 => Some("A temporary API failure; retry later".to_string()),
+                    _ => None,
+                };
+                ApiError::Graph {
+                    url: url.to_string(),
+                    status,
+                    code,
+                    subcode,
+                    message,
+                    hint,
+                }
+                .into()
+            }
+        }
+    }
+}
+
+/// Reads a body up to `cap` bytes; more is an error, not a silent truncation.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, String> {
+    if let Some(len) = response.content_length()
+        && len as usize > cap
+    {
+        return Err(format!(
+            "the body is {len} bytes, over the {cap}-byte limit"
+        ));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(describe)? {
+        if body.len() + chunk.len() > cap {
+            return Err(format!("the body exceeds the {cap}-byte limit"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses `2017-08-31T18:10:00+0000` (the API's form), tolerating RFC 3339 too.
+pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z")
+        .or_else(|_| DateTime::parse_from_rfc3339(s))
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+                .ok()
+                .map(|n| n.and_utc())
+        })
+}
+
+fn https_url(s: Option<&str>) -> Option<Url> {
+    s.and_then(|s| Url::parse(s).ok())
+}
+
+/// Only links to instagram.com posts are kept; anything else is not rendered.
+fn permalink(s: Option<&str>) -> Option<Url> {
+    https_url(s).filter(|u| {
+        u.scheme() == "https" && u.host_str() == Some("www.instagram.com") && u.port().is_none()
+    })
+}
+
+fn child_asset(child: &wire::Media, post_id: &str) -> Result<Asset, String> {
+    let kind = child.media_type.as_deref().unwrap_or("IMAGE");
+    let (id, role, url) = match kind {
+        "VIDEO" => (
+            format!("{}:poster", child.id),
+            AssetRole::VideoPoster,
+            child.thumbnail_url.as_deref(),
+        ),
+        _ => (
+            child.id.clone(),
+            AssetRole::Image,
+            child.media_url.as_deref(),
+        ),
+    };
+    let url = https_url(url).ok_or_else(|| {
+        format!(
+            "post {post_id}: carousel item {} has no usable image URL; it is left out",
+            child.id
+        )
+    })?;
+    Ok(Asset {
+        id,
+        role,
+        url: Some(url),
+        original: None,
+    })
+}
+
+/// Turns one API media object into a post, or explains why it is skipped.
+fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let id = m.id.clone();
+    let timestamp = m
+        .timestamp
+        .as_deref()
+        .and_then(parse_timestamp)
+        .ok_or_else(|| {
+            format!(
+                "post {id}: missing or unreadable timestamp {:?}; skipped",
+                m.timestamp.as_deref().unwrap_or("")
+            )
+        })?;
+    let (kind, assets) = match m.media_type.as_deref() {
+        Some("IMAGE") => {
+            let url = https_url(m.media_url.as_deref())
+                .ok_or_else(|| format!("post {id}: image without media_url; skipped"))?;
+            let asset = Asset {
+                id: id.clone(),
+                role: AssetRole::Image,
+                url: Some(url),
+                original: None,
+            };
+            (PostKind::Image, vec![asset])
+        }
+        Some("VIDEO") => {
+            let url = https_url(m.thumbnail_url.as_deref()).ok_or_else(|| {
+                format!("post {id}: video without a poster image (thumbnail_url); skipped")
+            })?;
+            let asset = Asset {
+                id: format!("{id}:poster"),
+                role: AssetRole::VideoPoster,
+                url: Some(url),
+                original: None,
+            };
+            (PostKind::Video, vec![asset])
+        }
+        Some("CAROUSEL_ALBUM") => {
+            let mut assets = Vec::new();
+            match &m.children {
+                Some(children) if !children.data.is_empty() => {
+                    for child in &children.data {
+                        match child_asset(child, &id) {
+                            Ok(a) => assets.push(a),
+                            Err(w) => warnings.push(w),
+                        }
+                    }
+                }
+                // Without children the album's own media_url is its first image.
+                _ => {
+                    if let Some(url) = https_url(m.media_url.as_deref()) {
+                        assets.push(Asset {
+                            id: id.clone(),
+                            role: AssetRole::Image,
+                            url: Some(url),
+                            original: None,
+                        });
+                    }
+                }
+            }
+            if assets.is_empty() {
+                return Err(format!("post {id}: carousel without any image; skipped"));
+            }
+            (PostKind::Carousel, assets)
+        }
+        other => {
+            return Err(format!(
+                "post {id}: unknown media_type {:?}; skipped",
+                other.unwrap_or("")
+            ));
+        }
+    };
+    let caption = m.caption.map(|c| {
+        if c.chars().count() > MAX_CAPTION_CHARS {
+            warnings.push(format!(
+                "post {id}: caption longer than {MAX_CAPTION_CHARS} characters; trimmed"
+            ));
+            c.chars().take(MAX_CAPTION_CHARS).collect()
+        } else {
+            c
+        }
+    });
+    let post = Post {
+        permalink: permalink(m.permalink.as_deref()),
+        alt_text: m.alt_text.filter(|a| !a.trim().is_empty()),
+        caption,
+        id,
+        kind,
+        timestamp,
+        assets,
+    };
+    Ok((post, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_api_timestamp_form() {
+        let t = parse_timestamp("2017-08-31T18:10:00+0000").unwrap();
+        assert_eq!(t.to_rfc3339(), "2017-08-31T18:10:00+00:00");
+        assert!(parse_timestamp("2017-08-31T18:10:00Z").is_some());
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn permalinks_other_than_instagram_are_dropped() {
+        assert!(permalink(Some("https://www.instagram.com/p/abc/")).is_some());
+        assert!(permalink(Some("javascript:alert(1)")).is_none());
+        assert!(permalink(Some("https://evil.example/p/abc/")).is_none());
+        assert!(permalink(Some("http://www.instagram.com/p/abc/")).is_none());
+    }
+
+    fn media(json: &str) -> wire::Media {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn video_uses_its_poster_and_carousel_children_become_assets() {
+        let (p, _) = convert(media(
+            r#"{"id":"1","media_type":"VIDEO","thumbnail_url":"https://x.cdninstagram.com/p.jpg","timestamp":"2020-01-01T00:00:00+0000"}"#,
+        ))
+        .unwrap();
+        assert_eq!(p.assets[0].id, "1:poster");
+        assert_eq!(p.assets[0].role, AssetRole::VideoPoster);
+
+        let (p, w) = convert(media(
+            r#"{"id":"2","media_type":"CAROUSEL_ALBUM","timestamp":"2020-01-01T00:00:00+0000",
+                "children":{"data":[{"id":"21","media_type":"IMAGE","media_url":"https://x.cdninstagram.com/a.jpg"},
+                                    {"id":"22","media_type":"VIDEO","thumbnail_url":"https://x.cdninstagram.com/b.jpg"},
+                                    {"id":"23","media_type":"VIDEO"}]}}"#,
+        ))
+        .unwrap();
+        let ids: Vec<_> = p.assets.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["21", "22:poster"]);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("23"));
+    }
+
+    #[test]
+    fn copyrighted_video_without_poster_is_skipped_with_reason() {
+        let err = convert(media(
+            r#"{"id":"3","media_type":"VIDEO","timestamp":"2020-01-01T00:00:00+0000"}"#,
+        ))
+        .unwrap_err();
+        assert!(err.contains("post 3") && err.contains("poster"), "{err}");
+    }
+}

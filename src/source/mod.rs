@@ -1,0 +1,12 @@
+//! Where a feed comes from: the graph API, or a recorded snapshot.
+//!
+//! The API's JSON never leaves this module: [`instagram`] turns it into
+//! [`crate::model::Feed`], and [`snapshot`] stores that model (plus the
+//! downloaded originals) so later builds can run offline.
+
+pub mod instagram;
+pub mod snapshot;
+mod wire;
+
+pub use instagram::{Fetched, InstagramClient};
+pub use snapshot::Snapshot;

@@ -1,0 +1,126 @@
+//! The recorded snapshot: the last fetched feed plus its original images.
+//!
+//! Layout of a snapshot folder:
+//!
+//! ```text
+//! feed.json            versioned model (no CDN URLs: they expire within days)
+//! originals/<hash>.jpg the downloaded source bytes, named by their blake3 hash
+//! ```
+//!
+//! Every successful fetch rewrites it; `--offline` builds read it, and the
+//! example site ships one. Writes are atomic, so a crash leaves the previous one.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::model::Feed;
+use crate::output::{content_name, write_atomic};
+
+/// Version of `feed.json`; bump it with a migration when the model changes shape.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct SnapshotFile {
+    version: u32,
+    saved_at: DateTime<Utc>,
+    feed: Feed,
+}
+
+/// A snapshot folder.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    dir: PathBuf,
+}
+
+impl Snapshot {
+    /// The snapshot in `dir` (which need not exist yet).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Snapshot { dir: dir.into() }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn feed_path(&self) -> PathBuf {
+        self.dir.join("feed.json")
+    }
+
+    /// Path of an original by its file name.
+    pub fn original_path(&self, file: &str) -> PathBuf {
+        self.dir.join("originals").join(file)
+    }
+
+    /// The recorded feed and when it was saved, or `None` if there is none yet.
+    pub fn load(&self) -> Result<Option<(Feed, DateTime<Utc>)>, Error> {
+        let path = self.feed_path();
+        let text = match std::fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io("read", path, e)),
+        };
+        let file: SnapshotFile = serde_json::from_slice(&text).map_err(|e| Error::Snapshot {
+            dir: self.dir.clone(),
+            reason: format!(
+                "feed.json is damaged ({e}); delete the folder and run an online build to record a new one"
+            ),
+        })?;
+        if file.version != SNAPSHOT_VERSION {
+            return Err(Error::Snapshot {
+                dir: self.dir.clone(),
+                reason: format!(
+                    "feed.json has version {}, this feedgen reads version {SNAPSHOT_VERSION}; run an online build to record a new one",
+                    file.version
+                ),
+            });
+        }
+        Ok(Some((file.feed, file.saved_at)))
+    }
+
+    /// Records `feed` (whose assets must all have originals) atomically.
+    pub fn save(&self, feed: &Feed, now: DateTime<Utc>) -> Result<(), Error> {
+        let file = SnapshotFile {
+            version: SNAPSHOT_VERSION,
+            saved_at: now,
+            feed: feed.clone(),
+        };
+        let mut json = serde_json::to_vec_pretty(&file).expect("the model serializes");
+        json.push(b'\n');
+        write_atomic(&self.feed_path(), &json)
+    }
+
+    /// Stores downloaded bytes under their content hash; returns the file name.
+    pub fn put_original(&self, bytes: &[u8], ext: &str) -> Result<String, Error> {
+        let name = content_name(bytes, ext);
+        let path = self.original_path(&name);
+        if !path.exists() {
+            write_atomic(&path, bytes)?;
+        }
+        Ok(name)
+    }
+
+    /// Deletes originals no asset refers to any more; returns how many.
+    pub fn prune_originals(&self, keep: &HashSet<String>) -> Result<usize, Error> {
+        let dir = self.dir.join("originals");
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(Error::io("list", dir, e)),
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !keep.contains(&name) && crate::output::is_content_name(&name) {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|e| Error::io("delete", path, e))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}

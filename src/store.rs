@@ -1,0 +1,103 @@
+//! The manifest: which encoded files each asset already has.
+//!
+//! Keyed by asset id (stable across fetches, unlike the signed CDN URLs), each
+//! entry records the original it was made from and every variant by its spec
+//! (width, format, quality). A rebuild reuses a variant when the original and
+//! the spec match and the file is still in the output folder; anything else is
+//! made again. Entries no longer in the feed are dropped, and the files they
+//! named are pruned from the output.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::ImageFormat;
+use crate::error::Error;
+use crate::output::write_atomic;
+
+/// Version of the manifest's shape.
+pub const MANIFEST_VERSION: u32 = 1;
+/// Version of the image pipeline: bump it when encoder output changes, so every
+/// variant is made again on the next build.
+pub const PIPELINE_VERSION: u32 = 1;
+
+/// Every asset's original and variants, as of the last build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_VERSION`] when written.
+    pub version: u32,
+    /// [`PIPELINE_VERSION`] when written.
+    pub pipeline: u32,
+    /// By asset id.
+    pub assets: BTreeMap<String, AssetEntry>,
+}
+
+impl Default for Manifest {
+    fn default() -> Self {
+        Manifest {
+            version: MANIFEST_VERSION,
+            pipeline: PIPELINE_VERSION,
+            assets: BTreeMap::new(),
+        }
+    }
+}
+
+/// One asset's original and its encoded variants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetEntry {
+    /// The original's file name in the snapshot (content-addressed).
+    pub original: String,
+    /// The variants, ascending by width, then in configured format order.
+    pub variants: Vec<Variant>,
+}
+
+/// One encoded file of an asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variant {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Encoding.
+    pub format: ImageFormat,
+    /// Encoder quality it was made with.
+    pub quality: u8,
+    /// File name in the output's `media/` folder.
+    pub file: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+impl Manifest {
+    /// Reads the manifest; a missing, damaged or outdated one counts as empty
+    /// (everything is made again, nothing is lost).
+    pub fn load(path: &Path) -> Manifest {
+        let Ok(bytes) = std::fs::read(path) else {
+            return Manifest::default();
+        };
+        match serde_json::from_slice::<Manifest>(&bytes) {
+            Ok(m) if m.version == MANIFEST_VERSION && m.pipeline == PIPELINE_VERSION => m,
+            Ok(_) => {
+                tracing::info!(
+                    "the image pipeline changed since the last build; every variant is made again"
+                );
+                Manifest::default()
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "the manifest {} is damaged ({e}); every variant is made again",
+                    path.display()
+                );
+                Manifest::default()
+            }
+        }
+    }
+
+    /// Writes the manifest atomically.
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        let mut json = serde_json::to_vec_pretty(self).expect("the manifest serializes");
+        json.push(b'\n');
+        write_atomic(path, &json)
+    }
+}
