@@ -1,0 +1,9 @@
+//! One integration-test binary (faster to link than one per file).
+//!
+//! `support` holds the fake Instagram server and the harness that runs the
+//! real `feedgen` binary against it; later test modules reuse both.
+
+mod build;
+mod example_site;
+mod render;
+mod support;

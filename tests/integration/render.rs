@@ -1,0 +1,151 @@
+//! Snapshot tests of the fragment and the JSON for a fixed feed.
+//!
+//! The feed is built in code with fixed file names, so these snapshots pin the
+//! markup and the JSON schema without depending on encoder output.
+
+use std::collections::BTreeMap;
+
+use chrono::TimeZone;
+use feedgen::config::{Config, ImageFormat};
+use feedgen::model::{Account, Asset, AssetRole, Feed, Original, Post, PostKind};
+use feedgen::render;
+use feedgen::store::{AssetEntry, Variant};
+
+fn asset(id: &str, role: AssetRole) -> Asset {
+    Asset {
+        id: id.into(),
+        role,
+        url: None,
+        original: Some(Original {
+            file: format!("orig-{id}.jpg"),
+            width: 1080,
+            height: 1350,
+        }),
+    }
+}
+
+fn entry(id: &str) -> AssetEntry {
+    let mut variants = Vec::new();
+    for (w, h) in [(320, 400), (640, 800), (1080, 1350)] {
+        for format in [ImageFormat::Webp, ImageFormat::Jpeg] {
+            variants.push(Variant {
+                width: w,
+                height: h,
+                format,
+                quality: 80,
+                file: format!("{id}-{w}.{}", format.extension()),
+                bytes: u64::from(w) * 10,
+            });
+        }
+    }
+    AssetEntry {
+        original: format!("orig-{id}.jpg"),
+        variants,
+    }
+}
+
+fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
+    let at = |d| chrono::Utc.with_ymd_and_hms(2026, 10, d, 12, 0, 0).unwrap();
+    let link =
+        |s: &str| Some(url::Url::parse(&format!("https://www.instagram.com/p/{s}/")).unwrap());
+    let posts = vec![
+        Post {
+            id: "101".into(),
+            kind: PostKind::Image,
+            caption: Some("<script>alert(1)</script> {{ site.title }} {% include x %} {{< shortcode >}} \"><img src=x onerror=alert(1)> 100%".into()),
+            alt_text: None,
+            permalink: link("AAA"),
+            timestamp: at(20),
+            assets: vec![asset("101", AssetRole::Image)],
+        },
+        Post {
+            id: "102".into(),
+            kind: PostKind::Carousel,
+            caption: Some("Three   photos\n\nin one post ✨".into()),
+            alt_text: Some("A lake, a hill and a tree".into()),
+            permalink: link("BBB"),
+            timestamp: at(19),
+            assets: vec![asset("1021", AssetRole::Image), asset("1022:poster", AssetRole::VideoPoster), asset("1023", AssetRole::Image)],
+        },
+        Post {
+            id: "103".into(),
+            kind: PostKind::Video,
+            caption: None,
+            alt_text: None,
+            permalink: None,
+            timestamp: at(18),
+            assets: vec![asset("103:poster", AssetRole::VideoPoster)],
+        },
+    ];
+    let entries = ["101", "1021", "1022:poster", "1023", "103:poster"]
+        .into_iter()
+        .map(|id| (id.to_string(), entry(id)))
+        .collect();
+    (
+        Feed {
+            account: Account {
+                id: "1784".into(),
+                username: "someone".into(),
+            },
+            posts,
+        },
+        entries,
+    )
+}
+
+fn config() -> Config {
+    Config::parse(
+        "[output]\nbase_url = \"/feed/\"\n",
+        std::path::Path::new("/site"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn fragment_snapshot() {
+    let (feed, entries) = fixed_feed();
+    let c = config();
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let html = render::fragment(&views, &c.output, Some("theme.css")).unwrap();
+    insta::assert_snapshot!("fragment", html);
+}
+
+#[test]
+fn json_snapshot() {
+    let (feed, entries) = fixed_feed();
+    let c = config();
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    insta::assert_snapshot!("json", render::json(&feed, &views));
+}
+
+#[test]
+fn hostile_captions_stay_text() {
+    let (feed, entries) = fixed_feed();
+    let c = config();
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let html = render::fragment(&views, &c.output, None).unwrap();
+    for bad in [
+        "<script",
+        "onerror=alert(1)>",
+        "{{",
+        "{%",
+        "%}",
+        "}}",
+        "<img src=x",
+    ] {
+        assert!(!html.contains(bad), "fragment contains {bad:?}");
+    }
+    let json = render::json(&feed, &views);
+    assert!(
+        !json.contains('<') && !json.contains('>'),
+        "JSON is safe to inline in <script>"
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        parsed["posts"][0]["caption"]
+            .as_str()
+            .unwrap()
+            .starts_with("<script>"),
+        "the JSON keeps the caption's real text"
+    );
+}

@@ -1,0 +1,582 @@
+//! A fake `graph.instagram.com` plus its CDN, on real HTTP at 127.0.0.1.
+//!
+//! Built from `shared/docs/instagram-api.md`, not from our client:
+//! - `/me`, `/me/media`, `/{user-id}`, `/{user-id}/media`, `/{media-id}`, each
+//!   also under a version prefix (`/v21.0/...`);
+//! - the token in `access_token`; a wrong one gets the 190 Graph error envelope;
+//! - field selection: only the requested fields come back, `children{...}`
+//!   expands inline, and an unknown field is a code-100 error;
+//! - cursor paging: `limit` capped by the server, `next` absolute, versioned,
+//!   with the numeric user id and the token in it, absent on the last page;
+//! - timestamps as `2017-08-31T18:10:00+0000`, `/` escaped as `\/`;
+//! - `X-App-Usage` on every graph response;
+//! - a CDN whose URLs carry `oe` (hex expiry) and `oh` (signature), answering
+//!   `403 URL signature expired` (text/plain) once the clock passes `oe`.
+//!
+//! Tests change its behaviour through [`FakeInstagram::with`] and read its
+//! counters to assert how many calls a build made.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Response, Uri, header};
+use serde_json::{Map, Value, json};
+
+/// The API version used in `next` links, as the real API does.
+pub const API_VERSION: &str = "v21.0";
+/// A token that is obviously fake but long like a real one.
+pub const TEST_TOKEN: &str =
+    "IGAAtest-token-NOT-REAL-7f3a9c1e5b2d8f4a6c0e9b7d5f3a1c8e6b4d2f0a9c7e5b3d1f8a6c4e2b0d9f7a5c3e1";
+/// How long CDN URLs live by default (the real ones: 3–5 days).
+pub const URL_LIFETIME_SECS: i64 = 4 * 24 * 3600;
+
+/// One child of a carousel.
+#[derive(Debug, Clone)]
+pub struct FakeChild {
+    pub id: String,
+    /// `IMAGE` or `VIDEO`.
+    pub media_type: &'static str,
+    /// Name of the image in [`State::images`] (the photo, or the video's poster).
+    pub image: String,
+}
+
+/// One post as the fake API holds it.
+#[derive(Debug, Clone)]
+pub struct FakePost {
+    pub id: String,
+    /// `IMAGE`, `VIDEO` or `CAROUSEL_ALBUM`.
+    pub media_type: &'static str,
+    pub caption: Option<String>,
+    pub alt_text: Option<String>,
+    pub shortcode: String,
+    /// Unix seconds.
+    pub timestamp: i64,
+    /// Image name: the photo, the video's poster, or the album's first child.
+    pub image: String,
+    pub children: Vec<FakeChild>,
+}
+
+/// A canned Graph error returned for every graph request while set.
+#[derive(Debug, Clone)]
+pub struct FakeError {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl FakeError {
+    /// `190/463`, as sent for an expired token.
+    pub fn expired_token() -> Self {
+        FakeError {
+            status: 400,
+            body: json!({"error": {
+                "message": "Error validating access token: Session has expired on Friday, 11-Sep-20 06:41:31 PDT. The current time is Wednesday, 18-Nov-20 06:50:07 PST.",
+                "type": "OAuthException", "code": 190, "error_subcode": 463,
+                "fbtrace_id": "AbCdEfGhIjKlMnOp"}}),
+        }
+    }
+}
+
+/// Everything the fake knows and counts.
+#[derive(Debug)]
+pub struct State {
+    pub token: String,
+    pub user_id: String,
+    pub username: String,
+    pub posts: Vec<FakePost>,
+    /// Image bytes by name, served by the CDN.
+    pub images: HashMap<String, Vec<u8>>,
+    /// The server's cap on `limit` (the real one: 100).
+    pub max_page_size: usize,
+    /// Seconds since the epoch; the CDN judges `oe` against it.
+    pub now: i64,
+    /// While set, every graph request gets this error.
+    pub error: Option<FakeError>,
+    /// Graph requests served, by path (without query).
+    pub graph_requests: Vec<String>,
+    /// CDN requests served (any outcome).
+    pub cdn_requests: usize,
+    /// Every `access_token` value received, to check nothing else was sent.
+    pub tokens_seen: Vec<String>,
+}
+
+/// A running fake; stops when dropped.
+pub struct FakeInstagram {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeInstagram {
+    /// Starts a fake serving `posts` for user `feedgen.test`.
+    pub fn start(posts: Vec<FakePost>, images: HashMap<String, Vec<u8>>) -> Self {
+        let state = Arc::new(Mutex::new(State {
+            token: TEST_TOKEN.to_string(),
+            user_id: "17841400000000001".into(),
+            username: "feedgen.test".into(),
+            posts,
+            images,
+            max_page_size: 100,
+            now: chrono::Utc::now().timestamp(),
+            error: None,
+            graph_requests: Vec::new(),
+            cdn_requests: 0,
+            tokens_seen: Vec::new(),
+        }));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let shared = state.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let app = axum::Router::new().fallback(move |uri: Uri| {
+                    let state = shared.clone();
+                    async move { handle(&state, addr, &uri) }
+                });
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        FakeInstagram {
+            addr,
+            state,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`: the value for `FEEDGEN_API_BASE`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `127.0.0.1:PORT`: the value for `FEEDGEN_MEDIA_HOSTS`.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Reads or changes the state.
+    pub fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.lock().unwrap())
+    }
+
+    /// Clears the request counters.
+    pub fn reset_counts(&self) {
+        self.with(|s| {
+            s.graph_requests.clear();
+            s.cdn_requests = 0;
+            s.tokens_seen.clear();
+        });
+    }
+}
+
+impl Drop for FakeInstagram {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn query_map(uri: &Uri) -> HashMap<String, String> {
+    uri.query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Graph JSON: `/` escaped as `\/`, as the real API sends it.
+fn graph_json(status: u16, body: &Value) -> Response<Body> {
+    let text = serde_json::to_string(body).unwrap().replace('/', "\\/");
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json; charset=UTF-8")
+        .header(
+            "x-app-usage",
+            r#"{"call_count":3,"total_time":1,"total_cputime":1}"#,
+        )
+        .header("facebook-api-version", API_VERSION)
+        .header(
+            header::CACHE_CONTROL,
+            "private, no-cache, no-store, must-revalidate",
+        )
+        .body(Body::from(text))
+        .unwrap()
+}
+
+fn graph_error(
+    status: u16,
+    code: i64,
+    subcode: Option<i64>,
+    kind: &str,
+    message: &str,
+) -> Response<Body> {
+    let mut e =
+        json!({"message": message, "type": kind, "code": code, "fbtrace_id": "AzFakeTrace01"});
+    if let Some(s) = subcode {
+        e["error_subcode"] = json!(s);
+    }
+    graph_json(status, &json!({ "error": e }))
+}
+
+fn text(status: u16, body: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn signature(name: &str, oe: &str) -> String {
+    let h = blake3::hash(format!("fake-cdn-secret/{name}/{oe}").as_bytes()).to_hex();
+    format!("00_{}", &h[..24])
+}
+
+fn cdn_url(addr: SocketAddr, name: &str, now: i64) -> String {
+    let oe = format!("{:X}", now + URL_LIFETIME_SECS);
+    let oh = signature(name, &oe);
+    format!("http://{addr}/cdn/v/t51.29350-15/{name}?_nc_cat=100&ccb=1-7&oh={oh}&oe={oe}")
+}
+
+fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
+    let mut s = state.lock().unwrap();
+    let path = uri.path().to_string();
+    let q = query_map(uri);
+
+    if let Some(rest) = path.strip_prefix("/cdn/v/t51.29350-15/") {
+        s.cdn_requests += 1;
+        let name = rest.to_string();
+        let (Some(oe), Some(oh)) = (q.get("oe"), q.get("oh")) else {
+            return text(403, "Bad URL hash");
+        };
+        if *oh != signature(&name, oe) {
+            return text(403, "Bad URL hash");
+        }
+        let expiry = i64::from_str_radix(oe, 16).unwrap_or(0);
+        if s.now > expiry {
+            return text(403, "URL signature expired");
+        }
+        return match s.images.get(&name) {
+            Some(bytes) => Response::builder()
+                .status(200)
+                .header(header::CONTENT_TYPE, "image/jpeg")
+                .body(Body::from(bytes.clone()))
+                .unwrap(),
+            None => text(404, "Not Found"),
+        };
+    }
+
+    s.graph_requests.push(path.clone());
+    if let Some(t) = q.get("access_token") {
+        s.tokens_seen.push(t.clone());
+    }
+    if let Some(e) = s.error.clone() {
+        return graph_json(e.status, &e.body);
+    }
+    match q.get("access_token") {
+        None => {
+            return graph_error(
+                400,
+                2500,
+                None,
+                "IGApiException",
+                "An active access token must be used to query information about the current user.",
+            );
+        }
+        Some(t) if *t != s.token => {
+            return graph_error(
+                400,
+                190,
+                None,
+                "OAuthException",
+                "Invalid OAuth access token - Cannot parse access token",
+            );
+        }
+        _ => {}
+    }
+
+    // Strip an optional version prefix: /v21.0/...
+    let mut segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if segments
+        .first()
+        .is_some_and(|v| v.starts_with('v') && v[1..].split('.').all(|p| p.parse::<u32>().is_ok()))
+    {
+        segments.remove(0);
+    }
+    let is_user = |seg: &str| seg == "me" || seg == s.user_id;
+    match segments.as_slice() {
+        [u] if is_user(u) => {
+            let fields = q.get("fields").map(String::as_str).unwrap_or("id");
+            let mut obj = Map::new();
+            for f in split_fields(fields) {
+                match f.as_str() {
+                    "id" => {}
+                    "username" => {
+                        obj.insert("username".into(), json!(s.username));
+                    }
+                    "account_type" => {
+                        obj.insert("account_type".into(), json!("BUSINESS"));
+                    }
+                    "media_count" => {
+                        obj.insert("media_count".into(), json!(s.posts.len()));
+                    }
+                    other => return nonexisting(other, "User"),
+                }
+            }
+            obj.insert("id".into(), json!(s.user_id));
+            graph_json(200, &Value::Object(obj))
+        }
+        [u, "media"] if is_user(u) => media_page(&s, addr, &q),
+        [media_id] => {
+            let Some(post) = s.posts.iter().find(|p| p.id == *media_id) else {
+                return graph_error(
+                    400,
+                    100,
+                    Some(33),
+                    "IGApiException",
+                    &format!(
+                        "Unsupported get request. Object with ID '{media_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation"
+                    ),
+                );
+            };
+            let fields = q.get("fields").map(String::as_str).unwrap_or("id");
+            match render_media(post, &split_fields(fields), &s, addr) {
+                Ok(v) => graph_json(200, &v),
+                Err(UnknownField(f)) => nonexisting(&f, "Media"),
+            }
+        }
+        _ => graph_error(
+            400,
+            100,
+            None,
+            "IGApiException",
+            "Unsupported request - method type: get",
+        ),
+    }
+}
+
+fn nonexisting(field: &str, node: &str) -> Response<Body> {
+    graph_error(
+        400,
+        100,
+        None,
+        "IGApiException",
+        &format!("(#100) Tried accessing nonexisting field ({field}) on node type ({node})"),
+    )
+}
+
+/// A requested field the node does not have (answered with code 100).
+struct UnknownField(String);
+
+/// Splits `a,b,children{c,d}` at top-level commas.
+fn split_fields(fields: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut cur) = (0, String::new());
+    for c in fields.chars() {
+        match c {
+            '{' => {
+                depth += 1;
+                cur.push(c)
+            }
+            '}' => {
+                depth -= 1;
+                cur.push(c)
+            }
+            ',' if depth == 0 => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out.into_iter()
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+fn timestamp(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%S+0000")
+        .to_string()
+}
+
+fn render_child(
+    c: &FakeChild,
+    fields: &[String],
+    s: &State,
+    addr: SocketAddr,
+) -> Result<Value, UnknownField> {
+    let mut obj = Map::new();
+    for f in fields {
+        match f.as_str() {
+            "id" => {}
+            "media_type" => {
+                obj.insert(f.clone(), json!(c.media_type));
+            }
+            "media_url" => {
+                let url = if c.media_type == "VIDEO" {
+                    format!("http://{addr}/video/{}.mp4", c.id)
+                } else {
+                    cdn_url(addr, &c.image, s.now)
+                };
+                obj.insert(f.clone(), json!(url));
+            }
+            "thumbnail_url" if c.media_type == "VIDEO" => {
+                obj.insert(f.clone(), json!(cdn_url(addr, &c.image, s.now)));
+            }
+            "thumbnail_url" | "timestamp" | "permalink" => {}
+            other => return Err(UnknownField(other.to_string())),
+        }
+    }
+    obj.insert("id".into(), json!(c.id));
+    Ok(Value::Object(obj))
+}
+
+fn render_media(
+    p: &FakePost,
+    fields: &[String],
+    s: &State,
+    addr: SocketAddr,
+) -> Result<Value, UnknownField> {
+    let mut obj = Map::new();
+    for f in fields {
+        if let Some(inner) = f
+            .strip_prefix("children{")
+            .and_then(|r| r.strip_suffix('}'))
+        {
+            if p.media_type == "CAROUSEL_ALBUM" {
+                let sub = split_fields(inner);
+                let data = p
+                    .children
+                    .iter()
+                    .map(|c| render_child(c, &sub, s, addr))
+                    .collect::<Result<Vec<_>, _>>()?;
+                obj.insert("children".into(), json!({ "data": data }));
+            }
+            continue;
+        }
+        match f.as_str() {
+            "id" => {}
+            "caption" => {
+                if let Some(c) = &p.caption {
+                    obj.insert(f.clone(), json!(c));
+                }
+            }
+            "alt_text" => {
+                if let Some(a) = &p.alt_text {
+                    obj.insert(f.clone(), json!(a));
+                }
+            }
+            "media_type" => {
+                obj.insert(f.clone(), json!(p.media_type));
+            }
+            "media_product_type" => {
+                obj.insert(
+                    f.clone(),
+                    json!(if p.media_type == "VIDEO" {
+                        "REELS"
+                    } else {
+                        "FEED"
+                    }),
+                );
+            }
+            "media_url" => {
+                let url = if p.media_type == "VIDEO" {
+                    format!("http://{addr}/video/{}.mp4", p.id)
+                } else {
+                    cdn_url(addr, &p.image, s.now)
+                };
+                obj.insert(f.clone(), json!(url));
+            }
+            "thumbnail_url" => {
+                if p.media_type == "VIDEO" {
+                    obj.insert(f.clone(), json!(cdn_url(addr, &p.image, s.now)));
+                }
+            }
+            "permalink" => {
+                let kind = if p.media_type == "VIDEO" { "reel" } else { "p" };
+                obj.insert(
+                    f.clone(),
+                    json!(format!("https://www.instagram.com/{kind}/{}/", p.shortcode)),
+                );
+            }
+            "timestamp" => {
+                obj.insert(f.clone(), json!(timestamp(p.timestamp)));
+            }
+            "username" => {
+                obj.insert(f.clone(), json!(s.username));
+            }
+            "shortcode" => {
+                obj.insert(f.clone(), json!(p.shortcode));
+            }
+            other => return Err(UnknownField(other.to_string())),
+        }
+    }
+    obj.insert("id".into(), json!(p.id));
+    Ok(Value::Object(obj))
+}
+
+fn media_page(s: &State, addr: SocketAddr, q: &HashMap<String, String>) -> Response<Body> {
+    let fields = q.get("fields").map(String::as_str).unwrap_or("id");
+    let fields = split_fields(fields);
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(25)
+        .clamp(1, s.max_page_size);
+    let start = match q.get("after") {
+        Some(c) => match c
+            .strip_prefix("QVFI")
+            .and_then(|h| usize::from_str_radix(h, 16).ok())
+        {
+            Some(i) => i,
+            None => return graph_error(400, 100, None, "IGApiException", "Invalid cursor"),
+        },
+        None => 0,
+    };
+    let end = (start + limit).min(s.posts.len());
+    let mut data = Vec::new();
+    for p in &s.posts[start.min(end)..end] {
+        match render_media(p, &fields, s, addr) {
+            Ok(v) => data.push(v),
+            Err(UnknownField(f)) => return nonexisting(&f, "Media"),
+        }
+    }
+    let cursor = |i: usize| format!("QVFI{i:x}");
+    let mut paging = json!({"cursors": {"before": cursor(start), "after": cursor(end)}});
+    if end < s.posts.len() {
+        let next = url::Url::parse_with_params(
+            &format!("http://{addr}/{API_VERSION}/{}/media", s.user_id),
+            &[
+                ("access_token", s.token.as_str()),
+                ("pretty", "1"),
+                ("fields", &fields.join(",")),
+                ("limit", &limit.to_string()),
+                ("after", &cursor(end)),
+            ],
+        )
+        .unwrap();
+        paging["next"] = json!(next.as_str());
+    }
+    graph_json(200, &json!({"data": data, "paging": paging}))
+}

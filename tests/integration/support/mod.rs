@@ -1,0 +1,201 @@
+//! Test harness: a temp site folder, the real `feedgen` binary, and the fake API.
+
+pub mod fake_instagram;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub use fake_instagram::{FakeChild, FakeError, FakeInstagram, FakePost, TEST_TOKEN};
+
+/// The sample photos shipped with the example site: real JPEGs.
+pub fn sample_images() -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site/sample-snapshot/originals");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (format!("photo{i:02}_n.jpg"), std::fs::read(p).unwrap()))
+        .collect()
+}
+
+/// `n` posts cycling through image, carousel (3 children, one a video) and video,
+/// newest first, using the sample photos.
+pub fn account(n: usize) -> (Vec<FakePost>, HashMap<String, Vec<u8>>) {
+    let images = sample_images();
+    let pick = |k: usize| images[k % images.len()].0.clone();
+    let mut posts = Vec::new();
+    for i in 0..n {
+        let id = format!("1790000000000{:04}", 9000 - i);
+        let ts = 1_790_000_000 - (i as i64) * 86_400;
+        let (media_type, children) = match i % 3 {
+            1 => (
+                "CAROUSEL_ALBUM",
+                vec![
+                    FakeChild {
+                        id: format!("{id}1"),
+                        media_type: "IMAGE",
+                        image: pick(i),
+                    },
+                    FakeChild {
+                        id: format!("{id}2"),
+                        media_type: "VIDEO",
+                        image: pick(i + 1),
+                    },
+                    FakeChild {
+                        id: format!("{id}3"),
+                        media_type: "IMAGE",
+                        image: pick(i + 2),
+                    },
+                ],
+            ),
+            2 => ("VIDEO", vec![]),
+            _ => ("IMAGE", vec![]),
+        };
+        posts.push(FakePost {
+            id,
+            media_type,
+            caption: (i % 4 != 3).then(|| format!("Post number {i} #test")),
+            alt_text: None,
+            shortcode: format!("Sc{i:03}"),
+            timestamp: ts,
+            image: pick(i),
+            children,
+        });
+    }
+    (posts, images.into_iter().collect())
+}
+
+/// What a run of the binary printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panics with both streams unless the exit code is `code`.
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// A temp folder with a `feedgen.toml`, built by the real binary.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// A site whose config is `toml`.
+    pub fn new(toml: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("feedgen.toml"), toml).unwrap();
+        Site { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The output folder of the default config.
+    pub fn out(&self) -> PathBuf {
+        self.path("public/feed")
+    }
+
+    /// Runs `feedgen <args>` in the site folder with a clean environment plus `env`.
+    pub fn run(&self, args: &[&str], env: &[(&str, String)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedgen"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("HOME", self.dir.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run feedgen");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `feedgen build` against the fake with the test token.
+    pub fn build(&self, fake: &FakeInstagram, extra: &[&str]) -> Run {
+        let mut args = vec!["build"];
+        args.extend_from_slice(extra);
+        self.run(&args, &fake_env(fake))
+    }
+
+    /// Parsed JSON data file of the default config.
+    pub fn json(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.out().join("feed.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+/// The `FEEDGEN_*` variables that point a build at the fake.
+pub fn fake_env(fake: &FakeInstagram) -> Vec<(&'static str, String)> {
+    vec![
+        ("FEEDGEN_TOKEN", TEST_TOKEN.to_string()),
+        ("FEEDGEN_API_BASE", fake.base_url()),
+        ("FEEDGEN_MEDIA_HOSTS", fake.host()),
+    ]
+}
+
+/// Every file under `dir` with its bytes, by relative path.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Every URL in `src`, `href` and `srcset` attributes of an HTML text, with the
+/// width descriptor when there is one.
+pub fn html_urls(html: &str) -> Vec<(String, Option<u32>)> {
+    let mut out = Vec::new();
+    for attr in ["src=\"", "srcset=\"", "href=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let end = rest.find('"').unwrap();
+            let value = &rest[..end];
+            if attr == "srcset=\"" {
+                for candidate in value.split(',') {
+                    let mut parts = candidate.split_whitespace();
+                    let url = parts.next().unwrap().to_string();
+                    let w = parts
+                        .next()
+                        .and_then(|d| d.strip_suffix('w'))
+                        .map(|w| w.parse().unwrap());
+                    out.push((url, w));
+                }
+            } else {
+                out.push((value.to_string(), None));
+            }
+        }
+    }
+    out
+}
