@@ -19,6 +19,7 @@ use crate::output::OutputDir;
 use crate::render;
 use crate::source::{InstagramClient, Snapshot};
 use crate::store::Manifest;
+use crate::token::{self, Decision, Obtained, TokenOrigin};
 
 /// Per-run choices that are not part of the config file.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +62,8 @@ pub struct BuildReport {
     pub warnings: Vec<String>,
     /// The output folder.
     pub out_dir: PathBuf,
+    /// The token's lifecycle in this build (`None` offline).
+    pub token: Option<TokenReport>,
 }
 
 /// Runs a build on a fresh multi-threaded tokio runtime.
@@ -81,6 +84,7 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
     let offline = options.offline || config.source.offline;
     let hosts = MediaHosts::new(&config.source.media_hosts);
     let mut warnings = Vec::new();
+    let mut token_report = None;
 
     // 1. The feed.
     let (mut feed, origin, api_requests, client) = if offline {
@@ -93,19 +97,17 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         tracing::info!("building offline from the snapshot saved {saved_at}");
         (feed, FeedOrigin::Snapshot, 0, None)
     } else {
-        let token = config
-            .source
-            .token
-            .as_ref()
-            .filter(|t| !t.is_empty())
-            .ok_or(Error::Token {
-                problem: TokenProblem::Missing,
-                detail: None,
-            })?;
         let client = http::client(&hosts);
-        let fetched = InstagramClient::new(&client, &config.source.api_base, token)
+        let mut resolved =
+            keep_token_alive(config, &client, now, &mut warnings, &mut token_report).await?;
+        let fetched = InstagramClient::new(&client, &config.source.api_base, &resolved.state.token)
             .fetch(config.source.max_posts)
             .await?;
+        // The token works: remember it (first sight, or the refresh attempt's outcome).
+        if resolved.dirty {
+            token::save_state(&config.token.state_file, &resolved.state)?;
+            resolved.dirty = false;
+        }
         warnings.extend(fetched.warnings);
         let mut feed = fetched.feed;
         // Reuse originals already downloaded, by asset id (CDN URLs change every fetch).
@@ -127,7 +129,15 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         for asset in feed.posts.iter_mut().flat_map(|p| p.assets.iter_mut()) {
             asset.original = known.get(&asset.id).cloned();
         }
-        (feed, FeedOrigin::Api, fetched.requests, Some(client))
+        (
+            feed,
+            FeedOrigin::Api,
+            fetched.requests
+                + token_report
+                    .as_ref()
+                    .map_or(0, |t: &TokenReport| usize::from(t.refresh_attempted)),
+            Some(client),
+        )
     };
 
     // 2. Media: originals and variants.
@@ -249,5 +259,92 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         pruned,
         warnings,
         out_dir: config.output.dir.clone(),
+        token: token_report,
     })
+}
+
+/// What happened to the token during a build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenReport {
+    /// Where it came from.
+    pub origin: TokenOrigin,
+    /// Whole days until it expires, when known.
+    pub days_left: Option<i64>,
+    /// Whether a refresh was attempted in this build.
+    pub refresh_attempted: bool,
+    /// Whether a refresh succeeded in this build.
+    pub refreshed: bool,
+}
+
+/// Picks the token, refreshes it when the policy says so, and warns as expiry nears.
+async fn keep_token_alive(
+    config: &Config,
+    client: &reqwest::Client,
+    now: DateTime<Utc>,
+    warnings: &mut Vec<String>,
+    report: &mut Option<TokenReport>,
+) -> Result<token::Resolved, Error> {
+    let stored = token::load_state(&config.token.state_file)?;
+    let mut resolved = token::resolve(token::input(config)?, stored, now).ok_or(Error::Token {
+        problem: TokenProblem::Missing,
+        detail: None,
+    })?;
+    if let Some(problem) = token::legacy_kind(&resolved.state.token) {
+        return Err(Error::Token {
+            problem,
+            detail: None,
+        });
+    }
+    let policy = &config.token.policy;
+    let mut r = TokenReport {
+        origin: resolved.origin.clone(),
+        days_left: None,
+        refresh_attempted: false,
+        refreshed: false,
+    };
+    match token::decide(&resolved.state, now, policy) {
+        Decision::Refresh if policy.auto => {
+            r.refresh_attempted = true;
+            resolved.state.last_refresh_attempt = Some(now);
+            resolved.dirty = true;
+            let api = InstagramClient::new(client, &config.source.api_base, &resolved.state.token);
+            match api.refresh().await {
+                Ok(issued) => {
+                    resolved.state.token = issued.token;
+                    resolved.state.obtained_at = now;
+                    resolved.state.obtained = Obtained::Refreshed;
+                    resolved.state.expires_at = issued
+                        .expires_in
+                        .map(|s| now + chrono::Duration::seconds(s));
+                    resolved.state.last_refresh_error = None;
+                    // Saved at once: the new token must survive whatever fails next.
+                    token::save_state(&config.token.state_file, &resolved.state)?;
+                    resolved.dirty = false;
+                    r.refreshed = true;
+                    tracing::info!("token refreshed");
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    warnings.push(format!(
+                        "the token could not be refreshed ({why}); the current token is used as long as it is valid, and the refresh is retried in 24 h"
+                    ));
+                    resolved.state.last_refresh_error = Some(why);
+                }
+            }
+        }
+        Decision::Refresh => tracing::debug!("a refresh is due, but token.auto_refresh is off"),
+        Decision::Keep(reason) => tracing::debug!("token not refreshed: {reason}"),
+    }
+    if let Some(exp) = resolved.state.expires_at {
+        let days = token::days_left(exp, now);
+        r.days_left = Some(days);
+        if days < policy.warn_days_left {
+            warnings.push(format!(
+                "the token expires in {days} days (on {}). feedgen refreshes it automatically on builds once it is 24 h old; if refreshes keep failing, generate a new token before then (see README, Getting a token)",
+                exp.format("%Y-%m-%d")
+            ));
+        }
+    }
+    *report = Some(r);
+    Ok(resolved)
 }

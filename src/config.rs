@@ -39,6 +39,21 @@ pub struct Config {
     pub output: OutputConfig,
     /// Folder for the snapshot, the downloaded originals and the manifest.
     pub cache_dir: PathBuf,
+    /// Where the token comes from and how it is kept alive.
+    pub token: TokenConfig,
+}
+
+/// `[token]`: token sources and the refresh policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenConfig {
+    /// The token from `FEEDGEN_TOKEN` (set by [`Config::apply_env`]); wins over every other source.
+    pub env: Option<crate::Token>,
+    /// A file holding the token (`token.file`, `FEEDGEN_TOKEN_FILE`).
+    pub file: Option<PathBuf>,
+    /// The state file with the token in use, its expiry and refresh history (mode 0600).
+    pub state_file: PathBuf,
+    /// Refresh policy.
+    pub policy: crate::token::RefreshPolicy,
 }
 
 /// `[source]`: the Instagram account.
@@ -46,7 +61,7 @@ pub struct Config {
 pub struct SourceConfig {
     /// Base URL of the graph host (`FEEDGEN_API_BASE`).
     pub api_base: Url,
-    /// The token, if written in the config (prefer `FEEDGEN_TOKEN`, which wins).
+    /// The token, if written in the config (prefer `FEEDGEN_TOKEN` or a token file, which win).
     pub token: Option<crate::Token>,
     /// At most this many posts are fetched and shown.
     pub max_posts: usize,
@@ -139,6 +154,18 @@ struct RawConfig {
     output: RawOutput,
     #[serde(default)]
     cache: RawCache,
+    #[serde(default)]
+    token: RawToken,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawToken {
+    file: Option<PathBuf>,
+    state: Option<PathBuf>,
+    auto_refresh: Option<bool>,
+    refresh_days_left: Option<i64>,
+    warn_days_left: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -188,6 +215,8 @@ pub struct EnvOverrides {
     pub api_base: Option<String>,
     /// `FEEDGEN_MEDIA_HOSTS`, comma-separated.
     pub media_hosts: Option<String>,
+    /// `FEEDGEN_TOKEN_FILE`.
+    pub token_file: Option<String>,
 }
 
 impl EnvOverrides {
@@ -198,6 +227,7 @@ impl EnvOverrides {
             token: get("FEEDGEN_TOKEN"),
             api_base: get("FEEDGEN_API_BASE"),
             media_hosts: get("FEEDGEN_MEDIA_HOSTS"),
+            token_file: get("FEEDGEN_TOKEN_FILE"),
         }
     }
 }
@@ -328,6 +358,39 @@ impl Config {
                 .unwrap_or_else(|| "Instagram feed".to_string()),
             css: raw.output.css.unwrap_or(true),
         };
+        let policy = crate::token::RefreshPolicy {
+            auto: raw.token.auto_refresh.unwrap_or(true),
+            refresh_days_left: raw
+                .token
+                .refresh_days_left
+                .unwrap_or(crate::token::DEFAULT_REFRESH_DAYS_LEFT),
+            warn_days_left: raw
+                .token
+                .warn_days_left
+                .unwrap_or(crate::token::DEFAULT_WARN_DAYS_LEFT),
+        };
+        if !(1..=59).contains(&policy.refresh_days_left) {
+            return Err(ConfigError::invalid(
+                "token.refresh_days_left",
+                "must be between 1 and 59 (tokens live 60 days)",
+            ));
+        }
+        if !(0..=59).contains(&policy.warn_days_left) {
+            return Err(ConfigError::invalid(
+                "token.warn_days_left",
+                "must be between 0 and 59",
+            ));
+        }
+        let token = TokenConfig {
+            env: None,
+            file: raw.token.file.map(resolve),
+            state_file: resolve(
+                raw.token
+                    .state
+                    .unwrap_or_else(|| cache_dir.join("token-state.json")),
+            ),
+            policy,
+        };
         Ok(Config {
             source,
             images: ImageConfig {
@@ -337,13 +400,18 @@ impl Config {
             },
             output,
             cache_dir,
+            token,
         })
     }
 
     /// Applies `FEEDGEN_*` values on top of the file's values.
     pub fn apply_env(&mut self, env: &EnvOverrides) -> Result<(), ConfigError> {
         if let Some(t) = &env.token {
-            self.source.token = Some(crate::Token::new(t.clone()));
+            self.token.env = Some(crate::Token::new(t.clone()));
+        }
+        if let Some(f) = &env.token_file {
+            // Relative to the working directory, like every other environment path.
+            self.token.file = Some(PathBuf::from(f));
         }
         if let Some(base) = &env.api_base {
             let url = Url::parse(base.trim()).map_err(|e| {
@@ -476,9 +544,11 @@ mod tests {
             token: Some("from-env-token".into()),
             api_base: Some("http://127.0.0.1:9/".into()),
             media_hosts: Some("127.0.0.1:9, cdn.example.com".into()),
+            token_file: None,
         })
         .unwrap();
-        assert_eq!(c.source.token.unwrap().expose(), "from-env-token");
+        assert_eq!(c.token.env.unwrap().expose(), "from-env-token");
+        assert_eq!(c.source.token.unwrap().expose(), "from-file-token");
         assert_eq!(c.source.api_base.as_str(), "http://127.0.0.1:9/");
         assert_eq!(c.source.media_hosts, vec!["127.0.0.1:9", "cdn.example.com"]);
     }

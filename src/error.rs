@@ -99,6 +99,8 @@ pub enum TokenProblem {
     BasicDisplayRetired,
     /// Codes 10 and 200–299: the app lost access or lacks a permission.
     Permission,
+    /// A token of the legacy Instagram Platform API (`api.instagram.com/v1`), shut down 2020-06-29.
+    LegacyPlatform,
 }
 
 const NEW_TOKEN_STEPS: &str = "Get a new long-lived token: Meta for Developers → your app → Instagram → \
@@ -109,7 +111,7 @@ impl TokenProblem {
     fn advice(&self) -> &'static str {
         match self {
             TokenProblem::Missing => {
-                "No access token was given. Set FEEDGEN_TOKEN to a long-lived Instagram user token, or run with --offline to build from the last snapshot."
+                "No access token was given. Set FEEDGEN_TOKEN to a long-lived Instagram user token (or name a token file in token.file or FEEDGEN_TOKEN_FILE), or run with --offline to build from the last snapshot."
             }
             TokenProblem::Expired => {
                 "The access token has expired (Instagram tokens live 60 days unless refreshed)."
@@ -122,6 +124,9 @@ impl TokenProblem {
             }
             TokenProblem::BasicDisplayRetired => {
                 "This looks like an Instagram Basic Display token (IGQV…); that API was shut down on 2024-12-04. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to your Meta app, and generate a token there; feedgen reads the same /me/media route with it."
+            }
+            TokenProblem::LegacyPlatform => {
+                "This looks like a token of the legacy Instagram Platform API (api.instagram.com/v1), shut down on 2020-06-29. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to a Meta app, and generate a token there; feedgen reads the same /me/media route with it."
             }
             TokenProblem::Permission => {
                 "The app has no permission to read this account's media (API access deactivated, or the instagram_business_basic permission is missing). Check the app dashboard, then generate a new token."
@@ -239,7 +244,9 @@ fn token_steps(problem: &TokenProblem, detail: &Option<String>) -> String {
         s.push_str(&format!(" (API said: {d})"));
     }
     match problem {
-        TokenProblem::Missing | TokenProblem::BasicDisplayRetired => {}
+        TokenProblem::Missing
+        | TokenProblem::BasicDisplayRetired
+        | TokenProblem::LegacyPlatform => {}
         _ => {
             s.push(' ');
             s.push_str(NEW_TOKEN_STEPS);
@@ -261,11 +268,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-        source: std::io::Error,
-    ) -> Self {
+    /// A failed file operation on `path`.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             action,
             path: path.into(),

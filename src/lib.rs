@@ -38,8 +38,9 @@ pub mod render;
 pub mod secret;
 pub mod source;
 pub mod store;
+pub mod token;
 
-pub use app::{BuildOptions, BuildReport, FeedOrigin, build, build_blocking};
+pub use app::{BuildOptions, BuildReport, FeedOrigin, TokenReport, build, build_blocking};
 pub use config::{Config, EnvOverrides};
 pub use error::{Error, Result};
 pub use secret::Token;

@@ -39,12 +39,30 @@ pub fn is_content_name(name: &str) -> bool {
         && ext.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+/// Writes `bytes` to `path` through a temporary file in the same folder and a
+/// rename. The file is readable by all (0644 less the umask): it is published.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic_mode(path, bytes, 0o644)
+}
+
+/// Like [`write_atomic`], but readable by the owner only (0600): for secrets.
+pub fn write_atomic_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".feedgen-tmp-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".feedgen-tmp-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut tmp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::io("create a temporary file in", dir, e))?;
     tmp.write_all(bytes)
@@ -163,6 +181,18 @@ mod tests {
         assert_eq!(removed, 1);
         assert!(out.has_media(&keep) && !out.has_media(&gone));
         assert!(dir.path().join("media/README.txt").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn published_files_are_world_readable_and_secrets_are_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        write_atomic(&dir.path().join("pub"), b"x").unwrap();
+        write_atomic_private(&dir.path().join("secret"), b"x").unwrap();
+        assert_eq!(mode(&dir.path().join("pub")) & 0o044, 0o044);
+        assert_eq!(mode(&dir.path().join("secret")), 0o600);
     }
 
     #[test]

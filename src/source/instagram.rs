@@ -38,11 +38,22 @@ pub struct Fetched {
     pub requests: usize,
 }
 
+/// A token issued by the refresh or exchange endpoints.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The new token (persist it, even if it looks the same as the old one).
+    pub token: Token,
+    /// Seconds until it expires, as the API said (never assumed).
+    pub expires_in: Option<i64>,
+}
+
 /// A client for one account on a graph host.
 pub struct InstagramClient<'a> {
     http: &'a reqwest::Client,
     api_base: Url,
     token: &'a Token,
+    /// Another secret sent in a query (the app secret of the exchange), scrubbed like the token.
+    secret: Option<&'a Token>,
 }
 
 impl<'a> InstagramClient<'a> {
@@ -57,11 +68,12 @@ impl<'a> InstagramClient<'a> {
             http,
             api_base,
             token,
+            secret: None,
         }
     }
 
-    /// Fetches the account and up to `max_posts` posts.
-    pub async fn fetch(&self, max_posts: usize) -> Result<Fetched, Error> {
+    /// The account the token belongs to (`GET /me?fields=id,username`).
+    pub async fn me(&self) -> Result<Account, Error> {
         let mut requests = 0;
         let me: wire::User = self
             .get(
@@ -69,10 +81,63 @@ impl<'a> InstagramClient<'a> {
                 &mut requests,
             )
             .await?;
-        let account = Account {
+        Ok(Account {
             username: me.username.unwrap_or_else(|| me.id.clone()),
             id: me.id,
+        })
+    }
+
+    /// `GET /refresh_access_token?grant_type=ig_refresh_token`: a new 60-day token
+    /// for a long-lived one that is at least 24 hours old and not expired.
+    pub async fn refresh(&self) -> Result<IssuedToken, Error> {
+        let mut requests = 0;
+        let url = self.endpoint(
+            "refresh_access_token",
+            &[("grant_type", "ig_refresh_token")],
+        );
+        let t: wire::TokenResponse = self.get(url, &mut requests).await?;
+        Ok(IssuedToken {
+            token: Token::new(t.access_token),
+            expires_in: t.expires_in,
+        })
+    }
+
+    /// `GET /access_token?grant_type=ig_exchange_token`: trades the client's
+    /// short-lived token for a long-lived one, with the app secret.
+    pub async fn exchange(&self, app_secret: &Token) -> Result<IssuedToken, Error> {
+        let client = InstagramClient {
+            secret: Some(app_secret),
+            http: self.http,
+            api_base: self.api_base.clone(),
+            token: self.token,
         };
+        let mut requests = 0;
+        let url = client.endpoint(
+            "access_token",
+            &[
+                ("grant_type", "ig_exchange_token"),
+                ("client_secret", app_secret.expose()),
+            ],
+        );
+        let t: wire::TokenResponse = client.get(url, &mut requests).await?;
+        Ok(IssuedToken {
+            token: Token::new(t.access_token),
+            expires_in: t.expires_in,
+        })
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        let text = self.token.scrub(text);
+        match self.secret {
+            Some(s) => s.scrub(&text),
+            None => text,
+        }
+    }
+
+    /// Fetches the account and up to `max_posts` posts.
+    pub async fn fetch(&self, max_posts: usize) -> Result<Fetched, Error> {
+        let mut requests = 1;
+        let account = self.me().await?;
 
         let limit = max_posts.min(MAX_PAGE_SIZE).to_string();
         let with_extras = format!("{BASE_FIELDS},{EXTRA_FIELDS}");
@@ -176,14 +241,14 @@ impl<'a> InstagramClient<'a> {
             .await
             .map_err(|e| ApiError::Network {
                 url: shown.clone(),
-                reason: self.token.scrub(&describe(e)),
+                reason: self.scrub(&describe(e)),
             })?;
         let status = response.status().as_u16();
         let body = read_capped(response, MAX_BODY_BYTES)
             .await
             .map_err(|reason| ApiError::Network {
                 url: shown.clone(),
-                reason: self.token.scrub(&reason),
+                reason: self.scrub(&reason),
             })?;
 
         // Graph reports some errors with HTTP 200 (code 200 "API access deactivated").
@@ -212,7 +277,7 @@ impl<'a> InstagramClient<'a> {
 
     fn snippet(&self, body: &[u8]) -> String {
         let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
-        let text = self.token.scrub(text.trim());
+        let text = self.scrub(text.trim());
         if text.is_empty() {
             "empty body".into()
         } else {
@@ -237,7 +302,7 @@ impl<'a> InstagramClient<'a> {
                 ),
             ),
         };
-        let message = self.token.scrub(&message);
+        let message = self.scrub(&message);
         let basic_display = {
             let t = self.token.expose();
             t.starts_with("IGQV") || t.starts_with("IGQW")

@@ -5,6 +5,7 @@
 //! downloaded originals) so later builds can run offline.
 
 pub mod instagram;
+pub mod oauth;
 pub mod snapshot;
 mod wire;
 

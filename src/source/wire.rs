@@ -48,6 +48,29 @@ pub(crate) struct Children {
     pub data: Vec<Media>,
 }
 
+/// The answer of `refresh_access_token` and `access_token`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TokenResponse {
+    pub access_token: String,
+    pub expires_in: Option<i64>,
+}
+
+/// The answer of the code exchange on `api.instagram.com`: flat (Basic Display
+/// era, `user_id` a JSON number above 2^53) or wrapped in `data` (Instagram Login).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum CodeResponse {
+    Wrapped { data: Vec<CodeToken> },
+    Flat(CodeToken),
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CodeToken {
+    pub access_token: String,
+    #[serde(deserialize_with = "id_string")]
+    pub user_id: String,
+}
+
 /// The Graph error envelope, and the legacy OAuth shape of `api.instagram.com`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ErrorBody {

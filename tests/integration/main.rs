@@ -7,3 +7,4 @@ mod build;
 mod example_site;
 mod render;
 mod support;
+mod token;

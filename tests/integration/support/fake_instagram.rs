@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::http::{Response, Uri, header};
+use axum::http::{Method, Response, Uri, header};
 use serde_json::{Map, Value, json};
 
 /// The API version used in `next` links, as the real API does.
@@ -31,6 +31,24 @@ pub const TEST_TOKEN: &str =
     "IGAAtest-token-NOT-REAL-7f3a9c1e5b2d8f4a6c0e9b7d5f3a1c8e6b4d2f0a9c7e5b3d1f8a6c4e2b0d9f7a5c3e1";
 /// How long CDN URLs live by default (the real ones: 3–5 days).
 pub const URL_LIFETIME_SECS: i64 = 4 * 24 * 3600;
+/// `expires_in` of refreshed tokens, as in Meta's documentation.
+pub const REFRESH_EXPIRES_IN: i64 = 5_183_944;
+/// The app id, app secret, redirect URI and authorization code the fake accepts.
+pub const APP_ID: &str = "990011223344";
+pub const APP_SECRET: &str = "fake-app-secret-0123456789abcdef";
+pub const REDIRECT_URI: &str = "https://example.com/auth/";
+pub const AUTH_CODE: &str = "AQBfakeAuthorizationCode-0123456789";
+
+/// A token the fake has issued.
+#[derive(Debug, Clone)]
+pub struct FakeToken {
+    /// Unix seconds.
+    pub issued_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Short-lived (from the code exchange) or long-lived.
+    pub long_lived: bool,
+}
 
 /// One child of a carousel.
 #[derive(Debug, Clone)]
@@ -66,6 +84,11 @@ pub struct FakeError {
 }
 
 impl FakeError {
+    /// This error as an HTTP response.
+    pub fn response(&self) -> Response<Body> {
+        graph_json(self.status, &self.body)
+    }
+
     /// `190/463`, as sent for an expired token.
     pub fn expired_token() -> Self {
         FakeError {
@@ -81,7 +104,14 @@ impl FakeError {
 /// Everything the fake knows and counts.
 #[derive(Debug)]
 pub struct State {
-    pub token: String,
+    /// Every token issued, valid until its `expires_at`.
+    pub tokens: HashMap<String, FakeToken>,
+    /// While set, `refresh_access_token` answers with this error.
+    pub refresh_error: Option<FakeError>,
+    /// Tokens issued by refresh and exchange so far.
+    pub issued: usize,
+    /// Authorization codes already used (they are single-use).
+    pub used_codes: Vec<String>,
     pub user_id: String,
     pub username: String,
     pub posts: Vec<FakePost>,
@@ -112,14 +142,25 @@ pub struct FakeInstagram {
 impl FakeInstagram {
     /// Starts a fake serving `posts` for user `feedgen.test`.
     pub fn start(posts: Vec<FakePost>, images: HashMap<String, Vec<u8>>) -> Self {
+        let now = chrono::Utc::now().timestamp();
         let state = Arc::new(Mutex::new(State {
-            token: TEST_TOKEN.to_string(),
+            tokens: HashMap::from([(
+                TEST_TOKEN.to_string(),
+                FakeToken {
+                    issued_at: now - 3600,
+                    expires_at: now + 59 * 86_400,
+                    long_lived: true,
+                },
+            )]),
+            refresh_error: None,
+            issued: 0,
+            used_codes: Vec::new(),
             user_id: "17841400000000001".into(),
             username: "feedgen.test".into(),
             posts,
             images,
             max_page_size: 100,
-            now: chrono::Utc::now().timestamp(),
+            now,
             error: None,
             graph_requests: Vec::new(),
             cdn_requests: 0,
@@ -137,10 +178,17 @@ impl FakeInstagram {
                 .unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let app = axum::Router::new().fallback(move |uri: Uri| {
-                    let state = shared.clone();
-                    async move { handle(&state, addr, &uri) }
-                });
+                let app =
+                    axum::Router::new().fallback(move |method: Method, uri: Uri, body: String| {
+                        let state = shared.clone();
+                        async move {
+                            if method == Method::POST {
+                                oauth(&state, &uri, &body)
+                            } else {
+                                handle(&state, addr, &uri)
+                            }
+                        }
+                    });
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async {
                         let _ = rx.await;
@@ -289,28 +337,34 @@ fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         s.tokens_seen.push(t.clone());
     }
     if let Some(e) = s.error.clone() {
-        return graph_json(e.status, &e.body);
+        return e.response();
     }
-    match q.get("access_token") {
-        None => {
-            return graph_error(
-                400,
-                2500,
-                None,
-                "IGApiException",
-                "An active access token must be used to query information about the current user.",
-            );
-        }
-        Some(t) if *t != s.token => {
-            return graph_error(
-                400,
-                190,
-                None,
-                "OAuthException",
-                "Invalid OAuth access token - Cannot parse access token",
-            );
-        }
-        _ => {}
+    let Some(token) = q.get("access_token").cloned() else {
+        return graph_error(
+            400,
+            2500,
+            None,
+            "IGApiException",
+            "An active access token must be used to query information about the current user.",
+        );
+    };
+    if path == "/access_token" {
+        return exchange(&mut s, &q, &token);
+    }
+    let Some(issued) = s.tokens.get(&token).cloned() else {
+        return graph_error(
+            400,
+            190,
+            None,
+            "OAuthException",
+            "Invalid OAuth access token - Cannot parse access token",
+        );
+    };
+    if s.now >= issued.expires_at {
+        return FakeError::expired_token().response();
+    }
+    if path == "/refresh_access_token" {
+        return refresh(&mut s, &q, &issued);
     }
 
     // Strip an optional version prefix: /v21.0/...
@@ -344,7 +398,7 @@ fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
             obj.insert("id".into(), json!(s.user_id));
             graph_json(200, &Value::Object(obj))
         }
-        [u, "media"] if is_user(u) => media_page(&s, addr, &q),
+        [u, "media"] if is_user(u) => media_page(&s, addr, &q, &token),
         [media_id] => {
             let Some(post) = s.posts.iter().find(|p| p.id == *media_id) else {
                 return graph_error(
@@ -536,7 +590,12 @@ fn render_media(
     Ok(Value::Object(obj))
 }
 
-fn media_page(s: &State, addr: SocketAddr, q: &HashMap<String, String>) -> Response<Body> {
+fn media_page(
+    s: &State,
+    addr: SocketAddr,
+    q: &HashMap<String, String>,
+    token: &str,
+) -> Response<Body> {
     let fields = q.get("fields").map(String::as_str).unwrap_or("id");
     let fields = split_fields(fields);
     let limit = q
@@ -568,7 +627,7 @@ fn media_page(s: &State, addr: SocketAddr, q: &HashMap<String, String>) -> Respo
         let next = url::Url::parse_with_params(
             &format!("http://{addr}/{API_VERSION}/{}/media", s.user_id),
             &[
-                ("access_token", s.token.as_str()),
+                ("access_token", token),
                 ("pretty", "1"),
                 ("fields", &fields.join(",")),
                 ("limit", &limit.to_string()),
@@ -579,4 +638,125 @@ fn media_page(s: &State, addr: SocketAddr, q: &HashMap<String, String>) -> Respo
         paging["next"] = json!(next.as_str());
     }
     graph_json(200, &json!({"data": data, "paging": paging}))
+}
+
+fn issue(s: &mut State, long_lived: bool, lifetime: i64) -> String {
+    s.issued += 1;
+    let token = format!("IGAAissued{:04}-NOT-REAL-{}", s.issued, "x".repeat(60));
+    s.tokens.insert(
+        token.clone(),
+        FakeToken {
+            issued_at: s.now,
+            expires_at: s.now + lifetime,
+            long_lived,
+        },
+    );
+    token
+}
+
+/// `GET /refresh_access_token`: only for long-lived tokens at least 24 h old.
+fn refresh(s: &mut State, q: &HashMap<String, String>, token: &FakeToken) -> Response<Body> {
+    if let Some(e) = s.refresh_error.clone() {
+        return e.response();
+    }
+    if q.get("grant_type").map(String::as_str) != Some("ig_refresh_token") {
+        return graph_error(400, 100, None, "IGApiException", "Invalid grant_type");
+    }
+    // The real message is not documented; the docs only say such tokens cannot be refreshed.
+    if !token.long_lived || s.now - token.issued_at < 24 * 3600 {
+        return graph_error(
+            400,
+            100,
+            None,
+            "IGApiException",
+            "(#100) The access token cannot be refreshed yet",
+        );
+    }
+    let new = issue(s, true, REFRESH_EXPIRES_IN);
+    graph_json(
+        200,
+        &json!({"access_token": new, "token_type": "bearer", "expires_in": REFRESH_EXPIRES_IN, "permissions": "instagram_business_basic"}),
+    )
+}
+
+/// `GET /access_token?grant_type=ig_exchange_token`: short-lived → long-lived.
+fn exchange(s: &mut State, q: &HashMap<String, String>, short: &str) -> Response<Body> {
+    if q.get("grant_type").map(String::as_str) != Some("ig_exchange_token") {
+        return graph_error(400, 100, None, "IGApiException", "Invalid grant_type");
+    }
+    if q.get("client_secret").map(String::as_str) != Some(APP_SECRET) {
+        return graph_error(
+            400,
+            101,
+            None,
+            "OAuthException",
+            "Error validating client secret.",
+        );
+    }
+    match s.tokens.get(short) {
+        Some(t) if !t.long_lived && s.now < t.expires_at => {}
+        _ => {
+            return graph_error(
+                400,
+                190,
+                None,
+                "OAuthException",
+                "Invalid OAuth access token - Cannot parse access token",
+            );
+        }
+    }
+    let long = issue(s, true, 5_184_000);
+    graph_json(
+        200,
+        &json!({"access_token": long, "token_type": "bearer", "expires_in": 5_184_000}),
+    )
+}
+
+/// `POST /oauth/access_token` (api.instagram.com): code → short-lived token.
+/// Errors in the legacy shape; `user_id` as a JSON number above 2^53.
+fn oauth(state: &Mutex<State>, uri: &Uri, body: &str) -> Response<Body> {
+    let mut s = state.lock().unwrap();
+    s.graph_requests.push(format!("POST {}", uri.path()));
+    let legacy = |msg: &str| {
+        let text =
+            json!({"error_type": "OAuthException", "code": 400, "error_message": msg}).to_string();
+        Response::builder()
+            .status(400)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(text))
+            .unwrap()
+    };
+    if uri.path() != "/oauth/access_token" {
+        return legacy("Unsupported path");
+    }
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    if get("client_id") != APP_ID || get("client_secret") != APP_SECRET {
+        return legacy("Invalid platform app");
+    }
+    if get("grant_type") != "authorization_code" {
+        return legacy("Invalid grant_type");
+    }
+    if get("redirect_uri") != REDIRECT_URI {
+        return legacy(
+            "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
+        );
+    }
+    let code = get("code").to_string();
+    if s.used_codes.contains(&code) {
+        return legacy("This authorization code has been used");
+    }
+    if code != AUTH_CODE {
+        return legacy("Invalid authorization code");
+    }
+    s.used_codes.push(code);
+    let short = issue(&mut s, false, 3600);
+    let text = format!(r#"{{"access_token": "{short}", "user_id": 17841405793187218}}"#);
+    Response::builder()
+        .status(200)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(text))
+        .unwrap()
 }

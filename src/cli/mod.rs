@@ -1,0 +1,118 @@
+//! Command-line parsing and human output; the library never prints.
+
+mod build;
+mod token;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use feedgen::error::exit;
+use feedgen::{Config, EnvOverrides, Error};
+
+/// Turn an Instagram account into fast, private, static feed fragments.
+#[derive(Debug, Parser)]
+#[command(name = "feedgen", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// More log output on stderr (-v info, -vv debug); FEEDGEN_LOG takes a full filter.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fetch the feed, make the images, and write the HTML fragment and JSON data.
+    Build(build::BuildArgs),
+    /// Inspect, refresh, exchange or export the access token.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+}
+
+/// `--config`, shared by the subcommands.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArg {
+    /// The config file [default: ./feedgen.toml].
+    #[arg(long, short, value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+impl ConfigArg {
+    /// Loads the config and applies `FEEDGEN_*`. `lenient`: a missing default
+    /// file means an empty config (token commands work without one).
+    pub fn load(&self, lenient: bool) -> Result<Config, Error> {
+        let mut config = match &self.config {
+            Some(path) => Config::load(path)?,
+            None => {
+                let path = Path::new("feedgen.toml");
+                if lenient && !path.exists() {
+                    Config::parse("", Path::new("."))?
+                } else {
+                    Config::load(path)?
+                }
+            }
+        };
+        config.apply_env(&EnvOverrides::from_process_env())?;
+        Ok(config)
+    }
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "feedgen=info,warn",
+        _ => "feedgen=debug,info",
+    };
+    let filter = EnvFilter::try_from_env("FEEDGEN_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+}
+
+/// Prints a warning; in GitHub Actions also as an annotation on the run.
+pub fn warn(message: &str) {
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        // Annotations are one line; %0A is the documented newline escape.
+        eprintln!("::warning title=feedgen::{}", message.replace('\n', "%0A"));
+    } else {
+        eprintln!("warning: {message}");
+    }
+}
+
+/// Prints an error and turns it into the documented exit code.
+pub fn fail(err: &Error) -> ExitCode {
+    eprintln!("error: {err}");
+    ExitCode::from(err.exit_code())
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Token(cmd) => token::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => fail(&err),
+    }
+}
+
+/// Success.
+pub fn ok() -> ExitCode {
+    ExitCode::from(exit::OK)
+}
+
+/// A multi-threaded runtime for commands that talk to the network.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
+}

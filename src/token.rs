@@ -1,0 +1,412 @@
+//! Keeping a long-lived token alive without a human.
+//!
+//! # Concepts
+//!
+//! - **Input token**: what the user gave, from (first found) `FEEDGEN_TOKEN`, the
+//!   token file (`source.token_file` / `FEEDGEN_TOKEN_FILE`), or `source.token`.
+//! - **State file** (`<cache>/token-state.json`, mode 0600, written atomically):
+//!   the token currently in use, when it was obtained, when it expires (from the
+//!   API's `expires_in`, never assumed), and the last refresh attempt. It records
+//!   a fingerprint (blake3) of the input it descends from: while the input stays
+//!   the same, the refreshed token in the state file is used instead of it; a new
+//!   input (a freshly minted token) starts a new state. With no input at all the
+//!   state file's token is used alone.
+//! - **Refresh policy** ([`decide`], pure): refresh when the token is at least
+//!   24 h old (the API refuses younger ones), fewer than `refresh_days_left` days
+//!   remain (or the expiry is still unknown), and no attempt was made in the
+//!   last 24 h. A failed refresh while the token is valid is only a warning.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ConfigError, Error};
+use crate::output::write_atomic_private;
+use crate::secret::Token;
+
+/// Version of the state file's shape.
+pub const STATE_VERSION: u32 = 1;
+/// The API refuses to refresh tokens younger than this.
+pub const MIN_REFRESH_AGE: Duration = Duration::hours(24);
+/// At most one refresh attempt per this interval.
+pub const RETRY_INTERVAL: Duration = Duration::hours(24);
+
+/// Where the token in use came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOrigin {
+    /// `FEEDGEN_TOKEN`.
+    Env,
+    /// A token file.
+    File(PathBuf),
+    /// `source.token` in the config file.
+    Config,
+    /// The state file alone (no input token given).
+    State,
+}
+
+impl std::fmt::Display for TokenOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenOrigin::Env => f.write_str("FEEDGEN_TOKEN"),
+            TokenOrigin::File(p) => write!(f, "the token file {}", p.display()),
+            TokenOrigin::Config => f.write_str("source.token in the config file"),
+            TokenOrigin::State => f.write_str("the token state file"),
+        }
+    }
+}
+
+/// How the token in the state file was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Obtained {
+    /// Given by the user; its real age is unknown, so this is when feedgen first saw it.
+    FirstSeen,
+    /// Returned by `refresh_access_token`.
+    Refreshed,
+    /// Returned by the short→long exchange.
+    Exchanged,
+}
+
+/// The contents of the state file.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenState {
+    /// [`STATE_VERSION`].
+    pub version: u32,
+    /// blake3 of the input token this state descends from (empty if none).
+    pub input_fingerprint: String,
+    /// The token in use.
+    pub token: Token,
+    /// When it was obtained (or first seen).
+    pub obtained_at: DateTime<Utc>,
+    /// How it was obtained.
+    pub obtained: Obtained,
+    /// When it expires, if the API said.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The last refresh attempt, successful or not.
+    pub last_refresh_attempt: Option<DateTime<Utc>>,
+    /// Why the last refresh failed, if it did (already scrubbed).
+    pub last_refresh_error: Option<String>,
+}
+
+impl std::fmt::Debug for TokenState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenState")
+            .field("token", &self.token)
+            .field("obtained_at", &self.obtained_at)
+            .field("obtained", &self.obtained)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Serialize for Token {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for Token {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Token::new)
+    }
+}
+
+/// blake3 of a token, to recognise it again without storing it twice.
+pub fn fingerprint(token: &Token) -> String {
+    blake3::hash(token.expose().as_bytes()).to_hex()[..32].to_string()
+}
+
+/// When to refresh and when to warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    /// Refresh automatically during `build`.
+    pub auto: bool,
+    /// Refresh once fewer than this many days remain.
+    pub refresh_days_left: i64,
+    /// Warn once fewer than this many days remain.
+    pub warn_days_left: i64,
+}
+
+/// Default: refresh when fewer than 30 of the 60 days remain.
+pub const DEFAULT_REFRESH_DAYS_LEFT: i64 = 30;
+/// Default: warn in the last 14 days.
+pub const DEFAULT_WARN_DAYS_LEFT: i64 = 14;
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        RefreshPolicy {
+            auto: true,
+            refresh_days_left: DEFAULT_REFRESH_DAYS_LEFT,
+            warn_days_left: DEFAULT_WARN_DAYS_LEFT,
+        }
+    }
+}
+
+/// The outcome of [`decide`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Refresh now.
+    Refresh,
+    /// Leave it; the reason is for `token status` and logs.
+    Keep(String),
+}
+
+/// Whether to refresh now (pure, so the policy is tested without a clock).
+pub fn decide(state: &TokenState, now: DateTime<Utc>, policy: &RefreshPolicy) -> Decision {
+    if let Some(exp) = state.expires_at
+        && exp <= now
+    {
+        return Decision::Keep("the token has expired; it can no longer be refreshed".into());
+    }
+    let age = now - state.obtained_at;
+    if age < MIN_REFRESH_AGE {
+        let wait = MIN_REFRESH_AGE - age;
+        return Decision::Keep(format!(
+            "the token is younger than 24 h; the API refuses to refresh it for another {} h",
+            (wait.num_minutes() + 59) / 60
+        ));
+    }
+    if let Some(last) = state.last_refresh_attempt
+        && now - last < RETRY_INTERVAL
+    {
+        return Decision::Keep("a refresh was attempted in the last 24 h".into());
+    }
+    match state.expires_at {
+        Some(exp) if exp - now > Duration::days(policy.refresh_days_left) => {
+            Decision::Keep(format!(
+                "more than {} days remain; the refresh is due from {}",
+                policy.refresh_days_left,
+                (exp - Duration::days(policy.refresh_days_left)).format("%Y-%m-%d")
+            ))
+        }
+        _ => Decision::Refresh,
+    }
+}
+
+/// Whole days left before `expires_at` (negative once expired).
+pub fn days_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (expires_at - now).num_hours().div_euclid(24)
+}
+
+/// Reads the state file; `None` if there is none. A damaged one is an error
+/// naming the file, since silently ignoring it could lose a refreshed token.
+pub fn load_state(path: &Path) -> Result<Option<TokenState>, Error> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
+    let state: TokenState = serde_json::from_slice(&bytes).map_err(|e| {
+        ConfigError::invalid(
+            "token state file",
+            &format!(
+                "{} is damaged ({}); delete it and give the token again in FEEDGEN_TOKEN",
+                path.display(),
+                e.to_string()
+                    .split(" at line")
+                    .next()
+                    .unwrap_or("invalid JSON")
+            ),
+        )
+    })?;
+    if state.version != STATE_VERSION {
+        return Err(ConfigError::invalid(
+            "token state file",
+            &format!(
+                "{} has version {}, this feedgen reads {STATE_VERSION}",
+                path.display(),
+                state.version
+            ),
+        )
+        .into());
+    }
+    Ok(Some(state))
+}
+
+/// Writes the state file atomically with mode 0600.
+pub fn save_state(path: &Path, state: &TokenState) -> Result<(), Error> {
+    let mut json = serde_json::to_vec_pretty(state).expect("state serializes");
+    json.push(b'\n');
+    write_atomic_private(path, &json)
+}
+
+/// The token to use, where it came from, and its state (new or loaded).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Where the token came from.
+    pub origin: TokenOrigin,
+    /// The state; `state.token` is the token to use.
+    pub state: TokenState,
+    /// Whether `state` differs from the file (it must be saved once the token works).
+    pub dirty: bool,
+}
+
+/// Combines the input token (if any) with the state file.
+pub fn resolve(
+    input: Option<(Token, TokenOrigin)>,
+    stored: Option<TokenState>,
+    now: DateTime<Utc>,
+) -> Option<Resolved> {
+    match (input, stored) {
+        (Some((token, origin)), stored) => {
+            let fp = fingerprint(&token);
+            match stored {
+                Some(s) if s.input_fingerprint == fp => Some(Resolved {
+                    origin,
+                    state: s,
+                    dirty: false,
+                }),
+                _ => Some(Resolved {
+                    origin,
+                    state: TokenState {
+                        version: STATE_VERSION,
+                        input_fingerprint: fp,
+                        token,
+                        obtained_at: now,
+                        obtained: Obtained::FirstSeen,
+                        expires_at: None,
+                        last_refresh_attempt: None,
+                        last_refresh_error: None,
+                    },
+                    dirty: true,
+                }),
+            }
+        }
+        (None, Some(s)) => Some(Resolved {
+            origin: TokenOrigin::State,
+            state: s,
+            dirty: false,
+        }),
+        (None, None) => None,
+    }
+}
+
+/// The input token, the first found of `FEEDGEN_TOKEN`, the token file and `source.token`.
+pub fn input(config: &crate::Config) -> Result<Option<(Token, TokenOrigin)>, Error> {
+    if let Some(t) = config.token.env.as_ref().filter(|t| !t.is_empty()) {
+        return Ok(Some((t.clone(), TokenOrigin::Env)));
+    }
+    if let Some(path) = &config.token.file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::invalid(
+                "token.file",
+                &format!("cannot read the token file {}: {e}", path.display()),
+            )
+        })?;
+        let token = Token::new(text);
+        if token.is_empty() {
+            return Err(ConfigError::invalid(
+                "token.file",
+                &format!("the token file {} is empty", path.display()),
+            )
+            .into());
+        }
+        return Ok(Some((token, TokenOrigin::File(path.clone()))));
+    }
+    if let Some(t) = config.source.token.as_ref().filter(|t| !t.is_empty()) {
+        return Ok(Some((t.clone(), TokenOrigin::Config)));
+    }
+    Ok(None)
+}
+
+/// Recognises token shapes of retired APIs, before any request is made.
+pub fn legacy_kind(token: &Token) -> Option<crate::error::TokenProblem> {
+    let t = token.expose();
+    if t.starts_with("IGQV") || t.starts_with("IGQW") {
+        return Some(crate::error::TokenProblem::BasicDisplayRetired);
+    }
+    // Legacy Platform API tokens: `<user id>.<app hex>.<hex>`.
+    let parts: Vec<&str> = t.split('.').collect();
+    if parts.len() == 3
+        && parts[0].bytes().all(|b| b.is_ascii_digit())
+        && parts[1..]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Some(crate::error::TokenProblem::LegacyPlatform);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(age_h: i64, days_left: Option<i64>, now: DateTime<Utc>) -> TokenState {
+        TokenState {
+            version: STATE_VERSION,
+            input_fingerprint: "x".into(),
+            token: Token::new("test-token-not-real"),
+            obtained_at: now - Duration::hours(age_h),
+            obtained: Obtained::Refreshed,
+            expires_at: days_left.map(|d| now + Duration::days(d)),
+            last_refresh_attempt: None,
+            last_refresh_error: None,
+        }
+    }
+
+    #[test]
+    fn policy() {
+        let now = Utc::now();
+        let p = RefreshPolicy::default();
+        assert_eq!(
+            decide(&state(25, Some(20), now), now, &p),
+            Decision::Refresh
+        );
+        assert_eq!(
+            decide(&state(25, None, now), now, &p),
+            Decision::Refresh,
+            "unknown expiry: refresh to learn it"
+        );
+        assert!(
+            matches!(decide(&state(2, Some(20), now), now, &p), Decision::Keep(r) if r.contains("24 h"))
+        );
+        assert!(
+            matches!(decide(&state(25, Some(45), now), now, &p), Decision::Keep(r) if r.contains("more than 30 days"))
+        );
+        assert!(
+            matches!(decide(&state(25 * 60, Some(-1), now), now, &p), Decision::Keep(r) if r.contains("expired"))
+        );
+        let mut s = state(48, Some(10), now);
+        s.last_refresh_attempt = Some(now - Duration::hours(3));
+        assert!(matches!(decide(&s, now, &p), Decision::Keep(r) if r.contains("last 24 h")));
+    }
+
+    #[test]
+    fn a_new_input_token_replaces_the_state_and_the_same_one_keeps_it() {
+        let now = Utc::now();
+        let input = Token::new("input-token-one");
+        let first = resolve(Some((input.clone(), TokenOrigin::Env)), None, now).unwrap();
+        assert!(first.dirty);
+        let mut refreshed = first.state.clone();
+        refreshed.token = Token::new("refreshed-token-two");
+        let again = resolve(
+            Some((input, TokenOrigin::Env)),
+            Some(refreshed.clone()),
+            now,
+        )
+        .unwrap();
+        assert_eq!(again.state.token.expose(), "refreshed-token-two");
+        let other = resolve(
+            Some((Token::new("minted-token-three"), TokenOrigin::Env)),
+            Some(refreshed),
+            now,
+        )
+        .unwrap();
+        assert_eq!(other.state.token.expose(), "minted-token-three");
+    }
+
+    #[test]
+    fn debug_of_state_redacts() {
+        let s = state(1, None, Utc::now());
+        assert!(!format!("{s:?}").contains("test-token-not-real"));
+    }
+
+    #[test]
+    fn legacy_shapes() {
+        assert!(legacy_kind(&Token::new("IGQVJXabc")).is_some());
+        assert!(legacy_kind(&Token::new("1234567.1677ed0.0a1b2c3d4e5f")).is_some());
+        assert!(legacy_kind(&Token::new("IGAAabc")).is_none());
+    }
+}
