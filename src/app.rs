@@ -15,7 +15,7 @@ use crate::error::{Error, TokenProblem};
 use crate::http::{self, MediaHosts};
 use crate::media::{MediaStage, MediaStats};
 use crate::model::Original;
-use crate::output::OutputDir;
+use crate::output::{self, ContentStore};
 use crate::render;
 use crate::source::{InstagramClient, Snapshot};
 use crate::store::Manifest;
@@ -54,9 +54,9 @@ pub struct BuildReport {
     pub api_requests: usize,
     /// Media work done.
     pub media: MediaStats,
-    /// HTML/JSON/CSS files (re)written; unchanged files are not counted.
+    /// Files new or changed in the output folder; unchanged files are not counted.
     pub files_written: usize,
-    /// Files pruned from the output's `media/` folder.
+    /// Files of the previous output no longer published.
     pub pruned: usize,
     /// Problems that did not stop the build, each naming its item.
     pub warnings: Vec<String>,
@@ -79,7 +79,9 @@ pub fn build_blocking(config: &Config, options: &BuildOptions) -> Result<BuildRe
 pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let snapshot = Snapshot::new(&config.source.snapshot_dir);
-    let out = OutputDir::new(&config.output.dir);
+    // Held until the build ends: one build at a time per output folder.
+    let _lock = output::lock(&config.output.dir, config.output.lock_timeout)?;
+    let store = ContentStore::new(config.cache_dir.join("media"));
     let manifest_path = config.cache_dir.join("manifest.json");
     let offline = options.offline || config.source.offline;
     let hosts = MediaHosts::new(&config.source.media_hosts);
@@ -156,7 +158,7 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         http: client.as_ref(),
         hosts: &hosts,
         snapshot: &snapshot,
-        out: &out,
+        store: &store,
         images: &config.images,
         previous: &previous,
     };
@@ -209,17 +211,15 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         });
     }
 
-    // 3. Render and publish: media is already in place, now the documents.
-    let mut files_written = 0;
-    let mut keep: HashSet<String> = manifest
+    // 3. Render, then publish the whole output folder in one swap.
+    let mut media_files: HashSet<String> = manifest
         .assets
         .values()
         .flat_map(|e| e.variants.iter().map(|v| v.file.clone()))
         .collect();
     let css_file = if config.output.css {
-        let (name, wrote) = out.put_media(render::DEFAULT_CSS.as_bytes(), "css")?;
-        files_written += usize::from(wrote);
-        keep.insert(name.clone());
+        let (name, _) = store.put(render::DEFAULT_CSS.as_bytes(), "css")?;
+        media_files.insert(name.clone());
         Some(name)
     } else {
         None
@@ -231,17 +231,21 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         &config.images.formats,
     );
     let fragment = render::fragment(&views, &config.output, css_file.as_deref())?;
-    let json = render::json(&feed, &views);
-    files_written += usize::from(out.write_if_changed(&config.output.json, json.as_bytes())?);
-    files_written += usize::from(out.write_if_changed(&config.output.html, fragment.as_bytes())?);
+    let mut documents = BTreeMap::new();
+    documents.insert(
+        config.output.json.clone(),
+        render::json(&feed, &views).into_bytes(),
+    );
     if let Some(page_name) = &config.output.page {
         let page = render::page(&fragment, &feed.account.username, &config.output)?;
-        files_written += usize::from(out.write_if_changed(page_name, page.as_bytes())?);
+        documents.insert(page_name.clone(), page.into_bytes());
     }
+    documents.insert(config.output.html.clone(), fragment.into_bytes());
+    let published = output::publish(&config.output.dir, &documents, &media_files, &store)?;
 
     // 4. Record state, then prune what nothing refers to any more.
     manifest.save(&manifest_path)?;
-    let pruned = out.prune_media(&keep)?;
+    store.prune(&media_files)?;
     if origin == FeedOrigin::Api {
         snapshot.save(&feed, now)?;
         let used: HashSet<String> = originals.values().map(|o| o.file.clone()).collect();
@@ -255,8 +259,8 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         skipped_posts,
         api_requests,
         media,
-        files_written,
-        pruned,
+        files_written: published.written,
+        pruned: published.removed,
         warnings,
         out_dir: config.output.dir.clone(),
         token: token_report,

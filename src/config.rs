@@ -139,6 +139,8 @@ pub struct OutputConfig {
     pub label: String,
     /// Whether to write the default theme's CSS and link it from the fragment.
     pub css: bool,
+    /// How long a build waits for another one writing the same output folder.
+    pub lock_timeout: std::time::Duration,
 }
 
 // ---- the file as written: every key optional, unknown keys refused ----
@@ -198,6 +200,7 @@ struct RawOutput {
     sizes: Option<String>,
     label: Option<String>,
     css: Option<bool>,
+    lock_timeout: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -357,6 +360,7 @@ impl Config {
                 .label
                 .unwrap_or_else(|| "Instagram feed".to_string()),
             css: raw.output.css.unwrap_or(true),
+            lock_timeout: std::time::Duration::from_secs(raw.output.lock_timeout.unwrap_or(300)),
         };
         let policy = crate::token::RefreshPolicy {
             auto: raw.token.auto_refresh.unwrap_or(true),

@@ -223,6 +223,16 @@ pub enum Error {
         /// One of the reasons, as an example.
         first_problem: String,
     },
+    /// Another build holds the output folder's lock.
+    #[error("another feedgen build is writing {} (lock file {}); waited {waited} s for it to finish. Try again when it is done, or raise output.lock_timeout", out.display(), lock.display())]
+    Busy {
+        /// The output folder.
+        out: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// Seconds waited.
+        waited: u64,
+    },
     /// A local file operation failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
@@ -263,7 +273,7 @@ impl Error {
             Error::Config(_) => exit::CONFIG,
             Error::Token { .. } => exit::TOKEN,
             Error::Api(_) | Error::NothingToPublish { .. } => exit::API,
-            Error::Snapshot { .. } | Error::Io { .. } => exit::IO,
+            Error::Snapshot { .. } | Error::Io { .. } | Error::Busy { .. } => exit::IO,
             Error::Internal(_) => exit::INTERNAL,
         }
     }

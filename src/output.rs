@@ -1,22 +1,36 @@
-//! The one door to disk for everything a build publishes.
+//! The one door to disk: the content store, and publishing the output folder.
 //!
-//! Every file is written to a temporary name in its final folder and renamed into
-//! place, so a reader (or a build killed half-way) sees the old file or the new
-//! one, never a torn one. Unchanged files are not rewritten, so a rebuild with
-//! nothing new touches nothing and keeps mtimes (and rsync/CDN caches) quiet.
+//! # Concepts
 //!
-//! Media and CSS go to `media/` under content-addressed names:
-//! `<first 128 bits of blake3, hex>.<ext>`. The name is the content, so an
-//! existing file never needs rewriting and browsers may cache it forever.
+//! - **Content store** (`<cache>/media/`): every encoded file under its
+//!   content-addressed name, `<first 128 bits of blake3, hex>.<ext>`. The name
+//!   is the content, so a file there never changes and browsers may cache it
+//!   forever.
+//! - **Publishing**: the new output folder is assembled beside the old one
+//!   (`.<name>.feedgen-staging`), media hard-linked from the store, documents
+//!   hard-linked from the old output when their bytes did not change; then the
+//!   two folders are swapped in one atomic `renameat2(RENAME_EXCHANGE)`. A build
+//!   killed at any moment leaves the old folder or the new one, whole, and every
+//!   file their HTML and JSON refer to exists. Unchanged files keep their inode
+//!   and mtime, so rsync and CDN caches see nothing new.
+//! - **Ownership**: feedgen replaces its output folder as a whole, so it refuses a
+//!   folder holding files it did not write (no `.feedgen` marker): pointing
+//!   `output.dir` at a site's root by mistake cannot wipe the site.
+//! - **Lock**: `.<name>.feedgen-lock` beside the output folder serialises builds.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 
 /// The folder, inside the output folder, holding content-addressed files.
 pub const MEDIA_DIR: &str = "media";
+/// The marker that says an output folder is feedgen's.
+pub const MARKER: &str = ".feedgen";
+const MARKER_TEXT: &[u8] =
+    b"This folder is written by feedgen and replaced as a whole on every build.\n";
 /// Hex digits of blake3 kept in names: 128 bits, collision-safe for any feed.
 const HASH_HEX_LEN: usize = 32;
 
@@ -72,44 +86,32 @@ fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> 
     Ok(())
 }
 
-/// The output folder feedgen owns.
+/// The content-addressed store of encoded files (`<cache>/media`).
 #[derive(Debug, Clone)]
-pub struct OutputDir {
-    root: PathBuf,
+pub struct ContentStore {
+    dir: PathBuf,
 }
 
-impl OutputDir {
-    /// The output folder at `root` (created on first write).
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        OutputDir { root: root.into() }
+impl ContentStore {
+    /// The store in `dir` (created on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        ContentStore { dir: dir.into() }
     }
 
-    /// The folder.
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Path of a stored file.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
     }
 
-    /// Absolute path of a content-addressed file.
-    pub fn media_path(&self, name: &str) -> PathBuf {
-        self.root.join(MEDIA_DIR).join(name)
+    /// Whether a file is stored.
+    pub fn has(&self, name: &str) -> bool {
+        self.path(name).is_file()
     }
 
-    /// Writes `rel` unless it already holds exactly `bytes`; returns whether it wrote.
-    pub fn write_if_changed(&self, rel: &str, bytes: &[u8]) -> Result<bool, Error> {
-        let path = self.root.join(rel);
-        if let Ok(existing) = std::fs::read(&path)
-            && existing == bytes
-        {
-            return Ok(false);
-        }
-        write_atomic(&path, bytes)?;
-        Ok(true)
-    }
-
-    /// Stores bytes under their content name in `media/`; returns the name and whether it wrote.
-    pub fn put_media(&self, bytes: &[u8], ext: &str) -> Result<(String, bool), Error> {
+    /// Stores bytes under their content name; returns the name and whether it wrote.
+    pub fn put(&self, bytes: &[u8], ext: &str) -> Result<(String, bool), Error> {
         let name = content_name(bytes, ext);
-        let path = self.media_path(&name);
+        let path = self.path(&name);
         let present = std::fs::metadata(&path)
             .map(|m| m.len() == bytes.len() as u64)
             .unwrap_or(false);
@@ -119,20 +121,13 @@ impl OutputDir {
         Ok((name, !present))
     }
 
-    /// Whether a content-addressed file is present.
-    pub fn has_media(&self, name: &str) -> bool {
-        self.media_path(name).is_file()
-    }
-
-    /// Deletes content-addressed files in `media/` that are not in `keep`, and
-    /// temporary files left by an interrupted build; returns how many.
-    pub fn prune_media(&self, keep: &HashSet<String>) -> Result<usize, Error> {
-        let dir = self.root.join(MEDIA_DIR);
-        if !dir.is_dir() {
+    /// Deletes stored files not in `keep` and leftovers of interrupted writes; returns how many.
+    pub fn prune(&self, keep: &HashSet<String>) -> Result<usize, Error> {
+        if !self.dir.is_dir() {
             return Ok(0);
         }
         let mut removed = 0;
-        for entry in walkdir::WalkDir::new(&dir)
+        for entry in walkdir::WalkDir::new(&self.dir)
             .min_depth(1)
             .max_depth(1)
             .into_iter()
@@ -151,6 +146,197 @@ impl OutputDir {
     }
 }
 
+/// What a publish did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Files whose bytes are new in this output (documents written, media added).
+    pub written: usize,
+    /// Files of the previous output that are gone.
+    pub removed: usize,
+}
+
+/// Hard-links `from` to `to`, copying when linking is impossible (another filesystem).
+fn link_or_copy(from: &Path, to: &Path) -> Result<(), Error> {
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).map_err(|e| Error::io("copy into", to, e))?;
+    }
+    Ok(())
+}
+
+fn sibling(out: &Path, suffix: &str) -> Result<PathBuf, Error> {
+    let name = out
+        .file_name()
+        .ok_or_else(|| ConfigError::invalid("output.dir", "must name a folder, not a root"))?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok(parent.join(format!(".{}.{suffix}", name.to_string_lossy())))
+}
+
+/// Refuses an output folder that holds files feedgen did not write.
+fn check_ownership(out: &Path) -> Result<(), Error> {
+    match std::fs::read_dir(out) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("open the output folder", out, e)),
+        Ok(mut entries) => {
+            let empty = entries.next().is_none();
+            if empty || out.join(MARKER).is_file() {
+                Ok(())
+            } else {
+                Err(ConfigError::invalid(
+                    "output.dir",
+                    &format!(
+                        "{} already holds files feedgen did not write, and feedgen replaces its output folder as a whole on every build. Point output.dir (or --out) at a new or empty folder, e.g. a `feed` folder inside your site's static files",
+                        out.display()
+                    ),
+                )
+                .into())
+            }
+        }
+    }
+}
+
+/// Swaps two paths atomically where the OS can (Linux `renameat2`); elsewhere,
+/// and on filesystems without support, falls back to two renames.
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let ca = CString::new(a.as_os_str().as_bytes())?;
+        let cb = CString::new(b.as_os_str().as_bytes())?;
+        // SAFETY: both are valid NUL-terminated paths; the call only reads them.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                ca.as_ptr(),
+                libc::AT_FDCWD,
+                cb.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        if !matches!(err.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) {
+            return Err(err);
+        }
+    }
+    // Fallback: a short moment exists where `b` is missing.
+    let tmp = b.with_extension("feedgen-old");
+    std::fs::rename(b, &tmp)?;
+    std::fs::rename(a, b)?;
+    std::fs::rename(&tmp, a)
+}
+
+/// Holds the output folder's lock until dropped.
+#[derive(Debug)]
+pub struct OutputLock {
+    _file: std::fs::File,
+}
+
+/// Takes the lock beside `out`, waiting up to `wait` for another build to finish.
+pub fn lock(out: &Path, wait: Duration) -> Result<OutputLock, Error> {
+    let path = sibling(out, "feedgen-lock")?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io("open the lock file", &path, e))?;
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(OutputLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if started.elapsed() >= wait {
+                    return Err(Error::Busy {
+                        out: out.to_path_buf(),
+                        lock: path,
+                        waited: wait.as_secs(),
+                    });
+                }
+                if !told {
+                    tracing::warn!(
+                        "another feedgen build is writing {}; waiting for it",
+                        out.display()
+                    );
+                    told = true;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io("lock", &path, e));
+            }
+        }
+    }
+}
+
+/// Replaces the output folder `out` with `documents` (relative path → bytes)
+/// plus `media` names from `store`, atomically.
+pub fn publish(
+    out: &Path,
+    documents: &BTreeMap<String, Vec<u8>>,
+    media: &HashSet<String>,
+    store: &ContentStore,
+) -> Result<Published, Error> {
+    check_ownership(out)?;
+    let staging = sibling(out, "feedgen-staging")?;
+    if staging.exists() {
+        // Left by an interrupted build: the old or the previous output, never the live one.
+        std::fs::remove_dir_all(&staging).map_err(|e| Error::io("clean up", &staging, e))?;
+    }
+    let media_dir = staging.join(MEDIA_DIR);
+    std::fs::create_dir_all(&media_dir).map_err(|e| Error::io("create folder", &media_dir, e))?;
+
+    let old_media: HashSet<String> = std::fs::read_dir(out.join(MEDIA_DIR))
+        .map(|it| {
+            it.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut published = Published::default();
+    for name in media {
+        link_or_copy(&store.path(name), &media_dir.join(name))?;
+        published.written += usize::from(!old_media.contains(name));
+    }
+    published.removed = old_media.difference(media).count();
+
+    let mut all_docs: Vec<(&str, &[u8])> = documents
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .collect();
+    all_docs.push((MARKER, MARKER_TEXT));
+    for (rel, bytes) in all_docs {
+        let old = out.join(rel);
+        let new = staging.join(rel);
+        let same = std::fs::read(&old).is_ok_and(|b| b == bytes);
+        if same {
+            link_or_copy(&old, &new)?;
+        } else {
+            write_atomic(&new, bytes)?;
+            published.written += usize::from(rel != MARKER);
+        }
+    }
+
+    if out.exists() {
+        exchange(&staging, out).map_err(|e| Error::io("swap in the new output", out, e))?;
+        // `staging` now holds the previous output.
+        std::fs::remove_dir_all(&staging)
+            .map_err(|e| Error::io("remove the previous output", &staging, e))?;
+    } else {
+        std::fs::rename(&staging, out).map_err(|e| Error::io("move into place", out, e))?;
+    }
+    Ok(published)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,29 +344,26 @@ mod tests {
     #[test]
     fn same_bytes_same_name_one_file() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutputDir::new(dir.path());
-        let (a, wrote_a) = out.put_media(b"hello", "txt").unwrap();
-        let (b, wrote_b) = out.put_media(b"hello", "txt").unwrap();
+        let store = ContentStore::new(dir.path());
+        let (a, wrote_a) = store.put(b"hello", "txt").unwrap();
+        let (b, wrote_b) = store.put(b"hello", "txt").unwrap();
         assert_eq!(a, b);
         assert!(wrote_a && !wrote_b);
         assert!(is_content_name(&a));
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("media")).unwrap().count(),
-            1
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
     fn prune_keeps_referenced_and_foreign_files() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutputDir::new(dir.path());
-        let (keep, _) = out.put_media(b"keep", "jpg").unwrap();
-        let (gone, _) = out.put_media(b"gone", "jpg").unwrap();
-        std::fs::write(dir.path().join("media/README.txt"), "mine").unwrap();
-        let removed = out.prune_media(&HashSet::from([keep.clone()])).unwrap();
+        let store = ContentStore::new(dir.path());
+        let (keep, _) = store.put(b"keep", "jpg").unwrap();
+        let (gone, _) = store.put(b"gone", "jpg").unwrap();
+        std::fs::write(dir.path().join("README.txt"), "mine").unwrap();
+        let removed = store.prune(&HashSet::from([keep.clone()])).unwrap();
         assert_eq!(removed, 1);
-        assert!(out.has_media(&keep) && !out.has_media(&gone));
-        assert!(dir.path().join("media/README.txt").exists());
+        assert!(store.has(&keep) && !store.has(&gone));
+        assert!(dir.path().join("README.txt").exists());
     }
 
     #[cfg(unix)]
@@ -196,11 +379,53 @@ mod tests {
     }
 
     #[test]
-    fn unchanged_file_is_not_rewritten() {
+    fn publish_swaps_whole_folders_and_refuses_foreign_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let out = OutputDir::new(dir.path());
-        assert!(out.write_if_changed("feed.html", b"x").unwrap());
-        assert!(!out.write_if_changed("feed.html", b"x").unwrap());
-        assert!(out.write_if_changed("feed.html", b"y").unwrap());
+        let store = ContentStore::new(dir.path().join("store"));
+        let (m1, _) = store.put(b"one", "jpg").unwrap();
+        let (m2, _) = store.put(b"two", "jpg").unwrap();
+        let out = dir.path().join("site/feed");
+        let docs = |s: &str| BTreeMap::from([("feed.html".to_string(), s.as_bytes().to_vec())]);
+
+        let p = publish(&out, &docs("a"), &HashSet::from([m1.clone()]), &store).unwrap();
+        assert_eq!(
+            p,
+            Published {
+                written: 2,
+                removed: 0
+            }
+        );
+        let p = publish(&out, &docs("b"), &HashSet::from([m2.clone()]), &store).unwrap();
+        assert_eq!(
+            p,
+            Published {
+                written: 2,
+                removed: 1
+            }
+        );
+        assert!(!out.join("media").join(&m1).exists());
+        assert_eq!(std::fs::read_to_string(out.join("feed.html")).unwrap(), "b");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("site"))
+            .unwrap()
+            .collect();
+        assert_eq!(leftovers.len(), 1, "no staging folder left behind");
+
+        let foreign = dir.path().join("site-root");
+        std::fs::create_dir_all(&foreign).unwrap();
+        std::fs::write(foreign.join("index.html"), "my site").unwrap();
+        let err = publish(&foreign, &docs("x"), &HashSet::new(), &store).unwrap_err();
+        assert!(err.to_string().contains("did not write"), "{err}");
+        assert!(foreign.join("index.html").exists());
+    }
+
+    #[test]
+    fn a_second_lock_waits_then_gives_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("feed");
+        let held = lock(&out, Duration::from_secs(1)).unwrap();
+        let err = lock(&out, Duration::from_millis(300)).unwrap_err();
+        assert!(err.to_string().contains("another feedgen build"), "{err}");
+        drop(held);
+        lock(&out, Duration::from_millis(300)).unwrap();
     }
 }

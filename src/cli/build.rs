@@ -61,7 +61,7 @@ fn print_report(r: &BuildReport, took: std::time::Duration) {
         r.media.decoded,
         r.media.encoded,
         r.media.reused_variants,
-        r.files_written + r.media.encoded,
+        r.files_written,
         r.pruned,
         r.out_dir.display(),
         took.as_secs_f64()

@@ -17,7 +17,7 @@ use url::Url;
 use crate::config::ImageConfig;
 use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe};
 use crate::model::{Asset, Original};
-use crate::output::OutputDir;
+use crate::output::ContentStore;
 use crate::secret::url_for_display;
 use crate::source::Snapshot;
 use crate::source::instagram::read_capped;
@@ -60,8 +60,8 @@ pub struct MediaStage<'a> {
     pub hosts: &'a MediaHosts,
     /// Where originals are kept.
     pub snapshot: &'a Snapshot,
-    /// Where variants are written.
-    pub out: &'a OutputDir,
+    /// Where variants are stored.
+    pub store: &'a ContentStore,
     /// Widths, formats, quality.
     pub images: &'a ImageConfig,
     /// The previous build's manifest.
@@ -147,7 +147,7 @@ impl MediaStage<'_> {
                     v.width == width
                         && v.format == format
                         && v.quality == quality
-                        && self.out.has_media(&v.file)
+                        && self.store.has(&v.file)
                 })
             });
             match hit {
@@ -161,7 +161,7 @@ impl MediaStage<'_> {
 
         if !missing.is_empty() {
             let path = self.snapshot.original_path(&original.file);
-            let out = self.out.clone();
+            let store = self.store.clone();
             let _permit = cpu.acquire().await.expect("semaphore never closes");
             let made = tokio::task::spawn_blocking(move || -> Result<Vec<Variant>, String> {
                 let bytes = std::fs::read(&path)
@@ -177,7 +177,7 @@ impl MediaStage<'_> {
                     let encoded =
                         pipeline::encode(&resized, format, quality).map_err(|e| e.to_string())?;
                     let ext = format.extension();
-                    let (file, _) = out.put_media(&encoded, ext).map_err(|e| e.to_string())?;
+                    let (file, _) = store.put(&encoded, ext).map_err(|e| e.to_string())?;
                     made.push(Variant {
                         width: resized.width,
                         height: resized.height,

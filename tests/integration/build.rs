@@ -314,7 +314,10 @@ fn the_token_appears_nowhere() {
         if path == ".feedgen-cache/token-state.json" {
             // The one place the token is kept on purpose: readable by the owner only.
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(site.path(&path)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(site.path(&path))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
             continue;
         }
