@@ -50,6 +50,8 @@ pub struct BuildReport {
     pub posts: usize,
     /// Posts left out because none of their images could be made.
     pub skipped_posts: usize,
+    /// Images left out (each named in the warnings).
+    pub left_out_images: usize,
     /// API requests made.
     pub api_requests: usize,
     /// Media work done.
@@ -64,6 +66,8 @@ pub struct BuildReport {
     pub out_dir: PathBuf,
     /// The token's lifecycle in this build (`None` offline).
     pub token: Option<TokenReport>,
+    /// Set when the API failed and the last good feed was published again.
+    pub stale: Option<Stale>,
 }
 
 /// Runs a build on a fresh multi-threaded tokio runtime.
@@ -88,59 +92,53 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
     let mut warnings = Vec::new();
     let mut token_report = None;
 
-    // 1. The feed.
-    let (mut feed, origin, api_requests, client) = if offline {
-        let Some((feed, saved_at)) = snapshot.load()? else {
-            return Err(Error::Snapshot {
-                dir: snapshot.dir().to_path_buf(),
-                reason: "there is no recorded snapshot yet (feed.json is missing). Run one online build with FEEDGEN_TOKEN set first, or point source.snapshot at a snapshot folder".into(),
-            });
-        };
+    // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
+    let client = http::client_with_timeout(&hosts, config.http.timeout);
+    let mut stale = None;
+    let mut in_use: Option<token::Resolved> = None;
+    let mut api_requests = 0;
+    let (mut feed, origin) = if offline {
+        let (feed, saved_at) = load_snapshot(&snapshot)?;
         tracing::info!("building offline from the snapshot saved {saved_at}");
-        (feed, FeedOrigin::Snapshot, 0, None)
+        (feed, FeedOrigin::Snapshot)
     } else {
-        let client = http::client(&hosts);
-        let mut resolved =
-            keep_token_alive(config, &client, now, &mut warnings, &mut token_report).await?;
-        let fetched = InstagramClient::new(&client, &config.source.api_base, &resolved.state.token)
-            .fetch(config.source.max_posts)
-            .await?;
-        // The token works: remember it (first sight, or the refresh attempt's outcome).
-        if resolved.dirty {
-            token::save_state(&config.token.state_file, &resolved.state)?;
-            resolved.dirty = false;
-        }
-        warnings.extend(fetched.warnings);
-        let mut feed = fetched.feed;
-        // Reuse originals already downloaded, by asset id (CDN URLs change every fetch).
-        let known: HashMap<String, Original> = match snapshot.load() {
-            Ok(Some((prev, _))) => prev
-                .posts
-                .into_iter()
-                .flat_map(|p| p.assets)
-                .filter_map(|a| Some((a.id, a.original?)))
-                .collect(),
-            Ok(None) => HashMap::new(),
-            Err(e) => {
-                warnings.push(format!(
-                    "the previous snapshot is unusable ({e}); downloading every image again"
-                ));
-                HashMap::new()
-            }
-        };
-        for asset in feed.posts.iter_mut().flat_map(|p| p.assets.iter_mut()) {
-            asset.original = known.get(&asset.id).cloned();
-        }
-        (
-            feed,
-            FeedOrigin::Api,
-            fetched.requests
-                + token_report
-                    .as_ref()
-                    .map_or(0, |t: &TokenReport| usize::from(t.refresh_attempted)),
-            Some(client),
+        let fetched = fetch_online(
+            config,
+            &client,
+            &snapshot,
+            now,
+            &mut warnings,
+            &mut token_report,
+            &mut api_requests,
         )
+        .await;
+        match fetched {
+            Ok((feed, resolved)) => {
+                in_use = Some(resolved);
+                (feed, FeedOrigin::Api)
+            }
+            Err(e @ (Error::Token { .. } | Error::Api(_))) => {
+                let Ok(Some((feed, saved_at))) = snapshot.load() else {
+                    return Err(e);
+                };
+                warnings.push(format!(
+                    "the API failed, so the last good feed (fetched {}) is published again. The failure: {e}",
+                    saved_at.format("%Y-%m-%d %H:%M UTC")
+                ));
+                stale = Some(Stale {
+                    reason: e.to_string(),
+                    exit_code: e.exit_code(),
+                    saved_at,
+                });
+                (feed, FeedOrigin::Snapshot)
+            }
+            Err(e) => return Err(e),
+        }
     };
+    let api = in_use.as_ref().map(|r| {
+        InstagramClient::new(&client, &config.source.api_base, &r.state.token)
+            .with_retry(config.http.retry)
+    });
 
     // 2. Media: originals and variants.
     let previous = Manifest::load(&manifest_path);
@@ -155,7 +153,9 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         .flat_map(|p| p.assets.iter().cloned())
         .collect();
     let stage = MediaStage {
-        http: client.as_ref(),
+        http: (origin == FeedOrigin::Api).then_some(&client),
+        api: api.as_ref(),
+        retry: config.http.retry,
         hosts: &hosts,
         snapshot: &snapshot,
         store: &store,
@@ -257,6 +257,7 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         username: feed.account.username.clone(),
         posts: feed.posts.len(),
         skipped_posts,
+        left_out_images: failures.len(),
         api_requests,
         media,
         files_written: published.written,
@@ -264,7 +265,74 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         warnings,
         out_dir: config.output.dir.clone(),
         token: token_report,
+        stale,
     })
+}
+
+fn load_snapshot(snapshot: &Snapshot) -> Result<(crate::model::Feed, DateTime<Utc>), Error> {
+    snapshot.load()?.ok_or_else(|| Error::Snapshot {
+        dir: snapshot.dir().to_path_buf(),
+        reason: "there is no recorded snapshot yet (feed.json is missing). Run one online build with FEEDGEN_TOKEN set first, or point source.snapshot at a snapshot folder".into(),
+    })
+}
+
+/// Keeps the token alive, fetches the feed, and reattaches the originals already downloaded.
+async fn fetch_online(
+    config: &Config,
+    client: &reqwest::Client,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+    warnings: &mut Vec<String>,
+    token_report: &mut Option<TokenReport>,
+    api_requests: &mut usize,
+) -> Result<(crate::model::Feed, token::Resolved), Error> {
+    let mut resolved = keep_token_alive(config, client, now, warnings, token_report).await?;
+    *api_requests += token_report
+        .as_ref()
+        .map_or(0, |t| usize::from(t.refresh_attempted));
+    let fetched = InstagramClient::new(client, &config.source.api_base, &resolved.state.token)
+        .with_retry(config.http.retry)
+        .fetch(config.source.max_posts)
+        .await?;
+    *api_requests += fetched.requests;
+    // The token works: remember it (first sight, or the refresh attempt's outcome).
+    if resolved.dirty {
+        token::save_state(&config.token.state_file, &resolved.state)?;
+        resolved.dirty = false;
+    }
+    warnings.extend(fetched.warnings);
+    let mut feed = fetched.feed;
+    // Reuse originals already downloaded, by asset id (CDN URLs change every fetch).
+    let known: HashMap<String, Original> = match snapshot.load() {
+        Ok(Some((prev, _))) => prev
+            .posts
+            .into_iter()
+            .flat_map(|p| p.assets)
+            .filter_map(|a| Some((a.id, a.original?)))
+            .collect(),
+        Ok(None) => HashMap::new(),
+        Err(e) => {
+            warnings.push(format!(
+                "the previous snapshot is unusable ({e}); downloading every image again"
+            ));
+            HashMap::new()
+        }
+    };
+    for asset in feed.posts.iter_mut().flat_map(|p| p.assets.iter_mut()) {
+        asset.original = known.get(&asset.id).cloned();
+    }
+    Ok((feed, resolved))
+}
+
+/// Why a build published the last good feed instead of a fresh one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// The API failure, as a full message.
+    pub reason: String,
+    /// The exit code that failure has on its own ([`crate::error::exit`]).
+    pub exit_code: u8,
+    /// When the republished feed was fetched.
+    pub saved_at: DateTime<Utc>,
 }
 
 /// What happened to the token during a build.

@@ -41,6 +41,17 @@ pub struct Config {
     pub cache_dir: PathBuf,
     /// Where the token comes from and how it is kept alive.
     pub token: TokenConfig,
+    /// Timeouts and retries.
+    pub http: HttpConfig,
+}
+
+/// `[http]`: timeouts and the retry policy, for the API and the CDN alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpConfig {
+    /// Whole-request timeout.
+    pub timeout: std::time::Duration,
+    /// Retries, backoff and the time budget of one request.
+    pub retry: crate::retry::RetryPolicy,
 }
 
 /// `[token]`: token sources and the refresh policy.
@@ -158,6 +169,17 @@ struct RawConfig {
     cache: RawCache,
     #[serde(default)]
     token: RawToken,
+    #[serde(default)]
+    http: RawHttp,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    timeout: Option<u64>,
+    retries: Option<u32>,
+    backoff_ms: Option<u64>,
+    retry_budget: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -395,7 +417,33 @@ impl Config {
             ),
             policy,
         };
+        let defaults = crate::retry::RetryPolicy::default();
+        let http = HttpConfig {
+            timeout: std::time::Duration::from_secs(raw.http.timeout.unwrap_or(60)),
+            retry: crate::retry::RetryPolicy {
+                max_retries: raw.http.retries.unwrap_or(defaults.max_retries),
+                base_delay: raw
+                    .http
+                    .backoff_ms
+                    .map_or(defaults.base_delay, std::time::Duration::from_millis),
+                max_delay: defaults.max_delay,
+                budget: raw
+                    .http
+                    .retry_budget
+                    .map_or(defaults.budget, std::time::Duration::from_secs),
+            },
+        };
+        if http.timeout.is_zero() || http.timeout.as_secs() > 600 {
+            return Err(ConfigError::invalid(
+                "http.timeout",
+                "must be between 1 and 600 seconds",
+            ));
+        }
+        if http.retry.max_retries > 10 {
+            return Err(ConfigError::invalid("http.retries", "must be at most 10"));
+        }
         Ok(Config {
+            http,
             source,
             images: ImageConfig {
                 widths,
@@ -563,5 +611,69 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("2020-06-29"), "{err}");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn line() -> impl Strategy<Value = String> {
+            let key = prop_oneof![
+                Just("[source]"),
+                Just("[images]"),
+                Just("[output]"),
+                Just("[token]"),
+                Just("[http]"),
+                Just("[cache]"),
+                Just("max_posts ="),
+                Just("widths ="),
+                Just("quality ="),
+                Just("formats ="),
+                Just("dir ="),
+                Just("api_base ="),
+                Just("html ="),
+                Just("timeout ="),
+                Just("refresh_days_left ="),
+                Just("bogus ="),
+            ];
+            let value = prop_oneof![
+                Just("".to_string()),
+                Just("0".to_string()),
+                Just("-1".to_string()),
+                Just("99999999999".to_string()),
+                Just("[320, 640]".to_string()),
+                Just("[]".to_string()),
+                Just("[\"webp\", \"gif\"]".to_string()),
+                Just("\"../x\"".to_string()),
+                Just("\"http://evil.example\"".to_string()),
+                ".{0,12}",
+            ];
+            (key, value).prop_map(|(k, v)| {
+                if k.starts_with('[') {
+                    k.to_string()
+                } else {
+                    format!("{k} {v}")
+                }
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// Any text is a config or an error that says where or which key; never a panic.
+            #[test]
+            fn config_text_parses_or_explains(lines in proptest::collection::vec(line(), 0..8)) {
+                let text = lines.join("\n");
+                if let Err(e) = Config::parse(&text, Path::new("/site")) {
+                    let msg = e.to_string();
+                    prop_assert!(msg.contains("line") || msg.contains('`'), "{}", msg);
+                }
+            }
+
+            #[test]
+            fn arbitrary_text_never_panics(text in ".{0,200}") {
+                let _ = Config::parse(&text, Path::new("/site"));
+            }
+        }
     }
 }

@@ -23,6 +23,10 @@ pub mod exit {
     pub const API: u8 = 4;
     /// Reading or writing local files failed (output, cache, snapshot).
     pub const IO: u8 = 5;
+    /// `--strict` only: the API failed and the last good feed was published again.
+    pub const STALE: u8 = 6;
+    /// `--strict` only: some posts or images were left out.
+    pub const PARTIAL: u8 = 7;
 }
 
 /// A problem with the configuration.

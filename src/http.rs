@@ -72,6 +72,11 @@ impl MediaHosts {
 /// Builds the client: timeouts, user agent, and a redirect policy that never
 /// leaves the media allow-list (a CDN redirect to another host is refused).
 pub fn client(media_hosts: &MediaHosts) -> reqwest::Client {
+    client_with_timeout(media_hosts, REQUEST_TIMEOUT)
+}
+
+/// [`client`] with another whole-request timeout (`http.timeout`).
+pub fn client_with_timeout(media_hosts: &MediaHosts, timeout: Duration) -> reqwest::Client {
     let hosts = Arc::new(media_hosts.clone());
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= MAX_REDIRECTS {
@@ -87,7 +92,7 @@ pub fn client(media_hosts: &MediaHosts) -> reqwest::Client {
     });
     reqwest::Client::builder()
         .user_agent(user_agent())
-        .timeout(REQUEST_TIMEOUT)
+        .timeout(timeout)
         .connect_timeout(CONNECT_TIMEOUT)
         .redirect(policy)
         .build()

@@ -35,6 +35,7 @@ pub mod media;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod retry;
 pub mod secret;
 pub mod source;
 pub mod store;

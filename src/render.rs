@@ -416,4 +416,34 @@ mod tests {
         let t = trimmed(&long, 20);
         assert!(t.chars().count() <= 20 && t.ends_with('…'), "{t}");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn unescape(s: &str) -> String {
+            s.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&#123;", "{")
+                .replace("&#125;", "}")
+                .replace("&#37;", "%")
+                .replace("&amp;", "&")
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(5000))]
+
+            /// Escaped text has no markup or template syntax left, and loses nothing.
+            #[test]
+            fn captions_are_inert_and_lossless(text in "(.|[<>&\"'{}%])*") {
+                let out = esc(&text);
+                for c in ['<', '>', '"', '\'', '{', '}', '%'] {
+                    prop_assert!(!out.contains(c), "{:?} in {:?}", c, out);
+                }
+                prop_assert_eq!(unescape(&out), text);
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use feedgen::error::exit;
 use feedgen::{BuildOptions, BuildReport, Error, FeedOrigin};
 
 use super::{ConfigArg, ok, warn};
@@ -18,6 +19,10 @@ pub struct BuildArgs {
     /// Build from the last recorded snapshot; no network, no token needed.
     #[arg(long)]
     offline: bool,
+    /// Exit 6 when the API failed and the last good feed was published again,
+    /// and 7 when posts or images were left out (both are warnings otherwise).
+    #[arg(long)]
+    strict: bool,
 }
 
 pub fn run(args: BuildArgs) -> Result<ExitCode, Error> {
@@ -32,6 +37,26 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, Error> {
     let started = std::time::Instant::now();
     let report = feedgen::build_blocking(&config, &options)?;
     print_report(&report, started.elapsed());
+    if let Some(stale) = &report.stale {
+        // A dead token needs a person: fail loudly even though the site still has its feed.
+        if stale.exit_code == exit::TOKEN {
+            eprintln!("error: {}", stale.reason);
+            return Ok(ExitCode::from(exit::TOKEN));
+        }
+        if args.strict {
+            eprintln!(
+                "error: the API failed and the last good feed was published again (--strict)"
+            );
+            return Ok(ExitCode::from(exit::STALE));
+        }
+    }
+    if args.strict && (report.skipped_posts > 0 || report.left_out_images > 0) {
+        eprintln!(
+            "error: {} posts and {} images were left out (--strict)",
+            report.skipped_posts, report.left_out_images
+        );
+        return Ok(ExitCode::from(exit::PARTIAL));
+    }
     Ok(ok())
 }
 
@@ -41,6 +66,10 @@ fn print_report(r: &BuildReport, took: std::time::Duration) {
     }
     let from = match r.origin {
         FeedOrigin::Api => format!("@{} via the API ({} requests)", r.username, r.api_requests),
+        FeedOrigin::Snapshot if r.stale.is_some() => format!(
+            "@{} from the last good snapshot (the API failed; {} requests)",
+            r.username, r.api_requests
+        ),
         FeedOrigin::Snapshot => format!("@{} from the snapshot (offline)", r.username),
     };
     let token = match &r.token {

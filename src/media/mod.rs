@@ -18,7 +18,9 @@ use crate::config::ImageConfig;
 use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe};
 use crate::model::{Asset, Original};
 use crate::output::ContentStore;
+use crate::retry::{Attempts, RetryPolicy, retry_after};
 use crate::secret::url_for_display;
+use crate::source::InstagramClient;
 use crate::source::Snapshot;
 use crate::source::instagram::read_capped;
 use crate::store::{AssetEntry, Manifest, Variant};
@@ -39,6 +41,8 @@ pub struct MediaStats {
     pub encoded: usize,
     /// Variants reused from earlier builds.
     pub reused_variants: usize,
+    /// Expired CDN links replaced by re-reading one media item.
+    pub relinked: usize,
 }
 
 /// The outcome for one asset.
@@ -56,6 +60,10 @@ pub struct AssetOutcome {
 pub struct MediaStage<'a> {
     /// The shared client; `None` when offline.
     pub http: Option<&'a reqwest::Client>,
+    /// The API, to re-read one media item whose CDN link expired; `None` offline.
+    pub api: Option<&'a InstagramClient<'a>>,
+    /// Retries for downloads.
+    pub retry: RetryPolicy,
     /// Allowed download hosts.
     pub hosts: &'a MediaHosts,
     /// Where originals are kept.
@@ -110,7 +118,21 @@ impl MediaStage<'_> {
                 let http = self.http.ok_or_else(|| {
                     "its original image is not in the snapshot (offline build)".to_string()
                 })?;
-                let bytes = download(http, self.hosts, url).await?;
+                let bytes = match download(http, self.hosts, url, self.retry).await {
+                    Ok(b) => b,
+                    Err(DownloadError::Expired) if self.api.is_some() => {
+                        // Signed CDN links live a few days: ask for this one item again.
+                        let api = self.api.expect("checked");
+                        let fresh = api.fresh_url(&asset.id).await.map_err(|e| {
+                            format!("its CDN link expired and re-reading the item failed: {e}")
+                        })?;
+                        stats.relinked += 1;
+                        download(http, self.hosts, &fresh, self.retry)
+                            .await
+                            .map_err(|e| e.to_string())?
+                    }
+                    Err(e) => return Err(e.to_string()),
+                };
                 stats.downloaded += 1;
                 let ext = pipeline::sniff(&bytes).map_err(|e| e.to_string())?;
                 let (width, height) = pipeline::inspect(&bytes).map_err(|e| e.to_string())?;
@@ -208,46 +230,114 @@ impl MediaStage<'_> {
     }
 }
 
-/// Downloads one media URL from an allowed host, checking the body is an image.
+/// Why a download failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownloadError {
+    /// `403 URL signature expired`: the signed link is past its `oe`.
+    Expired,
+    /// Anything else, as a message naming the URL (without its query).
+    Failed(String),
+}
+
+impl std::fmt::Display for DownloadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DownloadError::Expired => f.write_str(
+                "its CDN link expired (403 URL signature expired); the next online build gets a fresh one",
+            ),
+            DownloadError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Downloads one media URL from an allowed host, retrying transient failures,
+/// and checks the body is an image.
 pub async fn download(
     http: &reqwest::Client,
     hosts: &MediaHosts,
     url: &Url,
-) -> Result<Vec<u8>, String> {
+    retry: RetryPolicy,
+) -> Result<Vec<u8>, DownloadError> {
     let shown = url_for_display(url);
     if !hosts.allows(url) {
-        return Err(format!(
+        return Err(DownloadError::Failed(format!(
             "its URL {shown} is not on an allowed media host (Instagram's CDNs; add others with FEEDGEN_MEDIA_HOSTS)"
-        ));
+        )));
     }
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| format!("download from {shown} failed: {}", describe(e)))?;
+    let mut attempts = Attempts::new(retry);
+    loop {
+        let (message, hint) = match download_once(http, url, &shown).await {
+            Ok(bytes) => {
+                pipeline::sniff(&bytes)
+                    .map_err(|e| DownloadError::Failed(format!("download from {shown}: {e}")))?;
+                return Ok(bytes);
+            }
+            Err(Attempt::Final(e)) => return Err(e),
+            Err(Attempt::Retry(message, hint)) => (message, hint),
+        };
+        match attempts.next_delay(hint) {
+            Some(delay) => {
+                tracing::info!("{message}; retrying in {:.1} s", delay.as_secs_f64());
+                tokio::time::sleep(delay).await;
+            }
+            None => {
+                let n = attempts.retries();
+                let note = if n > 0 {
+                    format!(" (gave up after {n} retries)")
+                } else {
+                    String::new()
+                };
+                return Err(DownloadError::Failed(format!("{message}{note}")));
+            }
+        }
+    }
+}
+
+enum Attempt {
+    Retry(String, Option<std::time::Duration>),
+    Final(DownloadError),
+}
+
+async fn download_once(http: &reqwest::Client, url: &Url, shown: &str) -> Result<Vec<u8>, Attempt> {
+    let response = http.get(url.clone()).send().await.map_err(|e| {
+        let redirect = e.is_redirect();
+        let message = format!("download from {shown} failed: {}", describe(e));
+        if redirect {
+            Attempt::Final(DownloadError::Failed(message))
+        } else {
+            Attempt::Retry(message, None)
+        }
+    })?;
     let status = response.status();
     if !status.is_success() {
+        let hint = retry_after(response.headers());
         let body = read_capped(response, 4096).await.unwrap_or_default();
         let text = String::from_utf8_lossy(&body);
         let text = text.trim();
-        let hint = if text.contains("URL signature expired") {
-            " (the CDN link expired; the next online build fetches a fresh one)"
-        } else {
-            ""
-        };
-        return Err(format!(
-            "download from {shown} failed with HTTP {}{}{hint}",
+        if status.as_u16() == 403 && text.contains("URL signature expired") {
+            return Err(Attempt::Final(DownloadError::Expired));
+        }
+        let message = format!(
+            "download from {shown} failed with HTTP {}{}",
             status.as_u16(),
-            if text.is_empty() || text.len() > 200 {
+            if text.is_empty() || text.len() > 200 || text.starts_with('<') {
                 String::new()
             } else {
                 format!(": {text}")
             }
-        ));
+        );
+        return Err(if status.is_server_error() || status.as_u16() == 429 {
+            Attempt::Retry(message, hint)
+        } else {
+            Attempt::Final(DownloadError::Failed(message))
+        });
     }
-    let bytes = read_capped(response, MAX_MEDIA_BYTES)
-        .await
-        .map_err(|e| format!("download from {shown} failed: {e}"))?;
-    pipeline::sniff(&bytes).map_err(|e| format!("download from {shown}: {e}"))?;
-    Ok(bytes)
+    read_capped(response, MAX_MEDIA_BYTES).await.map_err(|e| {
+        let message = format!("download from {shown} failed: {e}");
+        if e.contains("limit") {
+            Attempt::Final(DownloadError::Failed(message))
+        } else {
+            Attempt::Retry(message, None)
+        }
+    })
 }

@@ -77,23 +77,39 @@ pub fn sniff(bytes: &[u8]) -> Result<&'static str, ImageError> {
     }
 }
 
-fn reader(bytes: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, ImageError> {
+/// A reader with hard limits; `header_only` lifts the size limits (not the
+/// allocation cap) so the real dimensions can be read and named in the error.
+fn reader(bytes: &[u8], header_only: bool) -> Result<ImageReader<Cursor<&[u8]>>, ImageError> {
     let mut r = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ImageError::Decode(e.to_string()))?;
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
+    if !header_only {
+        limits.max_image_width = Some(MAX_SIDE);
+        limits.max_image_height = Some(MAX_SIDE);
+    }
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     r.limits(limits);
     Ok(r)
 }
 
+/// A JPEG's entropy data cannot contain `FF D9` (it is byte-stuffed), so a file
+/// without that end-of-image marker near its end was cut short. The decoder
+/// would fill the missing part with grey instead of failing.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(4096)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
 /// Checks format and dimensions from the header alone; returns the displayed
 /// size (EXIF rotation applied).
 pub fn inspect(bytes: &[u8]) -> Result<(u32, u32), ImageError> {
-    sniff(bytes)?;
-    let mut decoder = reader(bytes)?
+    if sniff(bytes)? == "jpg" && !jpeg_is_complete(bytes) {
+        return Err(ImageError::Decode(
+            "the JPEG is truncated (no end-of-image marker): the download or the stored file was cut short".into(),
+        ));
+    }
+    let mut decoder = reader(bytes, true)?
         .into_decoder()
         .map_err(|e| too_large_or(e, bytes))?;
     let (w, h) = decoder.dimensions();
@@ -125,7 +141,7 @@ fn too_large_or(e: image::ImageError, _bytes: &[u8]) -> ImageError {
 /// Decodes to RGB with EXIF orientation applied (so width/height are as displayed).
 pub fn decode(bytes: &[u8]) -> Result<Rgb, ImageError> {
     inspect(bytes)?;
-    let mut decoder = reader(bytes)?
+    let mut decoder = reader(bytes, false)?
         .into_decoder()
         .map_err(|e| too_large_or(e, bytes))?;
     let orientation = decoder

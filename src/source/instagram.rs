@@ -6,6 +6,9 @@
 //! documented example; it is stripped from `next` links and re-added by us, so
 //! a link can never swap the token or leak it to another origin.
 
+use std::sync::Mutex;
+use std::time::Duration;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use url::Url;
 
@@ -13,6 +16,9 @@ use super::wire;
 use crate::error::{ApiError, Error, TokenProblem};
 use crate::http::describe;
 use crate::model::{Account, Asset, AssetRole, Feed, Post, PostKind};
+use crate::retry::{
+    Attempts, RetryPolicy, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, retry_after, usage,
+};
 use crate::secret::{Token, url_for_display};
 
 /// Media fields of the Basic Display protocol, which the Instagram API with
@@ -54,6 +60,61 @@ pub struct InstagramClient<'a> {
     token: &'a Token,
     /// Another secret sent in a query (the app secret of the exchange), scrubbed like the token.
     secret: Option<&'a Token>,
+    retry: RetryPolicy,
+    /// Set once the rate-limit headers pass [`USAGE_SLOWDOWN_PERCENT`]: a wait before each call.
+    pace: Mutex<Option<Duration>>,
+    /// Warnings for the build report (rate-limit usage).
+    notes: Mutex<Vec<String>>,
+}
+
+/// The outcome of a failed attempt.
+enum Failure {
+    /// Retry, waiting at least the hint if the server gave one.
+    Retryable(Error, Option<Duration>),
+    /// Stop.
+    Final(Error),
+}
+
+/// Notes in the error that retries were made.
+fn gave_up(error: Error, retries: u32) -> Error {
+    if retries == 0 {
+        return error;
+    }
+    let note = format!(" (gave up after {retries} retries)");
+    match error {
+        Error::Api(ApiError::Network { url, reason }) => ApiError::Network {
+            url,
+            reason: reason + &note,
+        }
+        .into(),
+        Error::Api(ApiError::Graph {
+            url,
+            status,
+            code,
+            subcode,
+            message,
+            hint,
+        }) => ApiError::Graph {
+            url,
+            status,
+            code,
+            subcode,
+            message: message + &note,
+            hint,
+        }
+        .into(),
+        Error::Api(ApiError::Unexpected {
+            url,
+            status,
+            reason,
+        }) => ApiError::Unexpected {
+            url,
+            status,
+            reason: reason + &note,
+        }
+        .into(),
+        other => other,
+    }
 }
 
 impl<'a> InstagramClient<'a> {
@@ -69,7 +130,21 @@ impl<'a> InstagramClient<'a> {
             api_base,
             token,
             secret: None,
+            retry: RetryPolicy::default(),
+            pace: Mutex::new(None),
+            notes: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Uses `policy` for retries instead of the default.
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Warnings gathered so far (rate-limit usage), emptied by the call.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.lock().expect("notes lock"))
     }
 
     /// The account the token belongs to (`GET /me?fields=id,username`).
@@ -110,6 +185,9 @@ impl<'a> InstagramClient<'a> {
             http: self.http,
             api_base: self.api_base.clone(),
             token: self.token,
+            retry: self.retry,
+            pace: Mutex::new(None),
+            notes: Mutex::new(Vec::new()),
         };
         let mut requests = 0;
         let url = client.endpoint(
@@ -123,6 +201,40 @@ impl<'a> InstagramClient<'a> {
         Ok(IssuedToken {
             token: Token::new(t.access_token),
             expires_in: t.expires_in,
+        })
+    }
+
+    /// A fresh download URL for one asset whose signed CDN link expired:
+    /// `GET /{media-id}?fields=media_type,media_url,thumbnail_url`, one item only.
+    pub async fn fresh_url(&self, asset_id: &str) -> Result<Url, Error> {
+        let (node, poster) = match asset_id.strip_suffix(":poster") {
+            Some(id) => (id, true),
+            None => (asset_id, false),
+        };
+        // Media ids are digits; anything else never reaches a URL path.
+        if node.is_empty() || node.len() > 32 || !node.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::Unexpected {
+                url: url_for_display(&self.api_base),
+                status: 200,
+                reason: format!("the media id {node:?} is not a string of digits"),
+            }
+            .into());
+        }
+        let mut requests = 0;
+        let url = self.endpoint(node, &[("fields", "id,media_type,media_url,thumbnail_url")]);
+        let media: wire::Media = self.get(url, &mut requests).await?;
+        let link = if poster {
+            media.thumbnail_url
+        } else {
+            media.media_url
+        };
+        https_url(link.as_deref()).ok_or_else(|| {
+            ApiError::Unexpected {
+                url: url_for_display(&self.api_base),
+                status: 200,
+                reason: format!("media {node} came back without a download URL"),
+            }
+            .into()
         })
     }
 
@@ -170,7 +282,7 @@ impl<'a> InstagramClient<'a> {
         }
         raw.truncate(max_posts);
 
-        let mut warnings = Vec::new();
+        let mut warnings = self.take_notes();
         let posts = raw
             .into_iter()
             .filter_map(|m| match convert(m) {
@@ -232,46 +344,118 @@ impl<'a> InstagramClient<'a> {
         with_token
             .query_pairs_mut()
             .append_pair("access_token", self.token.expose());
-        *requests += 1;
-        tracing::debug!(url = %shown, "GET");
+        let mut attempts = Attempts::new(self.retry);
+        loop {
+            let pace = *self.pace.lock().expect("pace lock");
+            if let Some(p) = pace {
+                tokio::time::sleep(p).await;
+            }
+            *requests += 1;
+            tracing::debug!(url = %shown, "GET");
+            let (error, hint) = match self.attempt(&with_token, &shown).await {
+                Ok(v) => return Ok(v),
+                Err(Failure::Final(e)) => return Err(e),
+                Err(Failure::Retryable(e, hint)) => (e, hint),
+            };
+            match attempts.next_delay(hint) {
+                Some(delay) => {
+                    tracing::info!("{error}; retrying in {:.1} s", delay.as_secs_f64());
+                    tokio::time::sleep(delay).await;
+                }
+                None => return Err(gave_up(error, attempts.retries())),
+            }
+        }
+    }
+
+    /// One request: the parsed answer, or the error and whether to retry it.
+    async fn attempt<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &Url,
+        shown: &str,
+    ) -> Result<T, Failure> {
+        let network = |reason: String| {
+            Failure::Retryable(
+                ApiError::Network {
+                    url: shown.to_string(),
+                    reason: self.scrub(&reason),
+                }
+                .into(),
+                None,
+            )
+        };
         let response = self
             .http
-            .get(with_token)
+            .get(url.clone())
             .send()
             .await
-            .map_err(|e| ApiError::Network {
-                url: shown.clone(),
-                reason: self.scrub(&describe(e)),
-            })?;
+            .map_err(|e| network(describe(e)))?;
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let mut hint = retry_after(&headers);
+        if let Some(u) = usage(&headers) {
+            if let Some(regain) = u.regain {
+                hint = Some(hint.map_or(regain, |h| h.max(regain)));
+            }
+            if u.percent >= USAGE_SLOWDOWN_PERCENT {
+                let mut pace = self.pace.lock().expect("pace lock");
+                if pace.is_none() {
+                    self.notes.lock().expect("notes lock").push(format!(
+                        "the API reports {}% of this app's rate limit used; spacing out the remaining calls",
+                        u.percent
+                    ));
+                    *pace = Some(self.retry.base_delay * 4);
+                }
+            }
+        }
         let body = read_capped(response, MAX_BODY_BYTES)
             .await
-            .map_err(|reason| ApiError::Network {
-                url: shown.clone(),
-                reason: self.scrub(&reason),
-            })?;
+            .map_err(network)?;
 
         // Graph reports some errors with HTTP 200 (code 200 "API access deactivated").
         if let Ok(err) = serde_json::from_slice::<wire::ErrorBody>(&body)
             && (err.error.is_some() || err.error_message.is_some())
         {
-            return Err(self.classify(err, status, &shown));
+            let transient = err.error.as_ref().and_then(|g| g.is_transient) == Some(true);
+            let error = self.classify(err, status, shown);
+            let retry = match &error {
+                Error::Api(ApiError::Graph { code, .. }) => {
+                    transient
+                        || status >= 500
+                        || matches!(code, 1 | 2)
+                        || THROTTLE_CODES.contains(code)
+                }
+                _ => false,
+            };
+            return Err(if retry {
+                Failure::Retryable(error, hint)
+            } else {
+                Failure::Final(error)
+            });
         }
         if !(200..300).contains(&status) {
-            return Err(ApiError::Unexpected {
-                url: shown,
+            let error = ApiError::Unexpected {
+                url: shown.to_string(),
                 status,
                 reason: format!("not a Graph error response: {}", self.snippet(&body)),
             }
-            .into());
+            .into();
+            return Err(if status >= 500 || status == 429 {
+                Failure::Retryable(error, hint)
+            } else {
+                Failure::Final(error)
+            });
         }
+        // A garbled page (a proxy cut it short, invalid UTF-8) is worth one more try.
         serde_json::from_slice(&body).map_err(|e| {
-            ApiError::Unexpected {
-                url: shown,
-                status,
-                reason: format!("the JSON does not have the documented shape ({e})"),
-            }
-            .into()
+            Failure::Retryable(
+                ApiError::Unexpected {
+                    url: shown.to_string(),
+                    status,
+                    reason: format!("the JSON does not have the documented shape ({e})"),
+                }
+                .into(),
+                None,
+            )
         })
     }
 
@@ -561,5 +745,98 @@ mod tests {
         ))
         .unwrap_err();
         assert!(err.contains("post 3") && err.contains("poster"), "{err}");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn opt(s: impl Strategy<Value = String>) -> impl Strategy<Value = Option<String>> {
+            prop_oneof![Just(None), s.prop_map(Some)]
+        }
+
+        fn any_text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                ".{0,40}",
+                Just("https://www.instagram.com/p/abc/".to_string()),
+                Just("https://scontent.cdninstagram.com/x.jpg?oe=1".to_string()),
+                Just("2017-08-31T18:10:00+0000".to_string()),
+                Just("javascript:alert(1)".to_string()),
+            ]
+        }
+
+        fn media() -> impl Strategy<Value = serde_json::Value> {
+            let kind = prop_oneof![
+                Just("IMAGE".to_string()),
+                Just("VIDEO".to_string()),
+                Just("CAROUSEL_ALBUM".to_string()),
+                ".{0,8}"
+            ];
+            (
+                ".{0,20}",
+                opt(kind),
+                opt(any_text()),
+                opt(any_text()),
+                opt(any_text()),
+                opt(any_text()),
+                opt(".{0,300}"),
+                proptest::collection::vec((".{0,6}", opt(any_text())), 0..4),
+            )
+                .prop_map(|(id, kind, url, thumb, link, ts, caption, children)| {
+                    let mut m = serde_json::json!({ "id": id });
+                    for (k, v) in [
+                        ("media_type", kind),
+                        ("media_url", url),
+                        ("thumbnail_url", thumb),
+                        ("permalink", link),
+                        ("timestamp", ts),
+                        ("caption", caption),
+                    ] {
+                        if let Some(v) = v {
+                            m[k] = serde_json::json!(v);
+                        }
+                    }
+                    if !children.is_empty() {
+                        let data: Vec<_> = children
+                            .into_iter()
+                            .map(|(id, url)| serde_json::json!({"id": id, "media_type": "IMAGE", "media_url": url}))
+                            .collect();
+                        m["children"] = serde_json::json!({ "data": data });
+                    }
+                    m
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// Any media object either becomes a sound post or a warning naming it; never a panic.
+            #[test]
+            fn api_media_converts_or_is_skipped_with_its_id(m in media()) {
+                let id = m["id"].as_str().unwrap().to_string();
+                let wire: wire::Media = serde_json::from_value(m).unwrap();
+                match convert(wire) {
+                    Ok((post, _)) => {
+                        prop_assert!(!post.assets.is_empty());
+                        if let Some(link) = &post.permalink {
+                            prop_assert_eq!(link.host_str(), Some("www.instagram.com"));
+                            prop_assert_eq!(link.scheme(), "https");
+                        }
+                        prop_assert!(post.caption.as_ref().is_none_or(|c| c.chars().count() <= MAX_CAPTION_CHARS));
+                    }
+                    Err(w) => {
+                        let named = w.contains(&format!("post {id}"));
+                        prop_assert!(named, "warning does not name the post: {}", w);
+                    }
+                }
+            }
+
+            /// Arbitrary bytes as a page never panic the parser.
+            #[test]
+            fn arbitrary_page_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+                let _ = serde_json::from_slice::<wire::MediaPage>(&bytes);
+                let _ = serde_json::from_slice::<wire::ErrorBody>(&bytes);
+            }
+        }
     }
 }

@@ -86,6 +86,7 @@ pub(crate) struct GraphError {
     pub message: Option<String>,
     pub code: Option<i64>,
     pub error_subcode: Option<i64>,
+    pub is_transient: Option<bool>,
 }
 
 /// Ids are strings on the wire, but numbers have been seen (`user_id` of the code

@@ -4,7 +4,9 @@
 //! real `feedgen` binary against it; later test modules reuse both.
 
 mod build;
+mod crash;
 mod example_site;
+mod faults;
 mod render;
 mod support;
 mod token;

@@ -10,7 +10,7 @@ use feedgen::token::{self, Obtained, TokenState};
 use crate::support::fake_instagram::{APP_ID, APP_SECRET, AUTH_CODE, REDIRECT_URI};
 use crate::support::*;
 
-const CONFIG: &str = "[source]\nmax_posts = 10\n";
+const CONFIG: &str = "[source]\nmax_posts = 10\n[http]\nbackoff_ms = 10\n";
 const STATE: &str = ".feedgen-cache/token-state.json";
 
 /// Seeds the site's state file and the fake's record of TEST_TOKEN with the same age and expiry.

@@ -76,6 +76,81 @@ pub struct FakePost {
     pub children: Vec<FakeChild>,
 }
 
+/// A scripted answer to a graph request.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// This status and JSON body, with extra headers (e.g. usage).
+    Graph {
+        status: u16,
+        body: Value,
+        headers: Vec<(&'static str, String)>,
+    },
+    /// HTTP 200 with these raw bytes as the "JSON" body.
+    Raw(Vec<u8>),
+}
+
+impl Fault {
+    /// A throttling error as Graph sends it: `code` with HTTP `status` (400 or 403, not 429).
+    pub fn throttle(status: u16, code: i64, regain_minutes: u64) -> Self {
+        let message = match code {
+            4 => "(#4) Application request limit reached",
+            17 => "(#17) User request limit reached",
+            32 => "(#32) Page request limit reached",
+            613 => "(#613) Calls to this api have exceeded the rate limit.",
+            _ => "There have been too many calls to this Instagram account",
+        };
+        Fault::Graph {
+            status,
+            body: json!({"error": {"message": message, "type": "OAuthException", "is_transient": true, "code": code, "fbtrace_id": "AzThrottle"}}),
+            headers: vec![(
+                "x-business-use-case-usage",
+                format!(
+                    r#"{{"17841400000000001":[{{"type":"instagram","call_count":100,"total_cputime":12,"total_time":14,"estimated_time_to_regain_access":{regain_minutes}}}]}}"#
+                ),
+            )],
+        }
+    }
+
+    /// `500`, Graph code 2, `is_transient`.
+    pub fn unavailable() -> Self {
+        Fault::Graph {
+            status: 500,
+            body: json!({"error": {"message": "Service temporarily unavailable", "type": "OAuthException", "is_transient": true, "code": 2, "fbtrace_id": "AzUnavail"}}),
+            headers: vec![],
+        }
+    }
+
+    fn response(&self) -> Response<Body> {
+        match self {
+            Fault::Graph {
+                status,
+                body,
+                headers,
+            } => {
+                let mut r = graph_json(*status, body);
+                for (k, v) in headers {
+                    r.headers_mut().insert(*k, v.parse().unwrap());
+                }
+                r
+            }
+            Fault::Raw(bytes) => Response::builder()
+                .status(200)
+                .header(header::CONTENT_TYPE, "application/json; charset=UTF-8")
+                .body(Body::from(bytes.clone()))
+                .unwrap(),
+        }
+    }
+}
+
+/// A scripted answer of the CDN for one image, on every request for it.
+#[derive(Debug, Clone)]
+pub enum CdnFault {
+    /// This status with a text/plain body.
+    Status(u16, &'static str),
+    /// `302` to this URL.
+    Redirect(String),
+}
+
 /// A canned Graph error returned for every graph request while set.
 #[derive(Debug, Clone)]
 pub struct FakeError {
@@ -123,6 +198,20 @@ pub struct State {
     pub now: i64,
     /// While set, every graph request gets this error.
     pub error: Option<FakeError>,
+    /// Answers for the next graph requests, one each, in order.
+    pub faults: std::collections::VecDeque<Fault>,
+    /// Answers for every graph request whose path and query contain the string.
+    pub sticky_faults: Vec<(String, Fault)>,
+    /// Answers of the CDN by image name.
+    pub cdn_faults: HashMap<String, CdnFault>,
+    /// Random `503`s on graph and CDN requests: (seeded generator, probability).
+    pub flaky: Option<(fastrand::Rng, f64)>,
+    /// Headers added to every graph answer (e.g. `x-app-usage`).
+    pub extra_headers: Vec<(&'static str, String)>,
+    /// The next request waits this long before being answered.
+    pub hang_next: Option<std::time::Duration>,
+    /// `/me/media` hands out CDN links that already expired (`/{media-id}` gives fresh ones).
+    pub stale_listing_urls: bool,
     /// Graph requests served, by path (without query).
     pub graph_requests: Vec<String>,
     /// CDN requests served (any outcome).
@@ -162,6 +251,13 @@ impl FakeInstagram {
             max_page_size: 100,
             now,
             error: None,
+            faults: Default::default(),
+            sticky_faults: Vec::new(),
+            cdn_faults: HashMap::new(),
+            flaky: None,
+            extra_headers: Vec::new(),
+            hang_next: None,
+            stale_listing_urls: false,
             graph_requests: Vec::new(),
             cdn_requests: 0,
             tokens_seen: Vec::new(),
@@ -182,6 +278,10 @@ impl FakeInstagram {
                     axum::Router::new().fallback(move |method: Method, uri: Uri, body: String| {
                         let state = shared.clone();
                         async move {
+                            let hang = state.lock().unwrap().hang_next.take();
+                            if let Some(d) = hang {
+                                tokio::time::sleep(d).await;
+                            }
                             if method == Method::POST {
                                 oauth(&state, &uri, &body)
                             } else {
@@ -304,8 +404,25 @@ fn cdn_url(addr: SocketAddr, name: &str, now: i64) -> String {
     format!("http://{addr}/cdn/v/t51.29350-15/{name}?_nc_cat=100&ccb=1-7&oh={oh}&oe={oe}")
 }
 
+fn flaky_hit(s: &mut State) -> bool {
+    match &mut s.flaky {
+        Some((rng, p)) => rng.f64() < *p,
+        None => false,
+    }
+}
+
 fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
     let mut s = state.lock().unwrap();
+    let mut r = handle_locked(&mut s, addr, uri);
+    if !uri.path().starts_with("/cdn/") {
+        for (k, v) in &s.extra_headers {
+            r.headers_mut().insert(*k, v.parse().unwrap());
+        }
+    }
+    r
+}
+
+fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
     let path = uri.path().to_string();
     let q = query_map(uri);
 
@@ -321,6 +438,20 @@ fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         let expiry = i64::from_str_radix(oe, 16).unwrap_or(0);
         if s.now > expiry {
             return text(403, "URL signature expired");
+        }
+        if flaky_hit(s) {
+            return text(503, "Service Unavailable");
+        }
+        match s.cdn_faults.get(&name) {
+            Some(CdnFault::Status(code, body)) => return text(*code, body),
+            Some(CdnFault::Redirect(to)) => {
+                return Response::builder()
+                    .status(302)
+                    .header(header::LOCATION, to.as_str())
+                    .body(Body::empty())
+                    .unwrap();
+            }
+            None => {}
         }
         return match s.images.get(&name) {
             Some(bytes) => Response::builder()
@@ -339,6 +470,20 @@ fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
     if let Some(e) = s.error.clone() {
         return e.response();
     }
+    let full = uri.to_string();
+    if let Some((_, f)) = s
+        .sticky_faults
+        .iter()
+        .find(|(needle, _)| full.contains(needle.as_str()))
+    {
+        return f.response();
+    }
+    if let Some(f) = s.faults.pop_front() {
+        return f.response();
+    }
+    if flaky_hit(s) {
+        return Fault::unavailable().response();
+    }
     let Some(token) = q.get("access_token").cloned() else {
         return graph_error(
             400,
@@ -349,7 +494,7 @@ fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         );
     };
     if path == "/access_token" {
-        return exchange(&mut s, &q, &token);
+        return exchange(s, &q, &token);
     }
     let Some(issued) = s.tokens.get(&token).cloned() else {
         return graph_error(
@@ -364,7 +509,7 @@ fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         return FakeError::expired_token().response();
     }
     if path == "/refresh_access_token" {
-        return refresh(&mut s, &q, &issued);
+        return refresh(s, &q, &issued);
     }
 
     // Strip an optional version prefix: /v21.0/...
@@ -398,8 +543,22 @@ fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
             obj.insert("id".into(), json!(s.user_id));
             graph_json(200, &Value::Object(obj))
         }
-        [u, "media"] if is_user(u) => media_page(&s, addr, &q, &token),
+        [u, "media"] if is_user(u) => media_page(s, addr, &q, &token),
         [media_id] => {
+            // Album children are media nodes too.
+            let child = s
+                .posts
+                .iter()
+                .flat_map(|p| &p.children)
+                .find(|c| c.id == *media_id)
+                .cloned();
+            if let Some(c) = child {
+                let fields = q.get("fields").map(String::as_str).unwrap_or("id");
+                return match render_child(&c, &split_fields(fields), s, addr, true) {
+                    Ok(v) => graph_json(200, &v),
+                    Err(UnknownField(f)) => nonexisting(&f, "Media"),
+                };
+            }
             let Some(post) = s.posts.iter().find(|p| p.id == *media_id) else {
                 return graph_error(
                     400,
@@ -412,7 +571,7 @@ fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
                 );
             };
             let fields = q.get("fields").map(String::as_str).unwrap_or("id");
-            match render_media(post, &split_fields(fields), &s, addr) {
+            match render_media(post, &split_fields(fields), s, addr, true) {
                 Ok(v) => graph_json(200, &v),
                 Err(UnknownField(f)) => nonexisting(&f, "Media"),
             }
@@ -479,7 +638,14 @@ fn render_child(
     fields: &[String],
     s: &State,
     addr: SocketAddr,
+    fresh: bool,
 ) -> Result<Value, UnknownField> {
+    // Stale links: signed as if handed out just past their lifetime.
+    let now = if fresh {
+        s.now
+    } else {
+        s.now - URL_LIFETIME_SECS - 60
+    };
     let mut obj = Map::new();
     for f in fields {
         match f.as_str() {
@@ -491,12 +657,12 @@ fn render_child(
                 let url = if c.media_type == "VIDEO" {
                     format!("http://{addr}/video/{}.mp4", c.id)
                 } else {
-                    cdn_url(addr, &c.image, s.now)
+                    cdn_url(addr, &c.image, now)
                 };
                 obj.insert(f.clone(), json!(url));
             }
             "thumbnail_url" if c.media_type == "VIDEO" => {
-                obj.insert(f.clone(), json!(cdn_url(addr, &c.image, s.now)));
+                obj.insert(f.clone(), json!(cdn_url(addr, &c.image, now)));
             }
             "thumbnail_url" | "timestamp" | "permalink" => {}
             other => return Err(UnknownField(other.to_string())),
@@ -511,7 +677,14 @@ fn render_media(
     fields: &[String],
     s: &State,
     addr: SocketAddr,
+    fresh: bool,
 ) -> Result<Value, UnknownField> {
+    // Stale links: signed as if handed out just past their lifetime.
+    let now = if fresh {
+        s.now
+    } else {
+        s.now - URL_LIFETIME_SECS - 60
+    };
     let mut obj = Map::new();
     for f in fields {
         if let Some(inner) = f
@@ -523,7 +696,7 @@ fn render_media(
                 let data = p
                     .children
                     .iter()
-                    .map(|c| render_child(c, &sub, s, addr))
+                    .map(|c| render_child(c, &sub, s, addr, fresh))
                     .collect::<Result<Vec<_>, _>>()?;
                 obj.insert("children".into(), json!({ "data": data }));
             }
@@ -558,13 +731,13 @@ fn render_media(
                 let url = if p.media_type == "VIDEO" {
                     format!("http://{addr}/video/{}.mp4", p.id)
                 } else {
-                    cdn_url(addr, &p.image, s.now)
+                    cdn_url(addr, &p.image, now)
                 };
                 obj.insert(f.clone(), json!(url));
             }
             "thumbnail_url" => {
                 if p.media_type == "VIDEO" {
-                    obj.insert(f.clone(), json!(cdn_url(addr, &p.image, s.now)));
+                    obj.insert(f.clone(), json!(cdn_url(addr, &p.image, now)));
                 }
             }
             "permalink" => {
@@ -616,7 +789,7 @@ fn media_page(
     let end = (start + limit).min(s.posts.len());
     let mut data = Vec::new();
     for p in &s.posts[start.min(end)..end] {
-        match render_media(p, &fields, s, addr) {
+        match render_media(p, &fields, s, addr, !s.stale_listing_urls) {
             Ok(v) => data.push(v),
             Err(UnknownField(f)) => return nonexisting(&f, "Media"),
         }

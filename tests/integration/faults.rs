@@ -1,0 +1,395 @@
+//! Faults and hostile input: retries, throttling, expired CDN links,
+//! stale-on-error, the build lock, and data that must not hurt us.
+
+use std::time::Duration;
+
+use crate::support::fake_instagram::{CdnFault, Fault};
+use crate::support::*;
+
+const CONFIG: &str = "[source]\nmax_posts = 50\n[http]\nbackoff_ms = 10\nretries = 3\n";
+
+fn graph_count(fake: &FakeInstagram, path: &str) -> usize {
+    fake.with(|s| {
+        s.graph_requests
+            .iter()
+            .filter(|p| p.as_str() == path)
+            .count()
+    })
+}
+
+#[test]
+fn flaky_api_and_cdn_are_retried_to_a_complete_feed() {
+    let (posts, images) = account(6);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| {
+        s.max_page_size = 2;
+        s.flaky = Some((fastrand::Rng::with_seed(7), 0.3));
+    });
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(
+        run.stdout.contains("6 posts"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(run.stderr.is_empty(), "nothing left out: {}", run.stderr);
+    let requests = fake.with(|s| s.graph_requests.len());
+    assert!(requests > 4, "some requests were retried ({requests})");
+}
+
+#[test]
+fn throttling_is_recognised_by_graph_code_not_http_status() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.faults.push_back(Fault::throttle(403, 4, 0)));
+    let site = Site::new(CONFIG);
+    site.build(&fake, &[]).expect_code(0);
+    assert_eq!(
+        graph_count(&fake, "/me"),
+        2,
+        "the 403 code-4 answer was retried once"
+    );
+}
+
+#[test]
+fn a_token_error_is_never_retried() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.error = Some(FakeError::expired_token()));
+    let site = Site::new(CONFIG);
+    site.build(&fake, &[]).expect_code(3);
+    assert_eq!(fake.with(|s| s.graph_requests.len()), 1);
+}
+
+#[test]
+fn throttled_beyond_the_budget_republishes_the_last_good_feed() {
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    site.build(&fake, &[]).expect_code(0);
+    let before = tree(&site.out());
+
+    // Blocked for 30 minutes: longer than the retry budget, so no hammering.
+    fake.with(|s| {
+        s.sticky_faults
+            .push(("/me".into(), Fault::throttle(400, 80002, 30)))
+    });
+    fake.reset_counts();
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert_eq!(
+        fake.with(|s| s.graph_requests.len()),
+        1,
+        "no call while blocked"
+    );
+    assert!(run.stderr.contains("last good feed"), "{}", run.stderr);
+    assert!(run.stderr.contains("throttling"), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("from the last good snapshot"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(before, tree(&site.out()), "the same feed is published");
+
+    let strict = site.build(&fake, &["--strict"]).expect_code(6);
+    assert!(strict.stderr.contains("--strict"), "{}", strict.stderr);
+}
+
+#[test]
+fn high_usage_headers_slow_the_build_down_with_a_warning() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| {
+        s.extra_headers.push((
+            "x-app-usage",
+            r#"{"call_count":95,"total_time":20,"total_cputime":20}"#.into(),
+        ))
+    });
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(
+        run.stderr.contains("95% of this app's rate limit"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_hung_api_times_out_and_the_first_build_fails_clearly() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.hang_next = Some(Duration::from_secs(5)));
+    let site = Site::new("[http]\ntimeout = 1\nretries = 0\n");
+    let started = std::time::Instant::now();
+    let run = site.build(&fake, &[]).expect_code(4);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "bounded by http.timeout"
+    );
+    assert!(
+        run.stderr.contains("could not reach") && run.stderr.contains("--offline"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn expired_cdn_links_are_renewed_one_item_at_a_time() {
+    let (posts, images) = account(3); // image, carousel of 3, video: 5 assets
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.stale_listing_urls = true);
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(run.stdout.contains("3 posts"), "{}", run.stdout);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    assert_eq!(
+        graph_count(&fake, "/me/media"),
+        1,
+        "the feed is not fetched again"
+    );
+    let node_reads = fake.with(|s| {
+        s.graph_requests
+            .iter()
+            .filter(|p| {
+                p.trim_start_matches('/')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+            })
+            .count()
+    });
+    assert_eq!(node_reads, 5, "one GET /{{media-id}} per expired link");
+}
+
+#[test]
+fn garbage_json_on_a_page_is_a_clear_error_then_stale_on_error() {
+    let (posts, images) = account(4);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.max_page_size = 2);
+    let site = Site::new(CONFIG);
+    site.build(&fake, &[]).expect_code(0);
+
+    for garbage in [
+        b"{\"data\": [ {\"id\": \"1\", " as &[u8],
+        b"\xff\xfe{\"data\":[]}",
+    ] {
+        fake.with(|s| s.sticky_faults = vec![("after=QVFI2".into(), Fault::Raw(garbage.to_vec()))]);
+        let run = site.build(&fake, &[]).expect_code(0);
+        assert!(
+            run.stderr.contains("does not have the documented shape"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("gave up after 3 retries"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            site.json()["posts"].as_array().unwrap().len(),
+            4,
+            "the last good feed stays"
+        );
+    }
+
+    let fresh = Site::new(CONFIG);
+    let run = fresh.build(&fake, &[]).expect_code(4);
+    assert!(
+        run.stderr.contains("does not have the documented shape"),
+        "{}",
+        run.stderr
+    );
+    assert!(!fresh.out().exists(), "nothing half-published");
+}
+
+/// A minimal PNG with the given header dimensions and a (possibly bogus) data chunk.
+fn png_with_header(width: u32, height: u32, idat: &[u8]) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit greyscale
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", idat);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+/// A real decompression bomb: 7,100 × 7,100 black pixels (50.4 MP) in a few dozen KB.
+fn decompression_bomb() -> Vec<u8> {
+    let img = image::GrayImage::new(7_100, 7_100);
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn hostile_media_and_data_fail_alone_with_specific_messages() {
+    let (mut posts, mut images) = account(8);
+    let good_jpeg = images.values().next().unwrap().clone();
+    let names: Vec<String> = (0..6).map(|i| format!("hostile{i}.jpg")).collect();
+    images.insert(names[0].clone(), b"<html>not an image</html>".to_vec());
+    images.insert(names[1].clone(), decompression_bomb());
+    images.insert(
+        names[2].clone(),
+        png_with_header(40_000, 40_000, b"\x78\x9c\x03\x00\x00\x00\x00\x01"),
+    );
+    images.insert(names[3].clone(), good_jpeg[..good_jpeg.len() / 3].to_vec());
+    images.insert(names[4].clone(), good_jpeg.clone());
+    images.insert(names[5].clone(), good_jpeg.clone());
+    for (i, name) in names.iter().enumerate() {
+        posts[i].media_type = "IMAGE";
+        posts[i].children.clear();
+        posts[i].image = name.clone();
+    }
+    posts[6].id = "../../../../tmp/feedgen-escape".into();
+    posts[6].caption = Some("x".repeat(100_000));
+    let fake = FakeInstagram::start(posts.clone(), images);
+    let elsewhere = format!(
+        "http://127.0.0.2:{}/cdn/v/t51.29350-15/photo00_n.jpg",
+        fake.addr.port()
+    );
+    fake.with(|s| {
+        s.cdn_faults
+            .insert(names[4].clone(), CdnFault::Redirect(elsewhere));
+        s.cdn_faults
+            .insert(names[5].clone(), CdnFault::Status(404, "Not Found"));
+    });
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &[]).expect_code(0);
+    let err = &run.stderr;
+    let expect = |post: usize, needle: &str| {
+        let id = &posts[post].id;
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("post {id}")) && l.contains(needle)),
+            "no warning for post {id} containing {needle:?}:\n{err}"
+        );
+    };
+    expect(0, "not an image");
+    expect(1, "beyond the limit");
+    expect(2, "40000×40000");
+    expect(3, "cannot be decoded");
+    expect(4, "not an allowed media host");
+    expect(5, "HTTP 404");
+    assert!(
+        err.contains("caption longer than 4400 characters; trimmed"),
+        "{err}"
+    );
+    assert!(
+        run.stdout.contains("2 posts"),
+        "the two sound posts publish: {}",
+        run.stdout
+    );
+
+    let json = site.json();
+    let ids: Vec<&str> = json["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"../../../../tmp/feedgen-escape"),
+        "a hostile id is data, never a path"
+    );
+    assert!(!std::path::Path::new("/tmp/feedgen-escape").exists());
+    for (path, _) in tree(site.dir.path()) {
+        assert!(!path.contains(".."), "{path}");
+    }
+    let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
+    assert!(
+        html.len() < 20_000,
+        "a huge caption does not bloat the fragment"
+    );
+
+    let strict = site.build(&fake, &["--strict"]).expect_code(7);
+    assert!(
+        strict.stderr.contains("left out (--strict)"),
+        "{}",
+        strict.stderr
+    );
+}
+
+#[test]
+fn an_empty_account_publishes_an_empty_feed() {
+    let fake = FakeInstagram::start(vec![], Default::default());
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(run.stdout.contains("0 posts"), "{}", run.stdout);
+    assert_eq!(site.json()["posts"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn an_edited_caption_and_a_deleted_post_show_on_the_next_build() {
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    site.build(&fake, &[]).expect_code(0);
+    fake.with(|s| {
+        s.posts[0].caption = Some("Edited caption".into());
+        s.posts.remove(1);
+    });
+    site.build(&fake, &[]).expect_code(0);
+    let json = site.json();
+    assert_eq!(json["posts"].as_array().unwrap().len(), 2);
+    assert_eq!(json["posts"][0]["caption"], "Edited caption");
+    assert_eq!(
+        fake.with(|s| s.cdn_requests),
+        5,
+        "nothing downloaded again after the first build"
+    );
+}
+
+#[test]
+fn a_second_build_on_the_same_output_waits_then_says_why() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("[output]\nlock_timeout = 1\n");
+    std::fs::create_dir_all(site.path("public")).unwrap();
+    let lock = std::fs::File::create(site.path("public/.feed.feedgen-lock")).unwrap();
+    lock.lock().unwrap();
+    let run = site.build(&fake, &[]).expect_code(5);
+    assert!(
+        run.stderr.contains("another feedgen build is writing"),
+        "{}",
+        run.stderr
+    );
+    drop(lock);
+    site.build(&fake, &[]).expect_code(0);
+}
+
+#[test]
+fn an_output_folder_with_foreign_files_is_refused() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("[output]\ndir = \"public\"\n");
+    std::fs::create_dir_all(site.path("public")).unwrap();
+    std::fs::write(site.path("public/index.html"), "my site").unwrap();
+    let run = site.build(&fake, &[]).expect_code(2);
+    assert!(run.stderr.contains("did not write"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(site.path("public/index.html")).unwrap(),
+        "my site"
+    );
+}
