@@ -39,6 +39,17 @@ fn flaky_api_and_cdn_are_retried_to_a_complete_feed() {
 }
 
 #[test]
+fn connection_resets_are_retried() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.resets = 2);
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(run.stdout.contains("2 posts"), "{}", run.stdout);
+    assert_eq!(fake.with(|s| s.resets), 0, "both resets happened");
+}
+
+#[test]
 fn throttling_is_recognised_by_graph_code_not_http_status() {
     let (posts, images) = account(2);
     let fake = FakeInstagram::start(posts, images);

@@ -212,6 +212,8 @@ pub struct State {
     pub hang_next: Option<std::time::Duration>,
     /// `/me/media` hands out CDN links that already expired (`/{media-id}` gives fresh ones).
     pub stale_listing_urls: bool,
+    /// The next this-many connections are closed as soon as they are accepted (a reset).
+    pub resets: usize,
     /// Graph requests served, by path (without query).
     pub graph_requests: Vec<String>,
     /// CDN requests served (any outcome).
@@ -258,6 +260,7 @@ impl FakeInstagram {
             extra_headers: Vec::new(),
             hang_next: None,
             stale_listing_urls: false,
+            resets: 0,
             graph_requests: Vec::new(),
             cdn_requests: 0,
             tokens_seen: Vec::new(),
@@ -267,13 +270,17 @@ impl FakeInstagram {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let shared = state.clone();
+        let reset_state = state.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let listener = ResettingListener {
+                    inner: tokio::net::TcpListener::from_std(listener).unwrap(),
+                    state: reset_state,
+                };
                 let app =
                     axum::Router::new().fallback(move |method: Method, uri: Uri, body: String| {
                         let state = shared.clone();
@@ -338,6 +345,42 @@ impl Drop for FakeInstagram {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// Drops the first [`State::resets`] connections right after accepting them.
+struct ResettingListener {
+    inner: tokio::net::TcpListener,
+    state: Arc<Mutex<State>>,
+}
+
+impl axum::serve::Listener for ResettingListener {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+            let reset = {
+                let mut s = self.state.lock().unwrap();
+                let reset = s.resets > 0;
+                s.resets = s.resets.saturating_sub(1);
+                reset
+            };
+            if reset {
+                // A zero linger makes the close an RST, a real reset; with zero
+                // it cannot block, which is what the deprecation warns about.
+                #[allow(deprecated)]
+                let _ = stream.set_linger(Some(std::time::Duration::ZERO));
+                drop(stream);
+                continue;
+            }
+            return (stream, addr);
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.inner.local_addr()
     }
 }
 
