@@ -8,7 +8,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, TokenProblem};
@@ -22,16 +25,51 @@ use crate::store::Manifest;
 use crate::token::{self, Decision, Obtained, TokenOrigin};
 
 /// Per-run choices that are not part of the config file.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct BuildOptions {
     /// Build from the recorded snapshot, without network (also `source.offline`).
     pub offline: bool,
     /// The current time (injectable for tests); `None` means now.
     pub now: Option<DateTime<Utc>>,
+    /// Told how the build advances (the CLI draws progress bars with it).
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for BuildOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuildOptions")
+            .field("offline", &self.offline)
+            .field("now", &self.now)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// The stages a [`Progress`] hears about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Reading the account and its media from the API (length unknown).
+    Fetch,
+    /// Downloading and resizing images (length: the number of images).
+    Media,
+    /// Rendering and publishing.
+    Publish,
+}
+
+/// Receives progress from a build; every method has a do-nothing default.
+pub trait Progress: Send + Sync {
+    /// A stage starts; `total` is its number of steps, if known.
+    fn start(&self, _stage: Stage, _total: Option<usize>) {}
+    /// One step of the current stage is done.
+    fn step(&self, _stage: Stage) {}
+    /// A stage is over.
+    fn finish(&self, _stage: Stage) {}
 }
 
 /// Where the feed of a build came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FeedOrigin {
     /// Fetched from the API in this build.
     Api,
@@ -39,8 +77,8 @@ pub enum FeedOrigin {
     Snapshot,
 }
 
-/// What a build did; the CLI prints it as one summary line.
-#[derive(Debug, Clone)]
+/// What a build did; the CLI prints it as one summary line (or JSON with `--report json`).
+#[derive(Debug, Clone, Serialize)]
 pub struct BuildReport {
     /// Where the feed came from.
     pub origin: FeedOrigin,
@@ -70,17 +108,25 @@ pub struct BuildReport {
     pub stale: Option<Stale>,
 }
 
-/// Runs a build on a fresh multi-threaded tokio runtime.
-pub fn build_blocking(config: &Config, options: &BuildOptions) -> Result<BuildReport, Error> {
+/// Builds with the default options: fetch, make the media, render, publish.
+///
+/// Starts its own tokio runtime; from async code use [`build_async`].
+pub fn build(config: &Config) -> Result<BuildReport, Error> {
+    build_with(config, &BuildOptions::default())
+}
+
+/// [`build`] with per-run options (offline, clock, progress).
+pub fn build_with(config: &Config, options: &BuildOptions) -> Result<BuildReport, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(build(config, options))
+    runtime.block_on(build_async(config, options))
 }
 
 /// Fetches (or loads) the feed, makes the media, renders and publishes.
-pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Error> {
+pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<BuildReport, Error> {
+    let progress = options.progress.as_deref();
     let now = options.now.unwrap_or_else(Utc::now);
     let snapshot = Snapshot::new(&config.source.snapshot_dir);
     // Held until the build ends: one build at a time per output folder.
@@ -97,6 +143,9 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
     let mut stale = None;
     let mut in_use: Option<token::Resolved> = None;
     let mut api_requests = 0;
+    if let Some(p) = progress {
+        p.start(Stage::Fetch, None);
+    }
     let (mut feed, origin) = if offline {
         let (feed, saved_at) = load_snapshot(&snapshot)?;
         tracing::info!("building offline from the snapshot saved {saved_at}");
@@ -135,6 +184,9 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
             Err(e) => return Err(e),
         }
     };
+    if let Some(p) = progress {
+        p.finish(Stage::Fetch);
+    }
     let api = in_use.as_ref().map(|r| {
         InstagramClient::new(&client, &config.source.api_base, &r.state.token)
             .with_retry(config.http.retry)
@@ -147,7 +199,7 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         .iter()
         .flat_map(|p| p.assets.iter().map(move |a| (a.id.clone(), p.id.clone())))
         .collect();
-    let assets = feed
+    let assets: Vec<_> = feed
         .posts
         .iter()
         .flat_map(|p| p.assets.iter().cloned())
@@ -161,8 +213,16 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         store: &store,
         images: &config.images,
         previous: &previous,
+        progress,
     };
+    if let Some(p) = progress {
+        p.start(Stage::Media, Some(assets.len()));
+    }
     let outcomes = stage.run(assets).await;
+    if let Some(p) = progress {
+        p.finish(Stage::Media);
+        p.start(Stage::Publish, None);
+    }
     let mut media = MediaStats::default();
     let mut manifest = Manifest::default();
     let mut originals: HashMap<String, Original> = HashMap::new();
@@ -252,6 +312,9 @@ pub async fn build(config: &Config, options: &BuildOptions) -> Result<BuildRepor
         snapshot.prune_originals(&used)?;
     }
 
+    if let Some(p) = progress {
+        p.finish(Stage::Publish);
+    }
     Ok(BuildReport {
         origin,
         username: feed.account.username.clone(),
@@ -324,8 +387,12 @@ async fn fetch_online(
     Ok((feed, resolved))
 }
 
+fn as_display<S: serde::Serializer>(v: &TokenOrigin, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
 /// Why a build published the last good feed instead of a fresh one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stale {
     /// The API failure, as a full message.
     pub reason: String,
@@ -336,9 +403,10 @@ pub struct Stale {
 }
 
 /// What happened to the token during a build.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenReport {
     /// Where it came from.
+    #[serde(serialize_with = "as_display")]
     pub origin: TokenOrigin,
     /// Whole days until it expires, when known.
     pub days_left: Option<i64>,

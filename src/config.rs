@@ -606,6 +606,12 @@ mod tests {
     }
 
     #[test]
+    fn the_annotated_example_lists_every_default() {
+        let example = include_str!("../feedgen.example.toml");
+        assert_eq!(parse(example).unwrap(), parse("").unwrap());
+    }
+
+    #[test]
     fn legacy_platform_api_is_recognised() {
         let err = parse("[source]\napi_base = \"https://api.instagram.com/v1\"\n")
             .unwrap_err()

@@ -41,7 +41,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The TOML is malformed or has unknown keys or wrong types.
-    #[error("invalid config{}: {message}", path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default())]
+    #[error("invalid config{}: {message}\nEvery key, with its default and meaning, is in the file `feedgen init` writes (feedgen.example.toml in feedgen's repository).", path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default())]
     Parse {
         /// The file, once known.
         path: Option<PathBuf>,

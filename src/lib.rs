@@ -21,7 +21,7 @@
 //!
 //! ```no_run
 //! let config = feedgen::Config::load(std::path::Path::new("feedgen.toml"))?;
-//! let report = feedgen::build_blocking(&config, &feedgen::BuildOptions::default())?;
+//! let report = feedgen::build(&config)?;
 //! println!("{} posts published", report.posts);
 //! # Ok::<(), feedgen::Error>(())
 //! ```
@@ -41,7 +41,10 @@ pub mod source;
 pub mod store;
 pub mod token;
 
-pub use app::{BuildOptions, BuildReport, FeedOrigin, TokenReport, build, build_blocking};
+pub use app::{
+    BuildOptions, BuildReport, FeedOrigin, Progress, Stage, TokenReport, build, build_async,
+    build_with,
+};
 pub use config::{Config, EnvOverrides};
 pub use error::{Error, Result};
 pub use secret::Token;

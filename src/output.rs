@@ -197,6 +197,19 @@ fn check_ownership(out: &Path) -> Result<(), Error> {
     }
 }
 
+/// Whether a build could publish into `out`: feedgen's (or new) and writable.
+pub fn check_publishable(out: &Path) -> Result<(), Error> {
+    check_ownership(out)?;
+    let staging = sibling(out, "feedgen-staging")?;
+    let parent = staging.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
+    tempfile::Builder::new()
+        .prefix(".feedgen-doctor-")
+        .tempfile_in(parent)
+        .map(drop)
+        .map_err(|e| Error::io("write into", parent, e))
+}
+
 /// Swaps two paths atomically where the OS can (Linux `renameat2`); elsewhere,
 /// and on filesystems without support, falls back to two renames.
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {

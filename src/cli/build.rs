@@ -2,11 +2,22 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use feedgen::error::exit;
 use feedgen::{BuildOptions, BuildReport, Error, FeedOrigin};
 
-use super::{ConfigArg, ok, warn};
+use super::progress::Bars;
+use super::{ConfigArg, Global, ok, warn};
+
+/// How the result is reported on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// One summary line.
+    Text,
+    /// The whole build report as JSON, for CI.
+    Json,
+}
 
 /// Flags of `feedgen build`.
 #[derive(Debug, clap::Args)]
@@ -23,9 +34,12 @@ pub struct BuildArgs {
     /// and 7 when posts or images were left out (both are warnings otherwise).
     #[arg(long)]
     strict: bool,
+    /// How to report the result on stdout.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    report: ReportFormat,
 }
 
-pub fn run(args: BuildArgs) -> Result<ExitCode, Error> {
+pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
     let mut config = args.config.load(false)?;
     if let Some(out) = args.out {
         config.output.dir = out;
@@ -33,10 +47,22 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, Error> {
     let options = BuildOptions {
         offline: args.offline,
         now: None,
+        progress: Bars::new_if_interactive(global.quiet, global.verbose)
+            .map(|b| Arc::new(b) as Arc<dyn feedgen::Progress>),
     };
     let started = std::time::Instant::now();
-    let report = feedgen::build_blocking(&config, &options)?;
-    print_report(&report, started.elapsed());
+    let report = feedgen::build_with(&config, &options)?;
+    for w in &report.warnings {
+        warn(w);
+    }
+    match args.report {
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("the report serializes")
+        ),
+        ReportFormat::Text if !global.quiet => print_summary(&report, started.elapsed()),
+        ReportFormat::Text => {}
+    }
     if let Some(stale) = &report.stale {
         // A dead token needs a person: fail loudly even though the site still has its feed.
         if stale.exit_code == exit::TOKEN {
@@ -60,10 +86,7 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, Error> {
     Ok(ok())
 }
 
-fn print_report(r: &BuildReport, took: std::time::Duration) {
-    for w in &r.warnings {
-        warn(w);
-    }
+fn print_summary(r: &BuildReport, took: std::time::Duration) {
     let from = match r.origin {
         FeedOrigin::Api => format!("@{} via the API ({} requests)", r.username, r.api_requests),
         FeedOrigin::Snapshot if r.stale.is_some() => format!(

@@ -1,6 +1,9 @@
 //! Command-line parsing and human output; the library never prints.
 
 mod build;
+mod doctor;
+mod init;
+mod progress;
 mod token;
 
 use std::path::{Path, PathBuf};
@@ -16,18 +19,37 @@ use feedgen::{Config, EnvOverrides, Error};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: Global,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
     /// More log output on stderr (-v info, -vv debug); FEEDGEN_LOG takes a full filter.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
-    verbose: u8,
+    pub verbose: u8,
+    /// No progress bars and no summary line; warnings and errors still show.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Fetch the feed, make the images, and write the HTML fragment and JSON data.
     Build(build::BuildArgs),
+    /// Write an annotated feedgen.toml (and, with --ssg, the include snippet for your site).
+    Init(init::InitArgs),
+    /// Check config, token, account, media hosts, output folder and store, each with the fix.
+    Doctor(ConfigArg),
     /// Inspect, refresh, exchange or export the access token.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `--config`, shared by the subcommands.
@@ -93,10 +115,22 @@ pub fn fail(err: &Error) -> ExitCode {
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    init_logging(cli.global.verbose);
     let result = match cli.command {
-        Command::Build(args) => build::run(args),
+        Command::Build(args) => build::run(args, &cli.global),
+        Command::Init(args) => init::run(&args),
+        Command::Doctor(config) => doctor::run(&config),
         Command::Token(cmd) => token::run(cmd),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "feedgen",
+                &mut std::io::stdout(),
+            );
+            Ok(ok())
+        }
     };
     match result {
         Ok(code) => code,

@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 use tokio::sync::Semaphore;
 use url::Url;
 
+use crate::app::{Progress, Stage};
 use crate::config::ImageConfig;
 use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe};
 use crate::model::{Asset, Original};
@@ -29,7 +30,7 @@ use crate::store::{AssetEntry, Manifest, Variant};
 pub const DOWNLOAD_CONCURRENCY: usize = 8;
 
 /// Counters of what the media stage did, for the build report.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct MediaStats {
     /// Originals fetched from the network.
     pub downloaded: usize,
@@ -64,6 +65,8 @@ pub struct MediaStage<'a> {
     pub api: Option<&'a InstagramClient<'a>>,
     /// Retries for downloads.
     pub retry: RetryPolicy,
+    /// Told after each asset.
+    pub progress: Option<&'a dyn Progress>,
     /// Allowed download hosts.
     pub hosts: &'a MediaHosts,
     /// Where originals are kept.
@@ -96,6 +99,11 @@ impl MediaStage<'_> {
                 }
             })
             .buffer_unordered(DOWNLOAD_CONCURRENCY)
+            .inspect(|_| {
+                if let Some(p) = self.progress {
+                    p.step(Stage::Media);
+                }
+            })
             .collect()
             .await
     }

@@ -162,6 +162,45 @@ impl<'a> InstagramClient<'a> {
         })
     }
 
+    /// The account and its type (`BUSINESS`, `MEDIA_CREATOR`, `PERSONAL`), when the API reports it.
+    pub async fn me_with_type(&self) -> Result<(Account, Option<String>), Error> {
+        let mut requests = 0;
+        let url = self.endpoint("me", &[("fields", "id,username,account_type")]);
+        match self.get::<wire::User>(url, &mut requests).await {
+            Ok(me) => Ok((
+                Account {
+                    username: me.username.unwrap_or_else(|| me.id.clone()),
+                    id: me.id,
+                },
+                me.account_type,
+            )),
+            // Graph's Facebook-Login node has no account_type: ask without it.
+            Err(Error::Api(ApiError::Graph { code: 100, .. })) => Ok((self.me().await?, None)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A download URL of the newest post's image, to check the media hosts.
+    pub async fn newest_media_url(&self) -> Result<Option<Url>, Error> {
+        let mut requests = 0;
+        let url = self.endpoint(
+            "me/media",
+            &[
+                ("fields", "id,media_type,media_url,thumbnail_url"),
+                ("limit", "1"),
+            ],
+        );
+        let page: wire::MediaPage = self.get(url, &mut requests).await?;
+        Ok(page.data.into_iter().next().and_then(|m| {
+            let link = if m.media_type.as_deref() == Some("VIDEO") {
+                m.thumbnail_url
+            } else {
+                m.media_url
+            };
+            https_url(link.as_deref())
+        }))
+    }
+
     /// `GET /refresh_access_token?grant_type=ig_refresh_token`: a new 60-day token
     /// for a long-lived one that is at least 24 hours old and not expired.
     pub async fn refresh(&self) -> Result<IssuedToken, Error> {

@@ -12,6 +12,7 @@ pub(crate) struct User {
     #[serde(deserialize_with = "id_string")]
     pub id: String,
     pub username: Option<String>,
+    pub account_type: Option<String>,
 }
 
 /// One page of `GET /me/media`.

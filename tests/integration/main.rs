@@ -4,6 +4,7 @@
 //! real `feedgen` binary against it; later test modules reuse both.
 
 mod build;
+mod cli;
 mod crash;
 mod example_site;
 mod faults;

@@ -1,0 +1,187 @@
+//! `feedgen doctor`: every precondition of a build, each with ✔ or ✘ and the fix.
+
+use std::process::ExitCode;
+
+use chrono::Utc;
+use feedgen::error::exit;
+use feedgen::http::{MediaHosts, client_with_timeout};
+use feedgen::media::download;
+use feedgen::output::{ContentStore, check_publishable};
+use feedgen::source::InstagramClient;
+use feedgen::store::Manifest;
+use feedgen::token::{self, Decision};
+use feedgen::{Config, Error};
+
+use super::{ConfigArg, runtime};
+
+struct Report {
+    code: u8,
+}
+
+impl Report {
+    fn pass(&self, what: &str) {
+        println!("✔ {what}");
+    }
+
+    fn fail(&mut self, what: &str, fix: &str, code: u8) {
+        println!("✘ {what}\n  fix: {fix}");
+        if self.code == exit::OK {
+            self.code = code;
+        }
+    }
+}
+
+pub fn run(arg: &ConfigArg) -> Result<ExitCode, Error> {
+    let mut r = Report { code: exit::OK };
+    let config = match arg.load(false) {
+        Ok(c) => {
+            r.pass("config is valid");
+            c
+        }
+        Err(e) => {
+            r.fail(
+                &format!("config: {e}"),
+                "correct the key named above (feedgen init writes an annotated feedgen.toml)",
+                e.exit_code(),
+            );
+            return Ok(ExitCode::from(r.code));
+        }
+    };
+    if config.source.offline {
+        r.pass("source.offline = true: token, account and media hosts not needed");
+    } else {
+        online_checks(&config, &mut r)?;
+    }
+    match check_publishable(&config.output.dir) {
+        Ok(()) => r.pass(&format!(
+            "output folder {} can be published",
+            config.output.dir.display()
+        )),
+        Err(e) => r.fail(
+            &format!("output folder: {e}"),
+            "point output.dir (or --out) at a new folder, or fix its permissions",
+            e.exit_code(),
+        ),
+    }
+    let manifest = Manifest::load(&config.cache_dir.join("manifest.json"));
+    let store = ContentStore::new(config.cache_dir.join("media"));
+    let (total, missing) = manifest
+        .assets
+        .values()
+        .flat_map(|e| &e.variants)
+        .fold((0, 0), |(t, m), v| {
+            (t + 1, m + usize::from(!store.has(&v.file)))
+        });
+    if missing == 0 {
+        r.pass(&format!(
+            "store consistent: {total} variants in {}",
+            config.cache_dir.display()
+        ));
+    } else {
+        r.fail(
+            &format!("store: {missing} of {total} variants listed in the manifest are missing"),
+            "nothing to do: the next build makes them again (from the originals, without downloading)",
+            exit::IO,
+        );
+    }
+    Ok(ExitCode::from(r.code))
+}
+
+fn online_checks(config: &Config, r: &mut Report) -> Result<(), Error> {
+    let now = Utc::now();
+    let stored = match token::load_state(&config.token.state_file) {
+        Ok(s) => s,
+        Err(e) => {
+            r.fail(
+                &format!("token state: {e}"),
+                "delete the state file and give the token again",
+                e.exit_code(),
+            );
+            return Ok(());
+        }
+    };
+    let input = match token::input(config) {
+        Ok(i) => i,
+        Err(e) => {
+            r.fail(
+                &format!("token: {e}"),
+                "fix token.file or FEEDGEN_TOKEN_FILE",
+                e.exit_code(),
+            );
+            return Ok(());
+        }
+    };
+    let Some(resolved) = token::resolve(input, stored, now) else {
+        r.fail(
+            "token: none given",
+            "set FEEDGEN_TOKEN to a long-lived token (README: Getting a token)",
+            exit::TOKEN,
+        );
+        return Ok(());
+    };
+    if let Some(problem) = token::legacy_kind(&resolved.state.token) {
+        let e = Error::Token {
+            problem,
+            detail: None,
+        };
+        r.fail(
+            &format!("token: {e}"),
+            "generate a token with the Instagram API with Instagram Login",
+            exit::TOKEN,
+        );
+        return Ok(());
+    }
+    let left = match resolved.state.expires_at {
+        Some(exp) => format!("{} days left", token::days_left(exp, now)),
+        None => "expiry unknown until its first refresh".into(),
+    };
+    let refresh = match token::decide(&resolved.state, now, &config.token.policy) {
+        Decision::Refresh => "refresh due".to_string(),
+        Decision::Keep(why) => format!("no refresh yet: {why}"),
+    };
+    r.pass(&format!(
+        "token from {}; {left}; {refresh}",
+        resolved.origin
+    ));
+
+    let hosts = MediaHosts::new(&config.source.media_hosts);
+    let http = client_with_timeout(&hosts, config.http.timeout);
+    let api = InstagramClient::new(&http, &config.source.api_base, &resolved.state.token)
+        .with_retry(config.http.retry);
+    let rt = runtime()?;
+    match rt.block_on(api.me_with_type()) {
+        Ok((account, kind)) => match kind.as_deref() {
+            Some("PERSONAL") => r.fail(
+                &format!("account @{} is a personal account", account.username),
+                "switch it to a Business or Creator account in the Instagram app (Settings → Account type and tools); personal accounts have no API since 2024-12-04",
+                exit::TOKEN,
+            ),
+            Some(k) => r.pass(&format!("account @{} reachable ({k})", account.username)),
+            None => r.pass(&format!("account @{} reachable", account.username)),
+        },
+        Err(e) => {
+            r.fail(&format!("account: {e}"), "see the message: a token error needs a new token, a network error a retry", e.exit_code());
+            return Ok(());
+        }
+    }
+    match rt.block_on(api.newest_media_url()) {
+        Ok(Some(url)) => {
+            let host = url.host_str().unwrap_or("?").to_string();
+            match rt.block_on(download(&http, &hosts, &url, config.http.retry)) {
+                Ok(_) => r.pass(&format!("media host {host} reachable")),
+                Err(e) => r.fail(
+                    &format!("media host {host}: {e}"),
+                    "allow the host with FEEDGEN_MEDIA_HOSTS, or check the network",
+                    exit::API,
+                ),
+            }
+        }
+        Ok(None) => r.pass("the account has no media yet: nothing to download"),
+        Err(e) => r.fail(
+            &format!("media list: {e}"),
+            "see the message",
+            e.exit_code(),
+        ),
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! `feedgen init [DIR] [--ssg …]`: an annotated config, and the snippet that
+//! pulls the fragment into a site of the chosen generator.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use feedgen::Error;
+use feedgen::error::ConfigError;
+
+use super::ok;
+
+/// The annotated config: every key with its default and a one-line explanation.
+pub const EXAMPLE_CONFIG: &str = include_str!("../../feedgen.example.toml");
+
+/// Static site generators `init` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Ssg {
+    /// Hugo: output in static/feed, a partial that reads the fragment.
+    Hugo,
+    /// Jekyll: output in feed/, included with include_relative.
+    Jekyll,
+    /// Eleventy: output in feed/, a global data file with the fragment and the data.
+    Eleventy,
+    /// Astro: output in public/feed, a component that inlines the fragment.
+    Astro,
+    /// Zola: output in static/feed, a template partial (recipe untested here).
+    Zola,
+    /// Plain HTML: output in feed/, included by copy or server-side include.
+    Html,
+}
+
+/// Flags of `feedgen init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The site's folder [default: the current folder].
+    dir: Option<PathBuf>,
+    /// Also write the include snippet for this static site generator.
+    #[arg(long, value_enum)]
+    ssg: Option<Ssg>,
+    /// Overwrite files that exist.
+    #[arg(long)]
+    force: bool,
+}
+
+struct Recipe {
+    out_dir: &'static str,
+    base_url: &'static str,
+    /// (path, contents) of the snippet file, if any.
+    file: Option<(&'static str, &'static str)>,
+    how: &'static str,
+}
+
+fn recipe(ssg: Ssg) -> Recipe {
+    match ssg {
+        Ssg::Hugo => Recipe {
+            out_dir: "static/feed",
+            base_url: "/feed/",
+            file: Some((
+                "layouts/partials/instagram-feed.html",
+                "{{/* The feed written by `feedgen build` into static/feed/. */}}\n{{ readFile \"static/feed/feed.html\" | safeHTML }}\n",
+            )),
+            how: "Put {{ partial \"instagram-feed.html\" . }} where the feed should appear. For your own markup, loop over the data: {{ range (readFile \"static/feed/feed.json\" | transform.Unmarshal).posts }}…{{ end }}",
+        },
+        Ssg::Jekyll => Recipe {
+            out_dir: "feed",
+            base_url: "/feed/",
+            file: None,
+            how: "In a page at the site root (e.g. index.html or index.md), put {% include_relative feed/feed.html %}. Jekyll copies feed/ with its media to _site/feed/. Run feedgen build before jekyll build.",
+        },
+        Ssg::Eleventy => Recipe {
+            out_dir: "feed",
+            base_url: "/feed/",
+            file: Some((
+                "_data/instagram.js",
+                "// The feed written by `feedgen build` into feed/: the fragment and the JSON data.\nconst fs = require(\"node:fs\");\nmodule.exports = {\n  html: fs.readFileSync(\"feed/feed.html\", \"utf8\"),\n  ...JSON.parse(fs.readFileSync(\"feed/feed.json\", \"utf8\")),\n};\n",
+            )),
+            how: "Add eleventyConfig.addPassthroughCopy(\"feed\"); to your Eleventy config, then put {{ instagram.html | safe }} where the feed should appear (or loop over instagram.posts).",
+        },
+        Ssg::Astro => Recipe {
+            out_dir: "public/feed",
+            base_url: "/feed/",
+            file: Some((
+                "src/components/InstagramFeed.astro",
+                "---\n// The feed written by `feedgen build` into public/feed/.\nimport fs from \"node:fs\";\nconst html = fs.readFileSync(\"public/feed/feed.html\", \"utf8\");\n---\n<Fragment set:html={html} />\n",
+            )),
+            how: "Import InstagramFeed from \"../components/InstagramFeed.astro\" and put <InstagramFeed /> where the feed should appear.",
+        },
+        Ssg::Zola => Recipe {
+            out_dir: "static/feed",
+            base_url: "/feed/",
+            file: Some((
+                "templates/partials/instagram-feed.html",
+                "{# The feed written by `feedgen build` into static/feed/. #}\n{{ load_data(path=\"static/feed/feed.html\", format=\"plain\") | safe }}\n",
+            )),
+            how: "Put {% include \"partials/instagram-feed.html\" %} where the feed should appear. (This recipe is not tested in feedgen's CI: Zola is not packaged for it.)",
+        },
+        Ssg::Html => Recipe {
+            out_dir: "feed",
+            base_url: "/feed/",
+            file: None,
+            how: "Paste feed/feed.html into your page, or include it server-side: <!--#include virtual=\"/feed/feed.html\" --> (nginx ssi on; Apache mod_include).",
+        },
+    }
+}
+
+fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
+    if path.exists() && !force {
+        return Err(ConfigError::invalid(
+            "init",
+            &format!("{} exists; pass --force to overwrite it", path.display()),
+        )
+        .into());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
+    }
+    std::fs::write(path, text).map_err(|e| Error::io("write", path, e))
+}
+
+pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let mut config = EXAMPLE_CONFIG.to_string();
+    let recipe = args.ssg.map(recipe);
+    if let Some(r) = &recipe {
+        config = config
+            .replace("dir = \"public/feed\"", &format!("dir = \"{}\"", r.out_dir))
+            .replace("base_url = \"\"", &format!("base_url = \"{}\"", r.base_url));
+    }
+    let config_path = dir.join("feedgen.toml");
+    write_new(&config_path, &config, args.force)?;
+    println!("wrote {}", config_path.display());
+    if let Some(r) = recipe {
+        if let Some((rel, text)) = r.file {
+            let path = dir.join(rel);
+            write_new(&path, text, args.force)?;
+            println!("wrote {}", path.display());
+        }
+        println!("output: {} (served at {})", r.out_dir, r.base_url);
+        println!("next: {}", r.how);
+    }
+    println!(
+        "then: export FEEDGEN_TOKEN=…  (README: Getting a token), feedgen doctor, feedgen build"
+    );
+    Ok(ok())
+}

@@ -1,0 +1,210 @@
+//! The command line as a new user meets it: init, doctor, build, reports,
+//! completions, and the README's usage blocks, which must match `--help`.
+
+use std::process::Command;
+
+use crate::support::*;
+
+/// Real-tool tests skip with a notice when the tool is missing, so the README's
+/// test command passes on a fresh machine; `.ci/run` installs the tools and sets
+/// FEEDGEN_REQUIRE_TOOLS=1, which turns a skip into a failure.
+pub fn have_tool(name: &str) -> bool {
+    let found = Command::new(name).arg("version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+            "{name} is required (FEEDGEN_REQUIRE_TOOLS is set) but not installed"
+        );
+        eprintln!("SKIPPED: {name} is not installed (bash .ci/run installs it)");
+    }
+    found
+}
+
+#[test]
+fn readme_usage_blocks_match_help() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut checked = 0;
+    let mut rest = readme.as_str();
+    while let Some(i) = rest.find("<!-- usage: ") {
+        rest = &rest[i + "<!-- usage: ".len()..];
+        let end = rest.find(" -->").unwrap();
+        let command = &rest[..end];
+        let block_start = rest.find("```text\n").unwrap() + "```text\n".len();
+        let block_end = block_start + rest[block_start..].find("```").unwrap();
+        let documented = &rest[block_start..block_end];
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_feedgen"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            documented.trim_end(),
+            help.trim_end(),
+            "README block for `{command}` is out of date"
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 2,
+        "the README shows `feedgen --help` and `feedgen build --help`"
+    );
+}
+
+#[test]
+fn init_writes_an_annotated_config_and_refuses_to_overwrite() {
+    let site = Site::new("");
+    std::fs::remove_file(site.path("feedgen.toml")).unwrap();
+    let run = site.run(&["init"], &[]).expect_code(0);
+    assert!(
+        run.stdout.contains("wrote ./feedgen.toml"),
+        "{}",
+        run.stdout
+    );
+    let text = std::fs::read_to_string(site.path("feedgen.toml")).unwrap();
+    for key in [
+        "max_posts = 24",
+        "widths = [320, 640, 1080]",
+        "refresh_days_left = 30",
+        "retry_budget = 120",
+    ] {
+        assert!(text.contains(key), "{key} missing");
+    }
+    let again = site.run(&["init"], &[]).expect_code(2);
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    site.run(&["init", "--force", "--ssg", "astro"], &[])
+        .expect_code(0);
+    assert!(site.path("src/components/InstagramFeed.astro").is_file());
+    assert!(
+        std::fs::read_to_string(site.path("feedgen.toml"))
+            .unwrap()
+            .contains("dir = \"public/feed\"")
+    );
+}
+
+#[test]
+fn a_hugo_site_from_nothing_with_init_doctor_and_build() {
+    if !have_tool("hugo") {
+        return;
+    }
+    let (mut posts, images) = account(3);
+    posts[0].caption = Some("{{ site.Title }} {{< shortcode >}} <script>alert(1)</script>".into());
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("");
+    std::fs::remove_file(site.path("feedgen.toml")).unwrap();
+    std::fs::write(
+        site.path("hugo.toml"),
+        "baseURL = \"https://example.org/\"\ntitle = \"SECRET-SITE-TITLE\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(site.path("layouts")).unwrap();
+    std::fs::write(
+        site.path("layouts/index.html"),
+        "<!doctype html><html lang=\"en\"><head><title>{{ .Site.Title }}</title></head><body>{{ partial \"instagram-feed.html\" . }}</body></html>\n",
+    )
+    .unwrap();
+
+    let init = site.run(&["init", "--ssg", "hugo"], &[]).expect_code(0);
+    assert!(
+        init.stdout.contains("layouts/partials/instagram-feed.html"),
+        "{}",
+        init.stdout
+    );
+    let doctor = site.run(&["doctor"], &fake_env(&fake)).expect_code(0);
+    assert!(!doctor.stdout.contains('✘'), "{}", doctor.stdout);
+    assert_eq!(doctor.stdout.matches('✔').count(), 6, "{}", doctor.stdout);
+    site.run(&["build"], &fake_env(&fake)).expect_code(0);
+
+    let hugo = Command::new("hugo")
+        .arg("--quiet")
+        .current_dir(site.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        hugo.status.success(),
+        "hugo failed: {}",
+        String::from_utf8_lossy(&hugo.stderr)
+    );
+    let page = std::fs::read_to_string(site.path("public/index.html")).unwrap();
+    assert_eq!(page.matches("class=\"feedgen-item").count(), 3, "{page}");
+    assert!(!page.contains("<script>alert"), "markup stays text");
+    assert_eq!(
+        page.matches("SECRET-SITE-TITLE").count(),
+        1,
+        "the caption's {{{{ site.Title }}}} was not executed"
+    );
+    for (url, _) in html_urls(&page) {
+        if let Some(rel) = url.strip_prefix("/feed/") {
+            assert!(
+                site.path("public/feed").join(rel).is_file(),
+                "{url} missing from the built site"
+            );
+        }
+    }
+}
+
+#[test]
+fn doctor_names_each_problem_with_its_fix() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("[output]\ndir = \"mine\"\n");
+    std::fs::create_dir_all(site.path("mine")).unwrap();
+    std::fs::write(site.path("mine/index.html"), "x").unwrap();
+    let mut env = fake_env(&fake);
+    env.remove(0);
+    let run = site.run(&["doctor"], &env).expect_code(3);
+    assert!(
+        run.stdout
+            .contains("✘ token: none given\n  fix: set FEEDGEN_TOKEN"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("✘ output folder") && run.stdout.contains("did not write"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("✔ config is valid"), "{}", run.stdout);
+
+    fake.with(|s| s.error = Some(FakeError::expired_token()));
+    let expired = site.run(&["doctor"], &fake_env(&fake)).expect_code(3);
+    assert!(
+        expired.stdout.contains("✘ account") && expired.stdout.contains("has expired"),
+        "{}",
+        expired.stdout
+    );
+    assert!(!expired.stdout.contains(TEST_TOKEN) && !expired.stderr.contains(TEST_TOKEN));
+}
+
+#[test]
+fn report_json_and_quiet() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("");
+    let run = site.build(&fake, &["--report", "json"]).expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["posts"], 2);
+    assert_eq!(report["origin"], "api");
+    assert_eq!(report["media"]["downloaded"], 4);
+    assert_eq!(report["token"]["origin"], "FEEDGEN_TOKEN");
+
+    let quiet = site.build(&fake, &["--quiet"]).expect_code(0);
+    assert_eq!(quiet.stdout, "");
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_feedgen"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("feedgen") && text.contains("doctor"),
+            "{shell}"
+        );
+    }
+}
