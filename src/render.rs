@@ -76,6 +76,21 @@ pub struct ImageView {
     pub srcset: String,
     /// Every variant, for the JSON.
     pub variants: Vec<VariantView>,
+    /// Average colour and tiny preview shown while the image loads.
+    pub placeholder: Option<crate::media::pipeline::Placeholder>,
+}
+
+impl ImageView {
+    /// The inline style that paints the placeholder under the image (empty without one).
+    pub fn placeholder_style(&self) -> String {
+        match &self.placeholder {
+            Some(p) => format!(
+                "background:{} url({}) center/cover no-repeat",
+                p.color, p.lqip
+            ),
+            None => String::new(),
+        }
+    }
 }
 
 /// One file of an image.
@@ -189,6 +204,7 @@ fn image_view(
                 bytes: v.bytes,
             })
             .collect(),
+        placeholder: entry.placeholder.clone(),
     })
 }
 
@@ -309,6 +325,8 @@ struct ImageJson<'a> {
     role: &'a str,
     width: u32,
     height: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placeholder: Option<&'a crate::media::pipeline::Placeholder>,
     variants: &'a [VariantView],
 }
 
@@ -372,6 +390,7 @@ pub fn json(feed: &Feed, posts: &[PostView]) -> String {
                         role: i.role,
                         width: i.width,
                         height: i.height,
+                        placeholder: i.placeholder.as_ref(),
                         variants: &i.variants,
                     })
                     .collect(),

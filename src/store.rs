@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::output::write_atomic;
 
 /// Version of the manifest's shape.
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 /// Version of the image pipeline: bump it when encoder output changes, so every
 /// variant is made again on the next build.
 pub const PIPELINE_VERSION: u32 = 1;
@@ -50,6 +50,9 @@ pub struct AssetEntry {
     pub original: String,
     /// The variants, ascending by width, then in configured format order.
     pub variants: Vec<Variant>,
+    /// Average colour and tiny preview, when placeholders are on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<crate::media::pipeline::Placeholder>,
 }
 
 /// One encoded file of an asset.
@@ -63,6 +66,8 @@ pub struct Variant {
     pub format: ImageFormat,
     /// Encoder quality it was made with.
     pub quality: u8,
+    /// Encoder effort (WebP method) it was made with.
+    pub effort: u8,
     /// File name in the output's `media/` folder.
     pub file: String,
     /// Size in bytes.

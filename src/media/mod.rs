@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::app::{Progress, Stage};
-use crate::config::ImageConfig;
+use crate::config::{ImageConfig, ImageFormat};
 use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe};
 use crate::model::{Asset, Original};
 use crate::output::ContentStore;
@@ -158,6 +158,8 @@ impl MediaStage<'_> {
 
         // Which variants does this original need, and which exist already?
         let quality = self.images.quality;
+        let effort = self.images.effort;
+        let want_placeholder = self.images.placeholder;
         let previous = self
             .previous
             .assets
@@ -177,6 +179,7 @@ impl MediaStage<'_> {
                     v.width == width
                         && v.format == format
                         && v.quality == quality
+                        && (v.effort == effort || format == ImageFormat::Jpeg)
                         && self.store.has(&v.file)
                 })
             });
@@ -189,42 +192,59 @@ impl MediaStage<'_> {
             }
         }
 
-        if !missing.is_empty() {
+        let mut placeholder = if want_placeholder {
+            previous.and_then(|e| e.placeholder.clone())
+        } else {
+            None
+        };
+        if !missing.is_empty() || (want_placeholder && placeholder.is_none()) {
             let path = self.snapshot.original_path(&original.file);
             let store = self.store.clone();
             let _permit = cpu.acquire().await.expect("semaphore never closes");
-            let made = tokio::task::spawn_blocking(move || -> Result<Vec<Variant>, String> {
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| format!("cannot read its original {}: {e}", path.display()))?;
-                let decoded = pipeline::decode(&bytes).map_err(|e| e.to_string())?;
-                let mut made = Vec::new();
-                let mut last: Option<pipeline::Rgb> = None;
-                for (width, format) in missing {
-                    let resized = match last.take() {
-                        Some(r) if r.width == width => r,
-                        _ => pipeline::resize(&decoded, width).map_err(|e| e.to_string())?,
+            let made = tokio::task::spawn_blocking(
+                move || -> Result<(Vec<Variant>, Option<pipeline::Placeholder>), String> {
+                    let bytes = std::fs::read(&path)
+                        .map_err(|e| format!("cannot read its original {}: {e}", path.display()))?;
+                    let decoded = pipeline::decode(&bytes).map_err(|e| e.to_string())?;
+                    let placeholder = if want_placeholder {
+                        Some(pipeline::placeholder(&decoded).map_err(|e| e.to_string())?)
+                    } else {
+                        None
                     };
-                    let encoded =
-                        pipeline::encode(&resized, format, quality).map_err(|e| e.to_string())?;
-                    let ext = format.extension();
-                    let (file, _) = store.put(&encoded, ext).map_err(|e| e.to_string())?;
-                    made.push(Variant {
-                        width: resized.width,
-                        height: resized.height,
-                        format,
-                        quality,
-                        file,
-                        bytes: encoded.len() as u64,
-                    });
-                    last = Some(resized);
-                }
-                Ok(made)
-            })
+                    let mut made = Vec::new();
+                    let mut last: Option<pipeline::Rgb> = None;
+                    for (width, format) in missing {
+                        let resized = match last.take() {
+                            Some(r) if r.width == width => r,
+                            _ => pipeline::resize(&decoded, width).map_err(|e| e.to_string())?,
+                        };
+                        let encoded = pipeline::encode(&resized, format, quality, effort)
+                            .map_err(|e| e.to_string())?;
+                        let ext = format.extension();
+                        let (file, _) = store.put(&encoded, ext).map_err(|e| e.to_string())?;
+                        made.push(Variant {
+                            width: resized.width,
+                            height: resized.height,
+                            format,
+                            quality,
+                            effort,
+                            file,
+                            bytes: encoded.len() as u64,
+                        });
+                        last = Some(resized);
+                    }
+                    Ok((made, placeholder))
+                },
+            )
             .await
             .map_err(|e| format!("image task failed: {e}"))??;
+            let (made, fresh_placeholder) = made;
             stats.decoded += 1;
             stats.encoded += made.len();
             variants.extend(made);
+            if fresh_placeholder.is_some() {
+                placeholder = fresh_placeholder;
+            }
         }
         let order = |f| self.images.formats.iter().position(|x| *x == f);
         variants.sort_by_key(|v| (v.width, order(v.format)));
@@ -233,6 +253,7 @@ impl MediaStage<'_> {
             AssetEntry {
                 original: original.file,
                 variants,
+                placeholder,
             },
         ))
     }

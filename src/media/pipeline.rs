@@ -147,14 +147,77 @@ pub fn decode(bytes: &[u8]) -> Result<Rgb, ImageError> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let icc = decoder.icc_profile().ok().flatten();
     let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| too_large_or(e, bytes))?;
     img.apply_orientation(orientation);
     let rgb = img.into_rgb8();
-    Ok(Rgb {
+    let mut out = Rgb {
         width: rgb.width(),
         height: rgb.height(),
         pixels: rgb.into_raw(),
-    })
+    };
+    if let Some(icc) = icc {
+        to_srgb(&mut out, &icc);
+    }
+    Ok(out)
+}
+
+/// Converts pixels tagged with an RGB ICC profile (Display P3, Adobe RGB, …)
+/// to sRGB, which is what untagged WebP/JPEG outputs are shown as. A profile
+/// that cannot be read leaves the pixels as they are: a slight colour shift
+/// beats a missing image.
+fn to_srgb(img: &mut Rgb, icc: &[u8]) {
+    use moxcms::{ColorProfile, DataColorSpace, Layout, TransformOptions};
+    let Ok(profile) = ColorProfile::new_from_slice(icc) else {
+        tracing::debug!("unreadable ICC profile; colours kept as they are");
+        return;
+    };
+    if profile.color_space != DataColorSpace::Rgb {
+        return;
+    }
+    let srgb = ColorProfile::new_srgb();
+    let Ok(transform) =
+        profile.create_transform_8bit(Layout::Rgb, &srgb, Layout::Rgb, TransformOptions::default())
+    else {
+        return;
+    };
+    let mut converted = vec![0u8; img.pixels.len()];
+    if transform.transform(&img.pixels, &mut converted).is_ok() {
+        img.pixels = converted;
+    }
+}
+
+/// A placeholder shown while an image loads: its average colour and a tiny
+/// blurred preview as a `data:` URI (no JavaScript needed to show either).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Placeholder {
+    /// `#rrggbb`: the average colour.
+    pub color: String,
+    /// `data:image/webp;base64,…`, 16 px wide, a few hundred bytes.
+    pub lqip: String,
+}
+
+/// Width of the low-quality preview.
+pub const LQIP_WIDTH: u32 = 16;
+
+/// Makes the placeholder of a decoded image.
+pub fn placeholder(img: &Rgb) -> Result<Placeholder, ImageError> {
+    use base64::Engine;
+    let tiny = resize(img, LQIP_WIDTH.min(img.width))?;
+    let n = (tiny.pixels.len() / 3).max(1) as u64;
+    let mut sum = [0u64; 3];
+    for px in tiny.pixels.chunks_exact(3) {
+        for c in 0..3 {
+            sum[c] += u64::from(px[c]);
+        }
+    }
+    let color = format!("#{:02x}{:02x}{:02x}", sum[0] / n, sum[1] / n, sum[2] / n);
+    let webp = encode(&tiny, ImageFormat::Webp, 30, 4)?;
+    let lqip = format!(
+        "data:image/webp;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(webp)
+    );
+    Ok(Placeholder { color, lqip })
 }
 
 /// The widths to produce for an image `original_width` wide: each configured width
@@ -198,12 +261,25 @@ pub fn resize(src: &Rgb, width: u32) -> Result<Rgb, ImageError> {
     })
 }
 
-/// Encodes RGB pixels in `format` at `quality`.
-pub fn encode(img: &Rgb, format: ImageFormat, quality: u8) -> Result<Vec<u8>, ImageError> {
+/// Encodes RGB pixels in `format` at `quality`; `effort` is WebP's method
+/// (0 fastest … 6 smallest), ignored for JPEG.
+pub fn encode(
+    img: &Rgb,
+    format: ImageFormat,
+    quality: u8,
+    effort: u8,
+) -> Result<Vec<u8>, ImageError> {
     match format {
         ImageFormat::Webp => {
             let encoder = webp::Encoder::from_rgb(&img.pixels, img.width, img.height);
-            Ok(encoder.encode(f32::from(quality)).to_vec())
+            let mut config = libwebp_sys::WebPConfig::new()
+                .map_err(|_| ImageError::Encode("libwebp version mismatch".into()))?;
+            config.quality = f32::from(quality);
+            config.method = i32::from(effort.min(6));
+            encoder
+                .encode_advanced(&config)
+                .map(|m| m.to_vec())
+                .map_err(|e| ImageError::Encode(format!("WebP: {e:?}")))
         }
         ImageFormat::Jpeg => {
             let mut out = Vec::new();
@@ -257,8 +333,80 @@ mod tests {
         let small = resize(&src, 32).unwrap();
         assert_eq!((small.width, small.height), (32, 24));
         for format in [ImageFormat::Webp, ImageFormat::Jpeg] {
-            let bytes = encode(&small, format, 80).unwrap();
+            let bytes = encode(&small, format, 80, 4).unwrap();
             assert_eq!(inspect(&bytes).unwrap(), (32, 24));
+        }
+    }
+
+    fn flat(width: u32, height: u32, rgb: [u8; 3]) -> Rgb {
+        Rgb {
+            width,
+            height,
+            pixels: rgb
+                .iter()
+                .copied()
+                .cycle()
+                .take((width * height * 3) as usize)
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn placeholder_is_the_average_colour_and_a_tiny_webp() {
+        let p = placeholder(&flat(200, 100, [200, 100, 50])).unwrap();
+        assert_eq!(p.color, "#c86432");
+        assert!(p.lqip.starts_with("data:image/webp;base64,"));
+        assert!(p.lqip.len() < 400, "{}", p.lqip.len());
+    }
+
+    fn jpeg_with_icc(img: &Rgb, icc: Option<&[u8]>, exif: Option<&[u8]>) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut e = jpeg_encoder::Encoder::new(&mut out, 95);
+        if let Some(icc) = icc {
+            e.add_icc_profile(icc).unwrap();
+        }
+        if let Some(exif) = exif {
+            e.add_exif_metadata(exif).unwrap();
+        }
+        e.encode(
+            &img.pixels,
+            img.width as u16,
+            img.height as u16,
+            jpeg_encoder::ColorType::Rgb,
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn display_p3_is_converted_to_srgb_and_untagged_is_kept() {
+        let img = flat(32, 32, [60, 170, 90]);
+        let p3 = moxcms::ColorProfile::new_display_p3().encode().unwrap();
+        let tagged = decode(&jpeg_with_icc(&img, Some(&p3), None)).unwrap();
+        let plain = decode(&jpeg_with_icc(&img, None, None)).unwrap();
+        let (t, p) = (&tagged.pixels[..3], &plain.pixels[..3]);
+        assert!(
+            p.iter().zip([60, 170, 90]).all(|(a, b)| a.abs_diff(b) <= 3),
+            "{p:?}"
+        );
+        // A P3 green lies outside sRGB: its red drops (to the gamut edge), green holds.
+        assert!(
+            t[0] + 10 < p[0] && t[1] >= p[1],
+            "P3 {p:?} became sRGB {t:?}"
+        );
+    }
+
+    #[test]
+    fn outputs_carry_no_metadata() {
+        let img = flat(64, 64, [10, 20, 30]);
+        let exif = b"Exif\0\0MM\0*\0\0\0\x08\0\x01\x88\x25\0\x04\0\0\0\x01\0\0\0\x1aGPS-SECRET";
+        let src = jpeg_with_icc(&img, None, Some(exif));
+        assert!(src.windows(10).any(|w| w == b"GPS-SECRET"));
+        let decoded = decode(&src).unwrap();
+        for format in [ImageFormat::Webp, ImageFormat::Jpeg] {
+            let out = encode(&decoded, format, 80, 4).unwrap();
+            assert!(!out.windows(4).any(|w| w == b"Exif"), "{format:?} has EXIF");
+            assert!(!out.windows(10).any(|w| w == b"GPS-SECRET"));
         }
     }
 }

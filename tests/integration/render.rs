@@ -33,14 +33,21 @@ fn entry(id: &str) -> AssetEntry {
                 height: h,
                 format,
                 quality: 80,
+                effort: 4,
                 file: format!("{id}-{w}.{}", format.extension()),
                 bytes: u64::from(w) * 10,
             });
         }
     }
+    let placeholder = (id == "101").then(|| feedgen::media::pipeline::Placeholder {
+        color: "#c86432".into(),
+        lqip: "data:image/webp;base64,UklGRiQAAABXRUJQVlA4IBgAAAAwAQCdASoBAAEAAQAcJaQAA3AA/v3AgAA="
+            .into(),
+    });
     AssetEntry {
         original: format!("orig-{id}.jpg"),
         variants,
+        placeholder,
     }
 }
 
