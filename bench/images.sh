@@ -10,7 +10,9 @@
 # Lanczos reference, and peak RSS. Nothing here runs in CI: it is a benchmark.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/.." && pwd)
+# REPO: the checkout to build and measure (default: this one); SHARED: shared/.
+repo=${REPO:-$(cd "$here/.." && pwd)}
+shared=${SHARED:-$repo/../shared}
 N=${N:-200}
 RUNS=${RUNS:-3}
 work=${WORK:-/tmp/feedgen-bench}
@@ -18,7 +20,7 @@ mkdir -p "$work"
 
 if [ "$(ls "$work/photos" 2>/dev/null | wc -l)" -ne "$N" ]; then
   rm -rf "$work/photos"
-  bash "$repo/../shared/bench/photos.sh" "$work/photos" "$N" >/dev/null
+  bash "$shared/bench/photos.sh" "$work/photos" "$N" >/dev/null
 fi
 if [ ! -d "$work/node/node_modules/sharp" ]; then
   mkdir -p "$work/node"

@@ -278,7 +278,8 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
         .flat_map(|e| e.variants.iter().map(|v| v.file.clone()))
         .collect();
     let css_file = if config.output.css {
-        let (name, _) = store.put(render::DEFAULT_CSS.as_bytes(), "css")?;
+        let css = crate::theme::stylesheet(&config.output)?;
+        let (name, _) = store.put(css.as_bytes(), "css")?;
         media_files.insert(name.clone());
         Some(name)
     } else {
@@ -290,6 +291,9 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
         &config.output,
         &config.images.formats,
     );
+    let css_text = css_file
+        .as_ref()
+        .map(|f| std::fs::read(store.path(f)).unwrap_or_default());
     let fragment = render::fragment(&views, &config.output, css_file.as_deref())?;
     let mut documents = BTreeMap::new();
     documents.insert(
@@ -301,6 +305,32 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
         documents.insert(page_name.clone(), page.into_bytes());
     }
     documents.insert(config.output.html.clone(), fragment.into_bytes());
+    if let Some(site) = &config.output.site_url {
+        documents.insert(
+            config.output.jsonfeed.clone(),
+            render::feeds::json_feed(&feed.account, &views, &config.output, site).into_bytes(),
+        );
+        documents.insert(
+            config.output.atom.clone(),
+            render::feeds::atom(&feed.account, &views, &config.output, site)?.into_bytes(),
+        );
+    }
+    // Visitors' browsers must never contact Meta: check everything that would load.
+    let mut checked = documents.clone();
+    if let (Some(name), Some(css)) = (&css_file, css_text) {
+        checked.insert(format!("media/{name}"), css);
+    }
+    let findings = crate::privacy::check(&checked);
+    if !findings.is_empty() {
+        match config.output.privacy {
+            crate::config::Privacy::Fail => return Err(Error::Privacy { findings }),
+            crate::config::Privacy::Warn => warnings.extend(
+                findings
+                    .iter()
+                    .map(|f| format!("privacy: {f} would load from Meta in visitors' browsers")),
+            ),
+        }
+    }
     let published = output::publish(&config.output.dir, &documents, &media_files, &store)?;
 
     // 4. Record state, then prune what nothing refers to any more.

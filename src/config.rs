@@ -125,10 +125,8 @@ pub struct ImageConfig {
     pub widths: Vec<u32>,
     /// Formats, in the order the browser should prefer them; the last one is the `<img>` fallback.
     pub formats: Vec<ImageFormat>,
-    /// Encoder quality, 1–100.
-    pub quality: u8,
-    /// WebP method, 0 (fastest) … 6 (smallest files).
-    pub effort: u8,
+    /// Encoder settings: WebP and JPEG quality, WebP effort.
+    pub encode: crate::media::pipeline::EncodeSettings,
     /// Make a placeholder (average colour, tiny preview) per image.
     pub placeholder: bool,
 }
@@ -145,11 +143,20 @@ pub enum Profile {
 }
 
 impl Profile {
-    /// (quality, effort) of the profile.
-    pub fn settings(self) -> (u8, u8) {
+    /// The profile's encoder settings.
+    pub fn settings(self) -> crate::media::pipeline::EncodeSettings {
+        use crate::media::pipeline::EncodeSettings;
         match self {
-            Profile::Balanced => (80, 4),
-            Profile::Fast => (82, 2),
+            Profile::Balanced => EncodeSettings {
+                webp_quality: 80,
+                jpeg_quality: 80,
+                effort: 4,
+            },
+            Profile::Fast => EncodeSettings {
+                webp_quality: 82,
+                jpeg_quality: 80,
+                effort: 2,
+            },
         }
     }
 }
@@ -171,10 +178,99 @@ pub struct OutputConfig {
     pub sizes: String,
     /// Accessible label of the feed section (and the page title).
     pub label: String,
-    /// Whether to write the default theme's CSS and link it from the fragment.
+    /// Whether to write the theme's CSS and link it from the fragment.
     pub css: bool,
     /// How long a build waits for another one writing the same output folder.
     pub lock_timeout: std::time::Duration,
+    /// How posts are laid out.
+    pub layout: Layout,
+    /// The built-in theme.
+    pub theme: Theme,
+    /// A folder whose `base.css`, `light.css`, … replace the built-in files of the same name.
+    pub theme_dir: Option<PathBuf>,
+    /// Stylesheets appended after the theme, in order.
+    pub extra_css: Vec<PathBuf>,
+    /// Show captions under the images.
+    pub captions: bool,
+    /// Longest caption shown, in user-perceived characters (graphemes).
+    pub caption_length: usize,
+    /// Link #hashtags and @mentions in shown captions to instagram.com.
+    pub caption_links: bool,
+    /// The site's absolute URL (e.g. `https://example.org/`): enables the JSON Feed and Atom files.
+    pub site_url: Option<url::Url>,
+    /// File name of the JSON Feed 1.1 file (written when `site_url` is set).
+    pub jsonfeed: String,
+    /// File name of the Atom file (written when `site_url` is set).
+    pub atom: String,
+    /// What to do when a Meta URL would load from the output: fail or warn.
+    pub privacy: Privacy,
+}
+
+/// How the posts are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// Square cells, images cropped to fill (the default).
+    Grid,
+    /// Columns of images at their own aspect ratio.
+    Masonry,
+    /// One scrolling row with scroll-snap.
+    Carousel,
+}
+
+impl Layout {
+    /// The name, as in config and CSS (`feedgen--grid`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Grid => "grid",
+            Layout::Masonry => "masonry",
+            Layout::Carousel => "carousel",
+        }
+    }
+
+    /// The `sizes` attribute matching this layout in the base CSS.
+    pub fn default_sizes(self) -> &'static str {
+        match self {
+            Layout::Grid | Layout::Masonry => DEFAULT_SIZES,
+            Layout::Carousel => "(min-width: 640px) 320px, 80vw",
+        }
+    }
+}
+
+/// A built-in theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Dark text on white.
+    Light,
+    /// Light text on near-black.
+    Dark,
+    /// Light, or dark when the visitor's system prefers it.
+    Auto,
+    /// The page's own colours and fonts.
+    Minimal,
+}
+
+impl Theme {
+    /// The theme's file name in `themes/`.
+    pub fn file(self) -> &'static str {
+        match self {
+            Theme::Light => "light.css",
+            Theme::Dark => "dark.css",
+            Theme::Auto => "auto.css",
+            Theme::Minimal => "minimal.css",
+        }
+    }
+}
+
+/// The privacy check's verdict on a Meta URL in the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Privacy {
+    /// The build fails and publishes nothing (the default).
+    Fail,
+    /// The build publishes with a warning.
+    Warn,
 }
 
 // ---- the file as written: every key optional, unknown keys refused ----
@@ -249,6 +345,17 @@ struct RawOutput {
     label: Option<String>,
     css: Option<bool>,
     lock_timeout: Option<u64>,
+    layout: Option<Layout>,
+    theme: Option<Theme>,
+    theme_dir: Option<PathBuf>,
+    extra_css: Option<Vec<PathBuf>>,
+    captions: Option<bool>,
+    caption_length: Option<usize>,
+    caption_links: Option<bool>,
+    site_url: Option<Url>,
+    jsonfeed: Option<String>,
+    atom: Option<String>,
+    privacy: Option<Privacy>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -371,11 +478,16 @@ impl Config {
             seen.push(*f);
             new
         });
-        let (profile_quality, profile_effort) =
-            raw.images.profile.unwrap_or(Profile::Balanced).settings();
-        let quality = raw.images.quality.unwrap_or(profile_quality);
-        let effort = raw.images.effort.unwrap_or(profile_effort);
-        if effort > 6 {
+        let mut encode = raw.images.profile.unwrap_or(Profile::Balanced).settings();
+        if let Some(q) = raw.images.quality {
+            encode.webp_quality = q;
+            encode.jpeg_quality = q;
+        }
+        if let Some(e) = raw.images.effort {
+            encode.effort = e;
+        }
+        let quality = encode.webp_quality;
+        if encode.effort > 6 {
             return Err(ConfigError::invalid(
                 "images.effort",
                 "must be between 0 (fastest) and 6 (smallest files)",
@@ -394,6 +506,7 @@ impl Config {
                 .map(|_| name)
                 .map_err(|why| ConfigError::invalid(key, &why))
         };
+        let layout = raw.output.layout.unwrap_or(Layout::Grid);
         let page = match raw.output.page {
             Some(p) if !p.is_empty() => Some(file_name("output.page", Some(p), "")?),
             _ => None,
@@ -411,14 +524,45 @@ impl Config {
             sizes: raw
                 .output
                 .sizes
-                .unwrap_or_else(|| DEFAULT_SIZES.to_string()),
+                .unwrap_or_else(|| layout.default_sizes().to_string()),
             label: raw
                 .output
                 .label
                 .unwrap_or_else(|| "Instagram feed".to_string()),
             css: raw.output.css.unwrap_or(true),
             lock_timeout: std::time::Duration::from_secs(raw.output.lock_timeout.unwrap_or(300)),
+            layout,
+            theme: raw.output.theme.unwrap_or(Theme::Light),
+            theme_dir: raw.output.theme_dir.map(&resolve),
+            extra_css: raw
+                .output
+                .extra_css
+                .unwrap_or_default()
+                .into_iter()
+                .map(&resolve)
+                .collect(),
+            captions: raw.output.captions.unwrap_or(false),
+            caption_length: raw.output.caption_length.unwrap_or(120),
+            caption_links: raw.output.caption_links.unwrap_or(false),
+            site_url: raw.output.site_url,
+            jsonfeed: file_name("output.jsonfeed", raw.output.jsonfeed, "jsonfeed.json")?,
+            atom: file_name("output.atom", raw.output.atom, "atom.xml")?,
+            privacy: raw.output.privacy.unwrap_or(Privacy::Fail),
         };
+        if let Some(site) = &output.site_url
+            && !matches!(site.scheme(), "https" | "http")
+        {
+            return Err(ConfigError::invalid(
+                "output.site_url",
+                "must be an absolute http(s) URL such as https://example.org/",
+            ));
+        }
+        if output.caption_length == 0 {
+            return Err(ConfigError::invalid(
+                "output.caption_length",
+                "must be at least 1",
+            ));
+        }
         let policy = crate::token::RefreshPolicy {
             auto: raw.token.auto_refresh.unwrap_or(true),
             refresh_days_left: raw
@@ -483,8 +627,7 @@ impl Config {
             images: ImageConfig {
                 widths,
                 formats,
-                quality,
-                effort,
+                encode,
                 placeholder: raw.images.placeholder.unwrap_or(true),
             },
             output,

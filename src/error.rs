@@ -227,6 +227,12 @@ pub enum Error {
         /// One of the reasons, as an example.
         first_problem: String,
     },
+    /// A published file would make visitors' browsers load something from Meta.
+    #[error("the output would make visitors' browsers contact Meta, so nothing was published:\n  {}\nCheck output.base_url, output.extra_css and the files in output.theme_dir for Instagram or Facebook URLs (or set output.privacy = \"warn\" to publish anyway)", findings.join("\n  "))]
+    Privacy {
+        /// `file: URL` for each resource that would load from Meta.
+        findings: Vec<String>,
+    },
     /// Another build holds the output folder's lock.
     #[error("another feedgen build is writing {} (lock file {}); waited {waited} s for it to finish. Try again when it is done, or raise output.lock_timeout", out.display(), lock.display())]
     Busy {
@@ -274,7 +280,7 @@ impl Error {
     /// The process exit code for this error (see [`exit`]).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Config(_) => exit::CONFIG,
+            Error::Config(_) | Error::Privacy { .. } => exit::CONFIG,
             Error::Token { .. } => exit::TOKEN,
             Error::Api(_) | Error::NothingToPublish { .. } => exit::API,
             Error::Snapshot { .. } | Error::Io { .. } | Error::Busy { .. } => exit::IO,

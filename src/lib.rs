@@ -34,11 +34,13 @@ pub mod http;
 pub mod media;
 pub mod model;
 pub mod output;
+pub mod privacy;
 pub mod render;
 pub mod retry;
 pub mod secret;
 pub mod source;
 pub mod store;
+pub mod theme;
 pub mod token;
 
 pub use app::{

@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::app::{Progress, Stage};
-use crate::config::{ImageConfig, ImageFormat};
+use crate::config::ImageConfig;
 use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe};
 use crate::model::{Asset, Original};
 use crate::output::ContentStore;
@@ -157,8 +157,7 @@ impl MediaStage<'_> {
         };
 
         // Which variants does this original need, and which exist already?
-        let quality = self.images.quality;
-        let effort = self.images.effort;
+        let settings = self.images.encode;
         let want_placeholder = self.images.placeholder;
         let previous = self
             .previous
@@ -178,8 +177,8 @@ impl MediaStage<'_> {
                 e.variants.iter().find(|v| {
                     v.width == width
                         && v.format == format
-                        && v.quality == quality
-                        && (v.effort == effort || format == ImageFormat::Jpeg)
+                        && v.quality == settings.quality(format)
+                        && v.effort == settings.effort(format)
                         && self.store.has(&v.file)
                 })
             });
@@ -206,32 +205,23 @@ impl MediaStage<'_> {
                     let bytes = std::fs::read(&path)
                         .map_err(|e| format!("cannot read its original {}: {e}", path.display()))?;
                     let decoded = pipeline::decode(&bytes).map_err(|e| e.to_string())?;
-                    let placeholder = if want_placeholder {
-                        Some(pipeline::placeholder(&decoded).map_err(|e| e.to_string())?)
-                    } else {
-                        None
-                    };
-                    let mut made = Vec::new();
-                    let mut last: Option<pipeline::Rgb> = None;
-                    for (width, format) in missing {
-                        let resized = match last.take() {
-                            Some(r) if r.width == width => r,
-                            _ => pipeline::resize(&decoded, width).map_err(|e| e.to_string())?,
-                        };
-                        let encoded = pipeline::encode(&resized, format, quality, effort)
+                    let (encoded, placeholder) =
+                        pipeline::make_variants(&decoded, &missing, &settings, want_placeholder)
                             .map_err(|e| e.to_string())?;
-                        let ext = format.extension();
-                        let (file, _) = store.put(&encoded, ext).map_err(|e| e.to_string())?;
+                    let mut made = Vec::with_capacity(encoded.len());
+                    for e in encoded {
+                        let (file, _) = store
+                            .put(&e.bytes, e.format.extension())
+                            .map_err(|e| e.to_string())?;
                         made.push(Variant {
-                            width: resized.width,
-                            height: resized.height,
-                            format,
-                            quality,
-                            effort,
+                            width: e.width,
+                            height: e.height,
+                            format: e.format,
+                            quality: settings.quality(e.format),
+                            effort: settings.effort(e.format),
                             file,
-                            bytes: encoded.len() as u64,
+                            bytes: e.bytes.len() as u64,
                         });
-                        last = Some(resized);
                     }
                     Ok((made, placeholder))
                 },

@@ -199,6 +199,93 @@ pub struct Placeholder {
 
 /// Width of the low-quality preview.
 pub const LQIP_WIDTH: u32 = 16;
+/// The preview is made from a copy this wide, not from the full image: cheaper.
+const LQIP_SOURCE_WIDTH: u32 = 320;
+
+/// Encoder settings of a build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodeSettings {
+    /// WebP quality, 1–100.
+    pub webp_quality: u8,
+    /// JPEG quality, 1–100.
+    pub jpeg_quality: u8,
+    /// WebP method, 0 (fastest) … 6 (smallest).
+    pub effort: u8,
+}
+
+impl EncodeSettings {
+    /// The quality used for `format`.
+    pub fn quality(&self, format: ImageFormat) -> u8 {
+        match format {
+            ImageFormat::Webp => self.webp_quality,
+            ImageFormat::Jpeg => self.jpeg_quality,
+        }
+    }
+
+    /// The effort recorded for `format` (JPEG has none: 0).
+    pub fn effort(&self, format: ImageFormat) -> u8 {
+        match format {
+            ImageFormat::Webp => self.effort,
+            ImageFormat::Jpeg => 0,
+        }
+    }
+}
+
+/// One encoded variant, before it is stored.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Its format.
+    pub format: ImageFormat,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Makes the `wanted` variants (ascending by width; formats grouped per width)
+/// of a decoded image, resizing once per width, and its placeholder if asked:
+/// the one place where a build and the benchmark do the per-photo work.
+pub fn make_variants(
+    decoded: &Rgb,
+    wanted: &[(u32, ImageFormat)],
+    settings: &EncodeSettings,
+    with_placeholder: bool,
+) -> Result<(Vec<Encoded>, Option<Placeholder>), ImageError> {
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut ph = None;
+    let mut i = 0;
+    while i < wanted.len() {
+        let width = wanted[i].0;
+        let owned;
+        let img: &Rgb = if width == decoded.width {
+            decoded
+        } else {
+            owned = resize(decoded, width)?;
+            &owned
+        };
+        if with_placeholder && ph.is_none() && width <= LQIP_SOURCE_WIDTH {
+            ph = Some(placeholder(img)?);
+        }
+        while i < wanted.len() && wanted[i].0 == width {
+            let format = wanted[i].1;
+            let bytes = encode(img, format, settings.quality(format), settings.effort)?;
+            out.push(Encoded {
+                width: img.width,
+                height: img.height,
+                format,
+                bytes,
+            });
+            i += 1;
+        }
+    }
+    if with_placeholder && ph.is_none() {
+        let small = resize(decoded, LQIP_SOURCE_WIDTH.min(decoded.width))?;
+        ph = Some(placeholder(&small)?);
+    }
+    Ok((out, ph))
+}
 
 /// Makes the placeholder of a decoded image.
 pub fn placeholder(img: &Rgb) -> Result<Placeholder, ImageError> {
@@ -285,6 +372,8 @@ pub fn encode(
             let mut out = Vec::new();
             let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
             encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+            // Optimised Huffman tables: ~5 % smaller at the same pixels (libjpeg's optimize_coding).
+            encoder.set_optimized_huffman_tables(true);
             let (w, h) = (
                 u16::try_from(img.width)
                     .map_err(|_| ImageError::Encode("too wide for JPEG".into()))?,

@@ -9,5 +9,6 @@ mod crash;
 mod example_site;
 mod faults;
 mod render;
+mod ssg;
 mod support;
 mod token;

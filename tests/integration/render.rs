@@ -156,3 +156,48 @@ fn hostile_captions_stay_text() {
         "the JSON keeps the caption's real text"
     );
 }
+
+#[test]
+fn masonry_with_linked_captions_snapshot() {
+    let (feed, entries) = fixed_feed();
+    let c = Config::parse(
+        "[output]\nbase_url = \"/feed/\"\nlayout = \"masonry\"\ncaptions = true\ncaption_links = true\ncaption_length = 40\n",
+        std::path::Path::new("/site"),
+    )
+    .unwrap();
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let html = render::fragment(&views, &c.output, None).unwrap();
+    assert_eq!(
+        html.matches("<picture>").count(),
+        5,
+        "every album image is shown in masonry"
+    );
+    for bad in ["<script", "{{", "{%"] {
+        assert!(!html.contains(bad), "caption display is escaped too: {bad}");
+    }
+    insta::assert_snapshot!("masonry", html);
+}
+
+#[test]
+fn feeds_snapshot() {
+    let (feed, entries) = fixed_feed();
+    let c = Config::parse(
+        "[output]\nbase_url = \"/feed/\"\nsite_url = \"https://example.org/\"\n",
+        std::path::Path::new("/site"),
+    )
+    .unwrap();
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let site = c.output.site_url.clone().unwrap();
+    let json = render::feeds::json_feed(&feed.account, &views, &c.output, &site);
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(parsed["items"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        parsed["items"][0]["image"],
+        "https://example.org/feed/media/101-1080.jpg"
+    );
+    insta::assert_snapshot!("jsonfeed", json);
+    let atom = render::feeds::atom(&feed.account, &views, &c.output, &site).unwrap();
+    assert!(!atom.contains("<script"), "HTML in Atom is escaped");
+    insta::assert_snapshot!("atom", atom);
+}

@@ -10,6 +10,9 @@
 //! fragment in. The JSON escapes `<`, `>` and `&` so it is safe to inline in a
 //! `<script>` element.
 
+pub mod caption;
+pub mod feeds;
+
 use std::fmt;
 
 use askama::Template;
@@ -26,9 +29,6 @@ use crate::store::{AssetEntry, Variant};
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 /// Longest alt text taken from a caption, in characters.
 const ALT_MAX_CHARS: usize = 250;
-
-/// The default theme, embedded so the binary works from anywhere.
-pub const DEFAULT_CSS: &str = include_str!("../themes/default.css");
 
 /// askama escaper for HTML that is also inert in SSG template languages.
 #[derive(Debug, Clone, Copy, Default)]
@@ -74,6 +74,9 @@ pub struct ImageView {
     pub src: String,
     /// `srcset` of the `<img>`, in the fallback format.
     pub srcset: String,
+    /// The `sizes` attribute: the configured one, widened for landscape images
+    /// that the grid crops to squares (they fill the cell by height).
+    pub sizes: String,
     /// Every variant, for the JSON.
     pub variants: Vec<VariantView>,
     /// Average colour and tiny preview shown while the image loads.
@@ -127,6 +130,8 @@ pub struct PostView {
     pub alt: String,
     /// The images, in album order; never empty.
     pub images: Vec<ImageView>,
+    /// The caption as shown: cut to `output.caption_length` graphemes, in parts.
+    pub caption_parts: Vec<caption::Part>,
 }
 
 impl PostView {
@@ -134,6 +139,39 @@ impl PostView {
     pub fn cover(&self) -> &ImageView {
         &self.images[0]
     }
+
+    /// Alt text of the `index`-th image (1-based) of an album.
+    pub fn image_alt(&self, index: usize) -> String {
+        if index <= 1 {
+            self.alt.clone()
+        } else {
+            format!("{} ({index} of {})", self.alt, self.images.len())
+        }
+    }
+}
+
+/// `sizes` with every length multiplied by `factor` (for cropped landscapes).
+pub fn scaled_sizes(sizes: &str, factor: f64) -> String {
+    if factor <= 1.01 {
+        return sizes.to_string();
+    }
+    sizes
+        .split(',')
+        .map(|entry| {
+            let entry = entry.trim();
+            let (media, length) = match entry.rfind(')') {
+                Some(i) => (&entry[..=i], entry[i + 1..].trim()),
+                None => ("", entry),
+            };
+            let scaled = format!("calc({length} * {factor:.3})");
+            if media.is_empty() {
+                scaled
+            } else {
+                format!("{media} {scaled}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Builds the views of the posts whose assets have variants; posts without any are left out.
@@ -185,7 +223,13 @@ fn image_view(
             (!vs.is_empty()).then(|| (f.mime(), srcset(output, &vs)))
         })
         .collect();
+    let crop = if output.layout == crate::config::Layout::Grid {
+        f64::from(largest.width) / f64::from(largest.height.max(1))
+    } else {
+        1.0
+    };
     Some(ImageView {
+        sizes: scaled_sizes(&output.sizes, crop),
         asset_id: asset_id.to_string(),
         role,
         width: largest.width,
@@ -254,7 +298,15 @@ fn post_view(
             };
             format!("{what} by @{username}, {date}")
         });
+    let caption_parts = match (&post.caption, output.captions) {
+        (Some(c), true) => caption::parts(
+            &caption::truncate(c, output.caption_length),
+            output.caption_links,
+        ),
+        _ => Vec::new(),
+    };
     Some(PostView {
+        caption_parts,
         id: post.id.clone(),
         kind: post.kind.as_str(),
         permalink: post.permalink.as_ref().map(|u| u.to_string()),
@@ -272,6 +324,12 @@ fn post_view(
 pub struct FragmentTemplate<'a> {
     /// Accessible label of the section.
     pub label: &'a str,
+    /// `grid`, `masonry` or `carousel`.
+    pub layout: &'a str,
+    /// Whether captions are shown.
+    pub captions: bool,
+    /// Whether an album shows all its images (masonry, carousel) or its first (grid).
+    pub show_all_images: bool,
     /// Stylesheet URL, when the theme CSS is written.
     pub css_href: Option<String>,
     /// The `sizes` attribute.
@@ -338,6 +396,9 @@ pub fn fragment(
 ) -> Result<String, Error> {
     let t = FragmentTemplate {
         label: &output.label,
+        layout: output.layout.name(),
+        captions: output.captions,
+        show_all_images: output.layout != crate::config::Layout::Grid,
         css_href: css_file.map(|f| media_url(output, f)),
         sizes: &output.sizes,
         posts,

@@ -1,0 +1,144 @@
+//! Captions for display: cut at a grapheme boundary, split into text, #hashtags
+//! and @mentions. Escaping is the template's job (see [`super::SsgSafeHtml`]).
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// A run of caption text, linked when it is a hashtag or a mention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The text as shown (with its `#` or `@`).
+    pub text: String,
+    /// Where it links to, on instagram.com.
+    pub href: Option<String>,
+}
+
+/// Cuts `text` to at most `max` user-perceived characters, never inside one
+/// (an emoji with modifiers or a flag stays whole), preferring a word boundary.
+pub fn truncate(text: &str, max: usize) -> String {
+    let text = text.trim();
+    let graphemes: Vec<&str> = text.graphemes(true).collect();
+    if graphemes.len() <= max {
+        return text.to_string();
+    }
+    let mut cut = graphemes[..max.saturating_sub(1)].concat();
+    if let Some(space) = cut
+        .rfind(char::is_whitespace)
+        .filter(|&i| i > cut.len() / 2)
+    {
+        cut.truncate(space);
+    }
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn is_mention_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '.'
+}
+
+/// Splits a caption into parts; with `links`, hashtags and mentions get an href.
+pub fn parts(text: &str, links: bool) -> Vec<Part> {
+    let mut out: Vec<Part> = Vec::new();
+    let mut plain = String::new();
+    let mut chars = text.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        let starts_word = prev.is_none_or(|p| !is_tag_char(p) && p != '.' && p != '@' && p != '#');
+        if links && (c == '#' || c == '@') && starts_word {
+            let rest = &text[i + 1..];
+            let len: usize = if c == '#' {
+                rest.chars()
+                    .take_while(|&ch| is_tag_char(ch))
+                    .map(char::len_utf8)
+                    .sum()
+            } else {
+                // Usernames: letters, digits, _ and ., at most 30, not ending in '.'.
+                let raw: usize = rest
+                    .chars()
+                    .take_while(|&ch| is_mention_char(ch))
+                    .take(30)
+                    .map(char::len_utf8)
+                    .sum();
+                rest[..raw].trim_end_matches('.').len()
+            };
+            if len > 0 {
+                let word = &rest[..len];
+                if !plain.is_empty() {
+                    out.push(Part {
+                        text: std::mem::take(&mut plain),
+                        href: None,
+                    });
+                }
+                let href = if c == '#' {
+                    let mut u = url::Url::parse("https://www.instagram.com/explore/tags/")
+                        .expect("static URL");
+                    u.path_segments_mut()
+                        .expect("http URL")
+                        .pop_if_empty()
+                        .push(&word.to_lowercase())
+                        .push("");
+                    u.to_string()
+                } else {
+                    format!("https://www.instagram.com/{word}/")
+                };
+                out.push(Part {
+                    text: format!("{c}{word}"),
+                    href: Some(href),
+                });
+                for _ in 0..word.chars().count() {
+                    prev = chars.next().map(|(_, ch)| ch);
+                }
+                continue;
+            }
+        }
+        plain.push(c);
+        prev = Some(c);
+    }
+    if !plain.is_empty() {
+        out.push(Part {
+            text: plain,
+            href: None,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_never_splits_a_grapheme() {
+        let family = "👨‍👩‍👧‍👦";
+        let text = format!("ab {family}{family}{family} cd");
+        let cut = truncate(&text, 5);
+        assert!(cut.ends_with('…'), "{cut}");
+        for g in cut.graphemes(true) {
+            assert!(
+                g == "…" || text.contains(g),
+                "{g:?} is not a whole grapheme of the input"
+            );
+        }
+        assert_eq!(truncate("short", 10), "short");
+    }
+
+    #[test]
+    fn hashtags_and_mentions_become_links() {
+        let p = parts("Sunset #Golden_Hour with @some.one. Mail a@b.c #", true);
+        let linked: Vec<_> = p.iter().filter_map(|x| x.href.as_deref()).collect();
+        assert_eq!(
+            linked,
+            [
+                "https://www.instagram.com/explore/tags/golden_hour/",
+                "https://www.instagram.com/some.one/"
+            ]
+        );
+        let text: String = p.iter().map(|x| x.text.as_str()).collect();
+        assert_eq!(text, "Sunset #Golden_Hour with @some.one. Mail a@b.c #");
+        assert!(parts("#tag", false).iter().all(|x| x.href.is_none()));
+    }
+}

@@ -1,0 +1,111 @@
+//! The stylesheet: built-in files, overridden one by one from the site.
+//!
+//! The CSS of a build is `base.css` (layouts and components) followed by the
+//! chosen theme (`light.css`, `dark.css`, `auto.css` or `minimal.css`, which only
+//! set custom properties), then every `output.extra_css` file. The built-in files
+//! are embedded in the binary; a file of the same name in `output.theme_dir`
+//! replaces one of them, as mdBook's `theme/` folder does. The result is written
+//! content-addressed, so browsers can cache it forever.
+
+use std::path::Path;
+
+use crate::config::OutputConfig;
+use crate::error::{ConfigError, Error};
+
+/// The built-in files, by name.
+pub const BUILTIN: [(&str, &str); 5] = [
+    ("base.css", include_str!("../themes/base.css")),
+    ("light.css", include_str!("../themes/light.css")),
+    ("dark.css", include_str!("../themes/dark.css")),
+    ("auto.css", include_str!("../themes/auto.css")),
+    ("minimal.css", include_str!("../themes/minimal.css")),
+];
+
+fn builtin(name: &str) -> &'static str {
+    BUILTIN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, css)| *css)
+        .expect("a built-in theme file")
+}
+
+fn read(path: &Path, key: &str) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::invalid(key, &format!("cannot read {}: {e}", path.display())).into()
+    })
+}
+
+/// The stylesheet for `output`, with the override and extra files it names.
+pub fn stylesheet(output: &OutputConfig) -> Result<String, Error> {
+    let mut css = String::new();
+    for name in ["base.css", output.theme.file()] {
+        let overridden = output
+            .theme_dir
+            .as_ref()
+            .map(|dir| dir.join(name))
+            .filter(|p| p.is_file());
+        match overridden {
+            Some(path) => {
+                css.push_str(&format!("/* {name} (from {}) */\n", path.display()));
+                css.push_str(&read(&path, "output.theme_dir")?);
+            }
+            None => css.push_str(builtin(name)),
+        }
+        css.push('\n');
+    }
+    for path in &output.extra_css {
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        css.push_str(&format!("/* extra: {name} */\n"));
+        css.push_str(&read(path, "output.extra_css")?);
+        css.push('\n');
+    }
+    Ok(css)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn a_site_file_replaces_its_builtin_and_extras_come_last() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("theme")).unwrap();
+        std::fs::write(
+            dir.path().join("theme/dark.css"),
+            ".feedgen{--feedgen-bg:#000001}",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("mine.css"),
+            ".feedgen-item{outline:1px solid red}",
+        )
+        .unwrap();
+        let c = Config::parse(
+            "[output]\ntheme = \"dark\"\ntheme_dir = \"theme\"\nextra_css = [\"mine.css\"]\n",
+            dir.path(),
+        )
+        .unwrap();
+        let css = stylesheet(&c.output).unwrap();
+        assert!(css.contains("--feedgen-bg:#000001"));
+        assert!(
+            !css.contains("#121212"),
+            "the built-in dark.css is replaced"
+        );
+        assert!(css.contains(".feedgen--grid"), "base.css is still built in");
+        assert!(css.find("#000001").unwrap() < css.find("outline:1px").unwrap());
+    }
+
+    #[test]
+    fn a_missing_extra_file_names_the_key() {
+        let c =
+            Config::parse("[output]\nextra_css = [\"nope.css\"]\n", Path::new("/site")).unwrap();
+        let err = stylesheet(&c.output).unwrap_err().to_string();
+        assert!(
+            err.contains("output.extra_css") && err.contains("nope.css"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! The recipes in example-site/ssg/, built by the real generators: every post on
+//! both pages (fragment and data loop), and a caption that tries template
+//! injection stays text in each engine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cli::have_tool;
+use crate::support::*;
+
+const HOSTILE: &str = "INJECT {{ site.title }} {% include x %} {{< shortcode >}} <script>alert(1)</script> %}";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Node packages of the recipes (eleventy, astro), installed by `.ci/run`
+/// into tests/node/node_modules.
+fn node_bin(name: &str) -> Option<PathBuf> {
+    let bin = repo().join("tests/node/node_modules/.bin").join(name);
+    if bin.exists() {
+        return Some(bin);
+    }
+    assert!(
+        std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+        "{name} is required (FEEDGEN_REQUIRE_TOOLS is set) but tests/node is not installed"
+    );
+    eprintln!("SKIPPED: {name} is not installed (bash .ci/run runs npm ci in tests/node)");
+    None
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A copy of the recipe `name` with feedgen's output built into `out_dir`
+/// from the example snapshot plus a hostile caption.
+fn prepare(name: &str, out_dir: &str) -> Site {
+    let site = Site::new("");
+    copy_dir(&repo().join("example-site/ssg").join(name), site.dir.path());
+    copy_dir(&repo().join("example-site/sample-snapshot"), &site.path("snapshot"));
+    let feed_path = site.path("snapshot/feed.json");
+    let mut snap: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&feed_path).unwrap()).unwrap();
+    snap["feed"]["posts"][0]["caption"] = serde_json::json!(HOSTILE);
+    std::fs::write(&feed_path, serde_json::to_string(&snap).unwrap()).unwrap();
+    std::fs::write(
+        site.path("feedgen.toml"),
+        format!(
+            "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\ndir = \"{out_dir}\"\nbase_url = \"/feed/\"\ncaptions = true\ncaption_links = true\n"
+        ),
+    )
+    .unwrap();
+    site.run(&["build"], &[]).expect_code(0);
+    site
+}
+
+/// Both built pages hold all ten posts, the hostile caption as text, and every
+/// local image they use exists in the built site.
+fn check_built(site: &Site, built: &str, pages: [&str; 2]) {
+    let root = site.path(built);
+    for page in pages {
+        let html = std::fs::read_to_string(root.join(page)).unwrap_or_else(|_| panic!("{built}/{page} was not built"));
+        let posts = html.matches("class=\"feedgen-item").count() + html.matches("class=\"post\"").count();
+        assert_eq!(posts, 10, "{page}: every post");
+        assert_eq!(html.matches("SITE-TITLE-MARKER").count(), 1, "{page}: the caption's {{{{ site.title }}}} did not run");
+        assert!(html.contains("INJECT"), "{page}: the hostile caption is shown");
+        assert!(!script_in_text(&html), "{page}: markup stayed text");
+        assert!(!html.contains("Liquid error"), "{page}: no engine error in the page");
+        for (url, _) in html_urls(&html) {
+            if let Some(rel) = url.strip_prefix('/').filter(|u| u.starts_with("feed/")) {
+                assert!(root.join(rel).is_file(), "{page}: {url} is missing from the built site");
+            }
+        }
+    }
+}
+
+/// Whether the hostile `<script>` occurs as markup. Inside a quoted attribute
+/// value (`alt="… <script> …"`, as Astro writes it) it is inert text.
+fn script_in_text(html: &str) -> bool {
+    let bytes = html.as_bytes();
+    let (mut in_tag, mut quote) = (false, None::<u8>);
+    for (i, &c) in bytes.iter().enumerate() {
+        match (in_tag, quote) {
+            (true, Some(q)) if c == q => quote = None,
+            (true, Some(_)) => {}
+            (true, None) if c == b'"' || c == b'\'' => quote = Some(c),
+            (true, None) if c == b'>' => in_tag = false,
+            (false, _) if c == b'<' => {
+                if html[i..].starts_with("<script>alert") {
+                    return true;
+                }
+                in_tag = true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn hugo_recipe() {
+    if !have_tool("hugo") {
+        return;
+    }
+    let site = prepare("hugo", "static/feed");
+    run(Command::new("hugo").arg("--quiet").current_dir(site.dir.path()), "hugo");
+    check_built(&site, "public", ["index.html", "data/index.html"]);
+}
+
+#[test]
+fn jekyll_recipe() {
+    if !have_tool("jekyll") {
+        return;
+    }
+    let site = prepare("jekyll", "feed");
+    std::fs::create_dir_all(site.path("_data")).unwrap();
+    std::fs::copy(site.path("feed/feed.json"), site.path("_data/instagram.json")).unwrap();
+    run(
+        Command::new("jekyll").args(["build", "--quiet"]).current_dir(site.dir.path()),
+        "jekyll",
+    );
+    check_built(&site, "_site", ["index.html", "data.html"]);
+}
+
+#[test]
+fn eleventy_recipe() {
+    let Some(eleventy) = node_bin("eleventy") else {
+        return;
+    };
+    let site = prepare("eleventy", "feed");
+    run(
+        Command::new(eleventy)
+            .args(["--config=eleventy.config.cjs", "--quiet"])
+            .current_dir(site.dir.path()),
+        "eleventy",
+    );
+    check_built(&site, "_site", ["index.html", "data/index.html"]);
+}
+
+#[test]
+fn astro_recipe() {
+    let Some(astro) = node_bin("astro") else {
+        return;
+    };
+    let site = prepare("astro", "public/feed");
+    // Astro resolves its own package from the project: lend it the installed one.
+    std::os::unix::fs::symlink(repo().join("tests/node/node_modules"), site.path("node_modules")).unwrap();
+    run(
+        Command::new(astro)
+            .args(["build", "--silent"])
+            .env("ASTRO_TELEMETRY_DISABLED", "1")
+            .current_dir(site.dir.path()),
+        "astro build",
+    );
+    check_built(&site, "dist", ["index.html", "data/index.html"]);
+}
