@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod example_site;
 mod faults;
+mod outputs;
 mod render;
 mod ssg;
 mod support;

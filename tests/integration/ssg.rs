@@ -8,7 +8,8 @@ use std::process::Command;
 use crate::cli::have_tool;
 use crate::support::*;
 
-const HOSTILE: &str = "INJECT {{ site.title }} {% include x %} {{< shortcode >}} <script>alert(1)</script> %}";
+const HOSTILE: &str =
+    "INJECT {{ site.title }} {% include x %} {{< shortcode >}} <script>alert(1)</script> %}";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -30,7 +31,10 @@ fn node_bin(name: &str) -> Option<PathBuf> {
 }
 
 fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let rel = entry.path().strip_prefix(from).unwrap();
         let dest = to.join(rel);
         if entry.file_type().is_dir() {
@@ -46,9 +50,13 @@ fn copy_dir(from: &Path, to: &Path) {
 fn prepare(name: &str, out_dir: &str) -> Site {
     let site = Site::new("");
     copy_dir(&repo().join("example-site/ssg").join(name), site.dir.path());
-    copy_dir(&repo().join("example-site/sample-snapshot"), &site.path("snapshot"));
+    copy_dir(
+        &repo().join("example-site/sample-snapshot"),
+        &site.path("snapshot"),
+    );
     let feed_path = site.path("snapshot/feed.json");
-    let mut snap: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&feed_path).unwrap()).unwrap();
+    let mut snap: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&feed_path).unwrap()).unwrap();
     snap["feed"]["posts"][0]["caption"] = serde_json::json!(HOSTILE);
     std::fs::write(&feed_path, serde_json::to_string(&snap).unwrap()).unwrap();
     std::fs::write(
@@ -67,16 +75,31 @@ fn prepare(name: &str, out_dir: &str) -> Site {
 fn check_built(site: &Site, built: &str, pages: [&str; 2]) {
     let root = site.path(built);
     for page in pages {
-        let html = std::fs::read_to_string(root.join(page)).unwrap_or_else(|_| panic!("{built}/{page} was not built"));
-        let posts = html.matches("class=\"feedgen-item").count() + html.matches("class=\"post\"").count();
+        let html = std::fs::read_to_string(root.join(page))
+            .unwrap_or_else(|_| panic!("{built}/{page} was not built"));
+        let posts =
+            html.matches("class=\"feedgen-item").count() + html.matches("class=\"post\"").count();
         assert_eq!(posts, 10, "{page}: every post");
-        assert_eq!(html.matches("SITE-TITLE-MARKER").count(), 1, "{page}: the caption's {{{{ site.title }}}} did not run");
-        assert!(html.contains("INJECT"), "{page}: the hostile caption is shown");
+        assert_eq!(
+            html.matches("SITE-TITLE-MARKER").count(),
+            1,
+            "{page}: the caption's {{{{ site.title }}}} did not run"
+        );
+        assert!(
+            html.contains("INJECT"),
+            "{page}: the hostile caption is shown"
+        );
         assert!(!script_in_text(&html), "{page}: markup stayed text");
-        assert!(!html.contains("Liquid error"), "{page}: no engine error in the page");
+        assert!(
+            !html.contains("Liquid error"),
+            "{page}: no engine error in the page"
+        );
         for (url, _) in html_urls(&html) {
             if let Some(rel) = url.strip_prefix('/').filter(|u| u.starts_with("feed/")) {
-                assert!(root.join(rel).is_file(), "{page}: {url} is missing from the built site");
+                assert!(
+                    root.join(rel).is_file(),
+                    "{page}: {url} is missing from the built site"
+                );
             }
         }
     }
@@ -121,7 +144,12 @@ fn hugo_recipe() {
         return;
     }
     let site = prepare("hugo", "static/feed");
-    run(Command::new("hugo").arg("--quiet").current_dir(site.dir.path()), "hugo");
+    run(
+        Command::new("hugo")
+            .arg("--quiet")
+            .current_dir(site.dir.path()),
+        "hugo",
+    );
     check_built(&site, "public", ["index.html", "data/index.html"]);
 }
 
@@ -132,9 +160,15 @@ fn jekyll_recipe() {
     }
     let site = prepare("jekyll", "feed");
     std::fs::create_dir_all(site.path("_data")).unwrap();
-    std::fs::copy(site.path("feed/feed.json"), site.path("_data/instagram.json")).unwrap();
+    std::fs::copy(
+        site.path("feed/feed.json"),
+        site.path("_data/instagram.json"),
+    )
+    .unwrap();
     run(
-        Command::new("jekyll").args(["build", "--quiet"]).current_dir(site.dir.path()),
+        Command::new("jekyll")
+            .args(["build", "--quiet"])
+            .current_dir(site.dir.path()),
         "jekyll",
     );
     check_built(&site, "_site", ["index.html", "data.html"]);
@@ -162,7 +196,11 @@ fn astro_recipe() {
     };
     let site = prepare("astro", "public/feed");
     // Astro resolves its own package from the project: lend it the installed one.
-    std::os::unix::fs::symlink(repo().join("tests/node/node_modules"), site.path("node_modules")).unwrap();
+    std::os::unix::fs::symlink(
+        repo().join("tests/node/node_modules"),
+        site.path("node_modules"),
+    )
+    .unwrap();
     run(
         Command::new(astro)
             .args(["build", "--silent"])

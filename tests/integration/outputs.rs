@@ -1,0 +1,158 @@
+//! Output options end to end: layouts, themes and overrides, feeds, and the
+//! privacy check that keeps Meta out of visitors' browsers.
+
+use crate::support::*;
+
+fn css_of(site: &Site) -> String {
+    let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
+    let href = html
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    std::fs::read_to_string(site.out().join(href)).unwrap()
+}
+
+#[test]
+fn layouts_themes_overrides_and_extra_css() {
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(
+        "[output]\nlayout = \"carousel\"\ntheme = \"dark\"\ntheme_dir = \"my-theme\"\nextra_css = [\"site.css\"]\n",
+    );
+    std::fs::create_dir_all(site.path("my-theme")).unwrap();
+    std::fs::write(
+        site.path("my-theme/dark.css"),
+        ".feedgen { --feedgen-bg: #010203; }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.path("site.css"),
+        ".feedgen-item { outline: 1px solid hotpink; }\n",
+    )
+    .unwrap();
+    site.build(&fake, &[]).expect_code(0);
+    let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
+    assert!(html.contains("class=\"feedgen feedgen--carousel\""));
+    assert!(
+        html.contains("class=\"feedgen-strip\""),
+        "the album shows all its images"
+    );
+    assert!(
+        html.contains("sizes=\"(min-width: 640px) 320px, 80vw\""),
+        "the carousel's sizes"
+    );
+    let css = css_of(&site);
+    assert!(
+        css.contains("--feedgen-bg: #010203") && !css.contains("#121212"),
+        "the site's dark.css replaces the built-in one"
+    );
+    assert!(
+        css.contains(".feedgen--carousel") && css.ends_with("outline: 1px solid hotpink; }\n\n")
+    );
+
+    // Changing only the theme re-renders without decoding anything.
+    std::fs::write(
+        site.path("feedgen.toml"),
+        "[output]\nlayout = \"masonry\"\ntheme = \"auto\"\n",
+    )
+    .unwrap();
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(run.stdout.contains("0 decoded"), "{}", run.stdout);
+    assert!(css_of(&site).contains("prefers-color-scheme: dark"));
+}
+
+#[test]
+fn feeds_are_written_with_absolute_urls_when_the_site_url_is_known() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("");
+    site.build(&fake, &[]).expect_code(0);
+    assert!(!site.out().join("jsonfeed.json").exists() && !site.out().join("atom.xml").exists());
+
+    std::fs::write(
+        site.path("feedgen.toml"),
+        "[output]\nbase_url = \"/feed/\"\nsite_url = \"https://example.org/\"\n",
+    )
+    .unwrap();
+    site.build(&fake, &[]).expect_code(0);
+    let feed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.out().join("jsonfeed.json")).unwrap())
+            .unwrap();
+    let image = feed["items"][0]["image"].as_str().unwrap();
+    assert!(
+        image.starts_with("https://example.org/feed/media/"),
+        "{image}"
+    );
+    assert!(
+        site.out()
+            .join(image.trim_start_matches("https://example.org/feed/"))
+            .is_file()
+    );
+    let atom = std::fs::read_to_string(site.out().join("atom.xml")).unwrap();
+    assert!(atom.starts_with("<?xml") && atom.matches("<entry>").count() == 2);
+}
+
+#[test]
+fn the_privacy_check_refuses_output_that_would_load_from_meta() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    // A mistaken base_url would make every image load from Instagram's CDN.
+    let leak = "[output]\nbase_url = \"https://scontent-cdg4-2.cdninstagram.com/feed/\"\n";
+    let site = Site::new(leak);
+    let run = site.build(&fake, &[]).expect_code(2);
+    assert!(
+        run.stderr.contains("contact Meta")
+            && run
+                .stderr
+                .contains("feed.html: https://scontent-cdg4-2.cdninstagram.com/feed/media/"),
+        "{}",
+        run.stderr
+    );
+    assert!(!site.out().exists(), "nothing was published");
+
+    // An extra stylesheet that pulls a font from Facebook's CDN.
+    std::fs::write(
+        site.path("feedgen.toml"),
+        "[output]\nextra_css = [\"x.css\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.path("x.css"),
+        "@font-face { src: url(https://static.xx.fbcdn.net/font.woff2); }\n",
+    )
+    .unwrap();
+    let run = site.build(&fake, &[]).expect_code(2);
+    assert!(run.stderr.contains("static.xx.fbcdn.net"), "{}", run.stderr);
+
+    std::fs::write(
+        site.path("feedgen.toml"),
+        "[output]\nextra_css = [\"x.css\"]\nprivacy = \"warn\"\n",
+    )
+    .unwrap();
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(
+        run.stderr.contains("would load from Meta"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn captions_show_when_asked_with_links_and_stay_inert() {
+    let (mut posts, images) = account(2);
+    posts[0].caption = Some("Hello #Sunset @friend {{ x }} <b>bold</b> 👨‍👩‍👧‍👦".repeat(8));
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("[output]\ncaptions = true\ncaption_links = true\ncaption_length = 60\n");
+    site.build(&fake, &[]).expect_code(0);
+    let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
+    assert!(
+        html.contains("<a href=\"https://www.instagram.com/explore/tags/sunset/\">#Sunset</a>")
+    );
+    assert!(html.contains("<a href=\"https://www.instagram.com/friend/\">@friend</a>"));
+    assert!(html.contains("&lt;b&gt;bold") && !html.contains("<b>"));
+    assert!(html.contains('…'), "cut at 60 graphemes");
+    assert!(!html.contains("{{"));
+}
