@@ -3,11 +3,13 @@
 //! `support` holds the fake Instagram server and the harness that runs the
 //! real `feedgen` binary against it; later test modules reuse both.
 
+mod browser;
 mod build;
 mod cli;
 mod crash;
 mod example_site;
 mod faults;
+mod images;
 mod outputs;
 mod render;
 mod ssg;

@@ -37,7 +37,7 @@ fn layouts_themes_overrides_and_extra_css() {
     let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
     assert!(html.contains("class=\"feedgen feedgen--carousel\""));
     assert!(
-        html.contains("class=\"feedgen-strip\""),
+        html.contains("class=\"feedgen-stack\""),
         "the album shows all its images"
     );
     assert!(

@@ -1,0 +1,184 @@
+//! The example feed in a real browser (tests/node/browser.mjs): every layout and
+//! theme, at phone to desktop widths and DPR 1 and 2, hostile captions, and two
+//! feeds on one page.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const HOSTILE: [&str; 2] = [
+    "<script>alert(1)</script> {{ site.title }} #tag",
+    "\"><img src=x onerror=alert(1)> @someone {% raw %}",
+];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Builds the sample snapshot (captions replaced when `hostile`) into `out` with `extra` config.
+fn build(work: &Path, name: &str, out: &Path, extra: &str, hostile: bool) {
+    let dir = work.join(format!("src-{name}"));
+    copy_dir(
+        &repo().join("example-site/sample-snapshot"),
+        &dir.join("snapshot"),
+    );
+    if hostile {
+        let path = dir.join("snapshot/feed.json");
+        let mut snap: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for (i, caption) in HOSTILE.iter().enumerate() {
+            snap["feed"]["posts"][i]["caption"] = serde_json::json!(caption);
+        }
+        std::fs::write(&path, snap.to_string()).unwrap();
+    }
+    let config = format!(
+        "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\ndir = \"{}\"\n{extra}\n",
+        out.display()
+    );
+    std::fs::write(dir.join("feedgen.toml"), config).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_feedgen"))
+        .args(["build", "-q", "--config"])
+        .arg(dir.join("feedgen.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+#[test]
+fn every_layout_and_theme_in_chromium() {
+    let node_modules = repo().join("tests/node/node_modules");
+    let chromium = Path::new("/usr/bin/chromium");
+    if !node_modules.join("playwright-core").exists() || !chromium.exists() {
+        assert!(
+            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+            "Chromium and tests/node are required (FEEDGEN_REQUIRE_TOOLS is set)"
+        );
+        eprintln!("SKIPPED: Chromium or tests/node is not installed (bash .ci/run installs them)");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("www");
+    let page = "page = \"index.html\"\nsite_url = \"https://example.org/\"";
+    build(
+        work.path(),
+        "grid-light",
+        &root.join("grid-light"),
+        &format!("{page}\ntheme = \"light\""),
+        false,
+    );
+    build(
+        work.path(),
+        "masonry-dark",
+        &root.join("masonry-dark"),
+        &format!(
+            "{page}\nlayout = \"masonry\"\ntheme = \"dark\"\ncaptions = true\ncaption_links = true"
+        ),
+        false,
+    );
+    build(
+        work.path(),
+        "carousel-auto",
+        &root.join("carousel-auto"),
+        &format!("{page}\nlayout = \"carousel\"\ntheme = \"auto\""),
+        false,
+    );
+    build(
+        work.path(),
+        "grid-minimal",
+        &root.join("grid-minimal"),
+        &format!("{page}\ntheme = \"minimal\""),
+        false,
+    );
+    // Two feeds on one page, with hostile captions shown: labels keep them apart for assistive tech.
+    let two = root.join("hostile");
+    build(
+        work.path(),
+        "a",
+        &two.join("a"),
+        "base_url = \"a/\"\nlabel = \"Photos\"\ncaptions = true\ncaption_links = true",
+        true,
+    );
+    build(
+        work.path(),
+        "b",
+        &two.join("b"),
+        "base_url = \"b/\"\nlabel = \"Older photos\"\nlayout = \"carousel\"",
+        true,
+    );
+    let fragment = |p: &str| std::fs::read_to_string(two.join(p).join("feed.html")).unwrap();
+    std::fs::write(
+        two.join("index.html"),
+        format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Two feeds</title><link rel=\"icon\" href=\"data:,\"></head>\n<body><main><h1>Two feeds</h1>\n{}{}</main></body></html>\n",
+            fragment("a"),
+            fragment("b")
+        ),
+    )
+    .unwrap();
+    // What hotlinking the 1080 px originals of the ten covers would weigh.
+    let snap: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("example-site/sample-snapshot/feed.json")).unwrap(),
+    )
+    .unwrap();
+    let originals: u64 = snap["feed"]["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let file = p["assets"][0]["original"]["file"].as_str().unwrap();
+            std::fs::metadata(
+                repo()
+                    .join("example-site/sample-snapshot/originals")
+                    .join(file),
+            )
+            .unwrap()
+            .len()
+        })
+        .sum();
+    std::fs::write(
+        root.join("originals.json"),
+        format!("{{\"bytes\":{originals}}}"),
+    )
+    .unwrap();
+
+    let out = Command::new("node")
+        .arg(repo().join("tests/node/browser.mjs"))
+        .arg(&root)
+        .env("CHROMIUM", chromium)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}");
+    assert!(
+        out.status.success(),
+        "browser checks failed:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let weight = &summary["pageWeight"];
+    assert!(
+        weight["imagesLoadedBytes"].as_u64().unwrap() * 2
+            < weight["hotlinkedOriginalsBytes"].as_u64().unwrap(),
+        "the responsive images weigh far less than the originals: {weight}"
+    );
+    if let Some(dir) = std::env::var_os("FEEDGEN_SCREENSHOTS_DIR") {
+        copy_dir(&root.join("screenshots"), Path::new(&dir));
+    }
+}

@@ -1,0 +1,187 @@
+// The built pages in a real browser: Debian's Chromium driven by playwright-core.
+//
+// usage: node tests/node/browser.mjs ROOT
+//
+// ROOT holds one folder per variant (index.html plus feedgen's output), made by
+// tests/integration/browser.rs. Served on 127.0.0.1, each page is loaded at
+// several viewports and device pixel ratios and must: load every image; pick
+// the smallest srcset candidate that covers each image's rendered slot; shift
+// no layout (CLS 0); log no console error; request nothing off its origin; pass
+// axe-core with no violation; open no dialog (hostile captions). Fragments are
+// validated by html-validate, the JSON Feed against the 1.1 rules, and the Atom
+// file parsed as XML. Screenshots go to ROOT/screenshots. Prints a JSON summary;
+// exits non-zero with every failure listed.
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+import { HtmlValidate } from "html-validate";
+
+const require = createRequire(import.meta.url);
+const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const root = path.resolve(process.argv[2]);
+const failures = [];
+const fail = (where, what) => failures.push(`${where}: ${what}`);
+
+const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".jpg": "image/jpeg", ".webp": "image/webp", ".json": "application/json", ".xml": "application/xml", ".png": "image/png" };
+const server = http.createServer((req, res) => {
+  const file = path.join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
+  if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+});
+
+const variants = fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, "index.html"))).sort();
+const summary = { variants: {}, pageWeight: null };
+fs.mkdirSync(path.join(root, "screenshots"), { recursive: true });
+
+async function visit(variant, width, dpr, screenshot) {
+  const where = `${variant} @${width}px×${dpr}`;
+  const context = await browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor: dpr });
+  const page = await context.newPage();
+  const errors = [];
+  const external = [];
+  let dialogs = 0;
+  let imageBytes = 0;
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith("data:")) external.push(u);
+  });
+  page.on("dialog", async (d) => {
+    dialogs++;
+    await d.dismiss();
+  });
+  const sized = [];
+  page.on("requestfinished", (r) => {
+    if (r.resourceType() === "image" && r.url().startsWith(origin)) sized.push(r.sizes().then((s) => (imageBytes += s.responseBodySize)));
+  });
+  await page.addInitScript(() => {
+    window.__cls = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+    }).observe({ type: "layout-shift", buffered: true });
+  });
+  await page.goto(`${origin}/${variant}/index.html`, { waitUntil: "load" });
+  // Lazy images load as they near the viewport: scroll the page and every scroller.
+  await page.evaluate(async () => {
+    const pause = () => new Promise((r) => setTimeout(r, 60));
+    for (const el of document.querySelectorAll(".feedgen-list")) {
+      for (let x = 0; x <= el.scrollWidth; x += 200) {
+        el.scrollLeft = x;
+        await pause();
+      }
+    }
+    for (let y = 0; y <= document.body.scrollHeight; y += 300) {
+      window.scrollTo(0, y);
+      await pause();
+    }
+  });
+  await page.waitForLoadState("networkidle");
+  await Promise.all(sized);
+  await page.evaluate(() => Promise.all([...document.images].map((i) => i.decode().catch(() => {}))));
+  const images = await page.evaluate(() =>
+    [...document.querySelectorAll(".feedgen img")].map((img) => {
+      const holder = img.parentElement.querySelector("source") ?? img;
+      const candidates = holder
+        .getAttribute("srcset")
+        .split(",")
+        .map((c) => c.trim().split(/\s+/))
+        .map(([u, w]) => ({ url: new URL(u, document.baseURI).href, w: parseInt(w, 10) }))
+        .sort((a, b) => a.w - b.w);
+      const chosen = candidates.find((c) => c.url === img.currentSrc);
+      const box = img.getBoundingClientRect();
+      const ratio = img.naturalWidth / img.naturalHeight;
+      // object-fit: cover fills the box, so a wide image is scaled to the box's height.
+      const cover = getComputedStyle(img).objectFit === "cover";
+      const needCss = cover ? Math.max(box.width, box.height * ratio) : box.width;
+      return { src: img.currentSrc, loaded: img.complete && img.naturalWidth > 0, chosen: chosen?.w ?? null, need: needCss * devicePixelRatio, widths: candidates.map((c) => c.w) };
+    }),
+  );
+  for (const im of images) {
+    if (!im.loaded) fail(where, `image did not load: ${im.src}`);
+    if (im.chosen === null) {
+      fail(where, `currentSrc ${im.src} is not a srcset candidate`);
+      continue;
+    }
+    const covering = im.widths.filter((w) => w >= im.need - 0.5);
+    const best = covering.length ? covering[0] : im.widths[im.widths.length - 1];
+    if (im.chosen !== best) fail(where, `chose ${im.chosen}w for a ${im.need.toFixed(0)} px slot; the smallest covering candidate is ${best}w (${im.src})`);
+  }
+  const cls = await page.evaluate(() => window.__cls);
+  if (cls > 0) fail(where, `layout shift ${cls}`);
+  if (errors.length) fail(where, `console errors: ${errors.join(" | ")}`);
+  if (external.length) fail(where, `requests off the origin: ${external.join(", ")}`);
+  if (dialogs) fail(where, `${dialogs} dialogs opened`);
+  await page.addScriptTag({ content: axeSource });
+  const axe = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations.map((v) => `${v.id} (${v.nodes.length})`));
+  if (axe.length) fail(where, `axe violations: ${axe.join(", ")}`);
+  if (screenshot) await page.screenshot({ path: path.join(root, "screenshots", `${variant}-${width}.png`), fullPage: true });
+  await context.close();
+  return { images: images.length, cls, axe: axe.length, imageBytes };
+}
+
+for (const variant of variants) {
+  const views = variant === "grid-light" ? [[375, 1], [375, 2], [768, 1], [768, 2], [1280, 1], [1280, 2]] : [[375, 2], [1280, 1]];
+  summary.variants[variant] = {};
+  for (const [w, dpr] of views) {
+    const r = await visit(variant, w, dpr, dpr === 1 || w === 375);
+    summary.variants[variant][`${w}x${dpr}`] = r;
+    if (variant === "grid-light" && w === 375 && dpr === 2) {
+      const originals = JSON.parse(fs.readFileSync(path.join(root, "originals.json"), "utf8"));
+      summary.pageWeight = { imagesLoadedBytes: r.imageBytes, hotlinkedOriginalsBytes: originals.bytes };
+    }
+  }
+}
+
+// The fragments: valid HTML (inline styles carry the placeholders; see README).
+const hv = new HtmlValidate({ extends: ["html-validate:recommended"], rules: { "no-inline-style": "off" } });
+for (const variant of variants) {
+  const fragment = path.join(root, variant, "feed.html");
+  if (!fs.existsSync(fragment)) continue;
+  const report = await hv.validateString(fs.readFileSync(fragment, "utf8"), fragment);
+  for (const r of report.results) for (const m of r.messages) fail(`${variant}/feed.html:${m.line}:${m.column}`, `${m.ruleId}: ${m.message}`);
+}
+
+// JSON Feed 1.1 (the spec's required members and types) and Atom (well-formed, one entry per post).
+for (const variant of variants) {
+  const jf = path.join(root, variant, "jsonfeed.json");
+  if (!fs.existsSync(jf)) continue;
+  const feed = JSON.parse(fs.readFileSync(jf, "utf8"));
+  if (feed.version !== "https://jsonfeed.org/version/1.1") fail(jf, "version");
+  if (typeof feed.title !== "string" || !Array.isArray(feed.items)) fail(jf, "title or items missing");
+  for (const item of feed.items) {
+    if (typeof item.id !== "string") fail(jf, `item id must be a string: ${item.id}`);
+    if (typeof item.content_html !== "string" && typeof item.content_text !== "string") fail(jf, `item ${item.id} has no content`);
+    for (const k of ["url", "image"]) if (item[k] !== undefined && !/^https?:\/\//.test(item[k])) fail(jf, `item ${item.id} ${k} is not absolute`);
+    if (item.date_published && Number.isNaN(Date.parse(item.date_published))) fail(jf, `item ${item.id} date`);
+  }
+  const atomText = fs.readFileSync(path.join(root, variant, "atom.xml"), "utf8");
+  const page = await browser.newPage();
+  const atom = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, "application/xml");
+    return { error: doc.querySelector("parsererror")?.textContent ?? null, entries: doc.getElementsByTagName("entry").length, ns: doc.documentElement.namespaceURI };
+  }, atomText);
+  await page.close();
+  if (atom.error) fail(`${variant}/atom.xml`, atom.error);
+  if (atom.ns !== "http://www.w3.org/2005/Atom") fail(`${variant}/atom.xml`, "not in the Atom namespace");
+  if (atom.entries !== feed.items.length) fail(`${variant}/atom.xml`, `${atom.entries} entries for ${feed.items.length} items`);
+}
+
+await browser.close();
+server.close();
+summary.failures = failures;
+console.log(JSON.stringify(summary, null, 2));
+process.exit(failures.length ? 1 : 0);
