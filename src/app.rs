@@ -147,7 +147,8 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
         p.start(Stage::Fetch, None);
     }
     let (mut feed, origin) = if offline {
-        let (feed, saved_at) = load_snapshot(&snapshot)?;
+        let (mut feed, saved_at) = load_snapshot(&snapshot)?;
+        feed.posts.truncate(config.source.max_posts);
         tracing::info!("building offline from the snapshot saved {saved_at}");
         (feed, FeedOrigin::Snapshot)
     } else {

@@ -42,6 +42,7 @@ pub mod source;
 pub mod store;
 pub mod theme;
 pub mod token;
+pub mod watch;
 
 pub use app::{
     BuildOptions, BuildReport, FeedOrigin, Progress, Stage, TokenReport, build, build_async,

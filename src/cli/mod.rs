@@ -5,6 +5,7 @@ mod doctor;
 mod init;
 mod progress;
 mod token;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ enum Command {
     Init(init::InitArgs),
     /// Check config, token, account, media hosts, output folder and store, each with the fix.
     Doctor(ConfigArg),
+    /// Rebuild on every change of the config, theme files or token file (no API calls unless asked).
+    Watch(watch::WatchArgs),
     /// Inspect, refresh, exchange or export the access token.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -61,6 +64,13 @@ pub struct ConfigArg {
 }
 
 impl ConfigArg {
+    /// The config file's path.
+    pub fn path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("feedgen.toml"))
+    }
+
     /// Loads the config and applies `FEEDGEN_*`. `lenient`: a missing default
     /// file means an empty config (token commands work without one).
     pub fn load(&self, lenient: bool) -> Result<Config, Error> {
@@ -120,6 +130,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(args, &cli.global),
         Command::Init(args) => init::run(&args),
         Command::Doctor(config) => doctor::run(&config),
+        Command::Watch(args) => watch::run(&args),
         Command::Token(cmd) => token::run(cmd),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -15,3 +15,4 @@ mod render;
 mod ssg;
 mod support;
 mod token;
+mod watch;

@@ -1,0 +1,138 @@
+//! `feedgen watch` as a user runs it: edit a theme, add a width, break and fix
+//! the config, and watch the output follow without API calls.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+struct Watch {
+    child: std::process::Child,
+    lines: Receiver<String>,
+}
+
+impl Watch {
+    fn start(site: &Site, fake: &FakeInstagram) -> Watch {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_feedgen"))
+            .arg("watch")
+            .current_dir(site.dir.path())
+            .env_clear()
+            .envs(fake_env(fake))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        Watch { child, lines: rx }
+    }
+
+    /// The next line containing `needle`, within `limit`.
+    fn expect(&self, needle: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no line with {needle:?} within {limit:?}"),
+            }
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn css(site: &Site) -> String {
+    let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
+    let href = html
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    std::fs::read_to_string(site.out().join(href)).unwrap()
+}
+
+#[test]
+fn watch_rerenders_on_theme_and_config_changes_without_api_calls() {
+    let (posts, images) = account(3); // 5 images
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(
+        "[output]\ntheme_dir = \"theme\"\n[images]\nwidths = [160, 320]\n[http]\nbackoff_ms = 10\n",
+    );
+    std::fs::create_dir_all(site.path("theme")).unwrap();
+    let watch = Watch::start(&site, &fake);
+    watch.expect("start: 3 posts", Duration::from_secs(30));
+    watch.expect("watching", Duration::from_secs(5));
+    fake.reset_counts();
+
+    // A theme edit: re-rendered within 2 s, no API call, no decode.
+    let saved = Instant::now();
+    std::fs::write(
+        site.path("theme/light.css"),
+        ".feedgen { --feedgen-bg: #123456; }\n",
+    )
+    .unwrap();
+    let line = watch.expect("theme:", Duration::from_secs(2));
+    let took = saved.elapsed();
+    assert!(
+        line.contains("0 API requests, 0 downloaded, 0 decoded, 0 variants made"),
+        "{line}"
+    );
+    assert!(css(&site).contains("#123456"));
+    assert_eq!(fake.with(|s| s.graph_requests.len() + s.cdn_requests), 0);
+    eprintln!(
+        "theme saved → output re-rendered in {} ms",
+        took.as_millis()
+    );
+
+    // A new width: only the new variants (5 images × 2 formats), still offline.
+    std::fs::write(
+        site.path("feedgen.toml"),
+        "[output]\ntheme_dir = \"theme\"\n[images]\nwidths = [160, 240, 320]\n[http]\nbackoff_ms = 10\n",
+    )
+    .unwrap();
+    let line = watch.expect("config:", Duration::from_secs(10));
+    assert!(
+        line.contains("0 API requests, 0 downloaded, 5 decoded, 10 variants made"),
+        "{line}"
+    );
+
+    // A broken config: reported, the watcher lives on, the output stays.
+    let before = std::fs::read(site.out().join("feed.html")).unwrap();
+    std::fs::write(site.path("feedgen.toml"), "[images]\nwidths = \"oops\"\n").unwrap();
+    let line = watch.expect("error", Duration::from_secs(10));
+    assert!(line.contains("config"), "{line}");
+    assert_eq!(before, std::fs::read(site.out().join("feed.html")).unwrap());
+    std::fs::write(
+        site.path("feedgen.toml"),
+        "[output]\ntheme_dir = \"theme\"\ntheme = \"dark\"\n[images]\nwidths = [160, 240, 320]\n",
+    )
+    .unwrap();
+    let line = watch.expect("config:", Duration::from_secs(10));
+    assert!(line.contains("0 decoded"), "{line}");
+    assert_eq!(
+        fake.with(|s| s.graph_requests.len() + s.cdn_requests),
+        0,
+        "no API call while editing"
+    );
+}
