@@ -4,6 +4,7 @@ mod build;
 mod doctor;
 mod init;
 mod progress;
+mod serve;
 mod token;
 mod watch;
 

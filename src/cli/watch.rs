@@ -23,6 +23,9 @@ pub struct WatchArgs {
     /// editing a theme spends no API calls.
     #[arg(long, value_name = "DURATION")]
     refetch_every: Option<String>,
+    /// Serve the output with live reload on this loopback address.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8000")]
+    serve: Option<String>,
 }
 
 fn stamp() -> String {
@@ -30,7 +33,8 @@ fn stamp() -> String {
 }
 
 /// One rebuild, reported on one line; a failure is reported and survived.
-fn rebuild(config: &Config, offline: bool, what: &str) {
+/// Returns whether it succeeded.
+fn rebuild(config: &Config, offline: bool, what: &str) -> bool {
     let started = Instant::now();
     let options = BuildOptions {
         offline,
@@ -52,11 +56,15 @@ fn rebuild(config: &Config, offline: bool, what: &str) {
             for w in &r.warnings {
                 super::warn(w);
             }
+            true
         }
-        Err(e) => eprintln!(
-            "[{}] {what}: error: {e}\n(still watching; the last good output stays published)",
-            stamp()
-        ),
+        Err(e) => {
+            eprintln!(
+                "[{}] {what}: error: {e}\n(still watching; the last good output stays published)",
+                stamp()
+            );
+            false
+        }
     }
 }
 
@@ -93,6 +101,27 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
     let has_snapshot = config.source.snapshot_dir.join("feed.json").is_file();
     rebuild(&config, has_snapshot || config.source.offline, "start");
     let mut last_fetch = Instant::now();
+    let server = match &args.serve {
+        Some(addr) => {
+            let (server, local) = super::serve::start(
+                addr,
+                config.output.dir.clone(),
+                config.output.page.clone(),
+                config.output.html.clone(),
+            )?;
+            println!(
+                "[{}] serving http://{local}/ (reloads after each rebuild)",
+                stamp()
+            );
+            Some(server)
+        }
+        None => None,
+    };
+    let reload = |ok: bool| {
+        if let (true, Some(s)) = (ok, &server) {
+            s.reload();
+        }
+    };
 
     let (tx, rx) = channel();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
@@ -161,13 +190,13 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
                         }
                     }
                 }
-                rebuild(&config, !fetch, &changes.describe());
+                reload(rebuild(&config, !fetch, &changes.describe()));
                 if fetch {
                     last_fetch = Instant::now();
                 }
             }
             Err(RecvTimeoutError::Timeout) if refetch.is_some() => {
-                rebuild(&config, config.source.offline, "refetch");
+                reload(rebuild(&config, config.source.offline, "refetch"));
                 last_fetch = Instant::now();
             }
             Err(RecvTimeoutError::Timeout) => {}

@@ -15,11 +15,15 @@ struct Watch {
 
 impl Watch {
     fn start(site: &Site, fake: &FakeInstagram) -> Watch {
+        Watch::start_with(site, &["watch"], fake_env(fake))
+    }
+
+    fn start_with(site: &Site, args: &[&str], env: Vec<(&str, String)>) -> Watch {
         let mut child = Command::new(env!("CARGO_BIN_EXE_feedgen"))
-            .arg("watch")
+            .args(args)
             .current_dir(site.dir.path())
             .env_clear()
-            .envs(fake_env(fake))
+            .envs(env)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -135,4 +139,92 @@ fn watch_rerenders_on_theme_and_config_changes_without_api_calls() {
         0,
         "no API call while editing"
     );
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serve_shows_the_feed_and_reloads_the_page_after_a_rebuild() {
+    use std::io::{Read, Write};
+    let site = Site::new(
+        "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\ntheme_dir = \"theme\"\n",
+    );
+    std::fs::create_dir_all(site.path("theme")).unwrap();
+    for (rel, bytes) in
+        tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site/sample-snapshot"))
+    {
+        let dest = site.path("snapshot").join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+    let watch = Watch::start_with(&site, &["watch", "--serve", "127.0.0.1:0"], vec![]);
+    let line = watch.expect("serving http://", Duration::from_secs(30));
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    watch.expect("watching", Duration::from_secs(5));
+
+    let page = http_get(&addr, "/");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert_eq!(page.matches("class=\"feedgen-item").count(), 10);
+    assert!(page.contains("EventSource(\"/__feedgen/events\")"));
+    let css_href = page
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(http_get(&addr, &format!("/{css_href}")).contains("text/css"));
+    assert!(
+        http_get(&addr, "/../feedgen.toml").starts_with("HTTP/1.1 404"),
+        "nothing outside the output"
+    );
+
+    let mut events = std::net::TcpStream::connect(&addr).unwrap();
+    events
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        events,
+        "GET /__feedgen/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = events.read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("text/event-stream"));
+
+    std::fs::write(
+        site.path("theme/light.css"),
+        ".feedgen { --feedgen-bg: #abcdef; }\n",
+    )
+    .unwrap();
+    watch.expect("theme:", Duration::from_secs(3));
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !seen.contains("data: reload") && Instant::now() < deadline {
+        let n = events.read(&mut buf).unwrap_or(0);
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(
+        seen.contains("data: reload"),
+        "the page is told to reload: {seen:?}"
+    );
+    assert!(http_get(&addr, "/").contains("feedgen-item"));
 }

@@ -1,0 +1,174 @@
+//! `feedgen watch --serve`: the output on 127.0.0.1 with live reload.
+//!
+//! Serves the output folder; `/` is `output.page` when there is one, else a
+//! bare preview page around the fragment. Every HTML page gets a few lines of
+//! script that listen on `/__feedgen/events` (server-sent events) and reload
+//! after each successful rebuild; a failed rebuild sends nothing, so the
+//! browser keeps the last good feed.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{Response, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use feedgen::Error;
+use tokio::sync::broadcast;
+
+const RELOAD_SCRIPT: &str =
+    "<script>new EventSource(\"/__feedgen/events\").onmessage = () => location.reload();</script>";
+
+struct Site {
+    root: PathBuf,
+    index: Option<String>,
+    html: String,
+    reload: broadcast::Sender<()>,
+}
+
+/// A running preview server; rebuilds call [`Server::reload`].
+pub struct Server {
+    reload: broadcast::Sender<()>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Server {
+    /// Tells every open page to reload.
+    pub fn reload(&self) {
+        let _ = self.reload.send(());
+    }
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css",
+        Some("json") => "application/json",
+        Some("xml") => "application/xml",
+        Some("jpg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        Some("avif") => "image/avif",
+        _ => "application/octet-stream",
+    }
+}
+
+fn with_reload(html: &str) -> String {
+    match html.rfind("</body>") {
+        Some(i) => format!("{}{RELOAD_SCRIPT}\n{}", &html[..i], &html[i..]),
+        None => format!("{html}{RELOAD_SCRIPT}\n"),
+    }
+}
+
+async fn file(State(site): State<Arc<Site>>, uri: Uri) -> Response<Body> {
+    let rel = uri.path().trim_start_matches('/');
+    let not_found = || {
+        Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Body::from("not found"))
+            .unwrap()
+    };
+    let ok = |ct: &str, body: Vec<u8>| {
+        Response::builder()
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    if rel.is_empty() {
+        let html = match &site.index {
+            Some(page) => std::fs::read_to_string(site.root.join(page)).unwrap_or_default(),
+            None => {
+                let fragment =
+                    std::fs::read_to_string(site.root.join(&site.html)).unwrap_or_default();
+                format!(
+                    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>feedgen preview</title><link rel=\"icon\" href=\"data:,\"></head>\n<body><main style=\"max-width:1080px;margin:auto;padding:1rem\">\n{fragment}</main></body></html>\n"
+                )
+            }
+        };
+        return ok("text/html; charset=utf-8", with_reload(&html).into_bytes());
+    }
+    let path = Path::new(rel);
+    if path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return not_found();
+    }
+    let full = site.root.join(path);
+    match std::fs::read(&full) {
+        Ok(bytes) if content_type(&full).starts_with("text/html") => ok(
+            content_type(&full),
+            with_reload(&String::from_utf8_lossy(&bytes)).into_bytes(),
+        ),
+        Ok(bytes) => ok(content_type(&full), bytes),
+        Err(_) => not_found(),
+    }
+}
+
+async fn events(
+    State(site): State<Arc<Site>>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let rx = site.reload.subscribe();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        match rx.recv().await {
+            Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                Some((Ok(Event::default().data("reload")), rx))
+            }
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Starts serving `root` on `addr` (loopback only); returns the server and its address.
+pub fn start(
+    addr: &str,
+    root: PathBuf,
+    index: Option<String>,
+    html: String,
+) -> Result<(Server, SocketAddr), Error> {
+    let addr: SocketAddr = addr.parse().map_err(|_| {
+        feedgen::error::ConfigError::invalid(
+            "--serve",
+            &format!("`{addr}` is not an address such as 127.0.0.1:8000"),
+        )
+    })?;
+    if !addr.ip().is_loopback() {
+        return Err(feedgen::error::ConfigError::invalid(
+            "--serve",
+            "the preview server listens on loopback only (127.0.0.1 or [::1]); it is for local development",
+        )
+        .into());
+    }
+    let runtime = super::runtime()?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .map_err(|e| Error::io("listen on", addr.to_string(), e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::io("listen on", addr.to_string(), e))?;
+    let (reload, _) = broadcast::channel(16);
+    let site = Arc::new(Site {
+        root,
+        index,
+        html,
+        reload: reload.clone(),
+    });
+    let app = axum::Router::new()
+        .route("/__feedgen/events", get(events))
+        .fallback(file)
+        .with_state(site);
+    runtime.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((
+        Server {
+            reload,
+            _runtime: runtime,
+        },
+        local,
+    ))
+}
