@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::error::{Error, TokenProblem};
+use crate::error::Error;
 use crate::http::{self, MediaHosts};
 use crate::media::{MediaStage, MediaStats};
 use crate::model::Original;
@@ -455,17 +455,7 @@ async fn keep_token_alive(
     warnings: &mut Vec<String>,
     report: &mut Option<TokenReport>,
 ) -> Result<token::Resolved, Error> {
-    let stored = token::load_state(&config.token.state_file)?;
-    let mut resolved = token::resolve(token::input(config)?, stored, now).ok_or(Error::Token {
-        problem: TokenProblem::Missing,
-        detail: None,
-    })?;
-    if let Some(problem) = token::legacy_kind(&resolved.state.token) {
-        return Err(Error::Token {
-            problem,
-            detail: None,
-        });
-    }
+    let mut resolved = token::current(config, now)?;
     let policy = &config.token.policy;
     let mut r = TokenReport {
         origin: resolved.origin.clone(),

@@ -310,6 +310,23 @@ pub fn input(config: &crate::Config) -> Result<Option<(Token, TokenOrigin)>, Err
     Ok(None)
 }
 
+/// The token to use now: the input and the state file combined, refused early
+/// when missing or of a retired API.
+pub fn current(config: &crate::Config, now: DateTime<Utc>) -> Result<Resolved, Error> {
+    let stored = load_state(&config.token.state_file)?;
+    let resolved = resolve(input(config)?, stored, now).ok_or(Error::Token {
+        problem: crate::error::TokenProblem::Missing,
+        detail: None,
+    })?;
+    if let Some(problem) = legacy_kind(&resolved.state.token) {
+        return Err(Error::Token {
+            problem,
+            detail: None,
+        });
+    }
+    Ok(resolved)
+}
+
 /// Recognises token shapes of retired APIs, before any request is made.
 pub fn legacy_kind(token: &Token) -> Option<crate::error::TokenProblem> {
     let t = token.expose();

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
-use feedgen::error::{ConfigError, TokenProblem};
+use feedgen::error::ConfigError;
 use feedgen::http::{MediaHosts, client};
 use feedgen::source::InstagramClient;
 use feedgen::source::oauth::{self, CodeRequest, DEFAULT_OAUTH_BASE};
@@ -69,20 +69,7 @@ pub fn run(cmd: TokenCommand) -> Result<ExitCode, Error> {
     }
 }
 
-fn current(config: &Config, now: DateTime<Utc>) -> Result<token::Resolved, Error> {
-    let stored = token::load_state(&config.token.state_file)?;
-    let resolved = token::resolve(token::input(config)?, stored, now).ok_or(Error::Token {
-        problem: TokenProblem::Missing,
-        detail: None,
-    })?;
-    if let Some(problem) = token::legacy_kind(&resolved.state.token) {
-        return Err(Error::Token {
-            problem,
-            detail: None,
-        });
-    }
-    Ok(resolved)
-}
+use token::current;
 
 fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let d = now - then;

@@ -3,18 +3,6 @@
 
 use crate::support::*;
 
-fn css_of(site: &Site) -> String {
-    let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
-    let href = html
-        .split("rel=\"stylesheet\" href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    std::fs::read_to_string(site.out().join(href)).unwrap()
-}
-
 #[test]
 fn layouts_themes_overrides_and_extra_css() {
     let (posts, images) = account(3);

@@ -64,18 +64,6 @@ impl Drop for Watch {
     }
 }
 
-fn css(site: &Site) -> String {
-    let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
-    let href = html
-        .split("rel=\"stylesheet\" href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    std::fs::read_to_string(site.out().join(href)).unwrap()
-}
-
 #[test]
 fn watch_rerenders_on_theme_and_config_changes_without_api_calls() {
     let (posts, images) = account(3); // 5 images
@@ -102,7 +90,7 @@ fn watch_rerenders_on_theme_and_config_changes_without_api_calls() {
         line.contains("0 API requests, 0 downloaded, 0 decoded, 0 variants made"),
         "{line}"
     );
-    assert!(css(&site).contains("#123456"));
+    assert!(css_of(&site).contains("#123456"));
     assert_eq!(fake.with(|s| s.graph_requests.len() + s.cdn_requests), 0);
     eprintln!(
         "theme saved → output re-rendered in {} ms",

@@ -199,3 +199,16 @@ pub fn html_urls(html: &str) -> Vec<(String, Option<u32>)> {
     }
     out
 }
+
+/// The stylesheet the default output's fragment links to.
+pub fn css_of(site: &Site) -> String {
+    let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
+    let href = html
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    std::fs::read_to_string(site.out().join(href)).unwrap()
+}
