@@ -172,13 +172,7 @@ fn serve_shows_the_feed_and_reloads_the_page_after_a_rebuild() {
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert_eq!(page.matches("class=\"feedgen-item").count(), 10);
     assert!(page.contains("EventSource(\"/__feedgen/events\")"));
-    let css_href = page
-        .split("rel=\"stylesheet\" href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let css_href = stylesheet_href(&page);
     assert!(http_get(&addr, &format!("/{css_href}")).contains("text/css"));
     assert!(
         http_get(&addr, "/../feedgen.toml").starts_with("HTTP/1.1 404"),

@@ -200,15 +200,16 @@ pub fn html_urls(html: &str) -> Vec<(String, Option<u32>)> {
     out
 }
 
+/// The `href` of the stylesheet a fragment or page links to.
+pub fn stylesheet_href(html: &str) -> &str {
+    html.split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet link")
+}
+
 /// The stylesheet the default output's fragment links to.
 pub fn css_of(site: &Site) -> String {
     let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
-    let href = html
-        .split("rel=\"stylesheet\" href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    std::fs::read_to_string(site.out().join(href)).unwrap()
+    std::fs::read_to_string(site.out().join(stylesheet_href(&html))).unwrap()
 }
