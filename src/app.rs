@@ -278,24 +278,22 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
         .values()
         .flat_map(|e| e.variants.iter().map(|v| v.file.clone()))
         .collect();
-    let css_file = if config.output.css {
-        let css = crate::theme::stylesheet(&config.output)?;
-        let (name, _) = store.put(css.as_bytes(), "css")?;
+    let css = if config.output.css {
+        let text = crate::theme::stylesheet(&config.output)?;
+        let (name, _) = store.put(text.as_bytes(), "css")?;
         media_files.insert(name.clone());
-        Some(name)
+        Some((format!("{}/{name}", crate::output::MEDIA_DIR), name, text))
     } else {
         None
     };
+    let css_file = css.as_ref().map(|(_, name, _)| name.as_str());
     let views = render::views(
         &feed,
         &manifest.assets,
         &config.output,
         &config.images.formats,
     );
-    let css_text = css_file
-        .as_ref()
-        .map(|f| std::fs::read(store.path(f)).unwrap_or_default());
-    let fragment = render::fragment(&views, &config.output, css_file.as_deref())?;
+    let fragment = render::fragment(&views, &config.output, css_file)?;
     let mut documents = BTreeMap::new();
     documents.insert(
         config.output.json.clone(),
@@ -317,11 +315,15 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
         );
     }
     // Visitors' browsers must never contact Meta: check everything that would load.
-    let mut checked = documents.clone();
-    if let (Some(name), Some(css)) = (&css_file, css_text) {
-        checked.insert(format!("media/{name}"), css);
-    }
-    let findings = crate::privacy::check(&checked);
+    let findings = crate::privacy::check(
+        documents
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+            .chain(
+                css.iter()
+                    .map(|(path, _, text)| (path.as_str(), text.as_bytes())),
+            ),
+    );
     if !findings.is_empty() {
         match config.output.privacy {
             crate::config::Privacy::Fail => return Err(Error::Privacy { findings }),

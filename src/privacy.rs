@@ -3,8 +3,6 @@
 //! follows them on purpose); anything that *loads* by itself is not: images,
 //! stylesheets, scripts, frames, from Instagram's or Facebook's CDNs and APIs.
 
-use std::collections::BTreeMap;
-
 /// Hosts (and their subdomains) whose resources must never load from the output.
 pub const META_HOSTS: [&str; 8] = [
     "cdninstagram.com",
@@ -86,8 +84,8 @@ fn loaded_urls(html: &str) -> Vec<String> {
     urls
 }
 
-/// Every Meta URL that a published document would load, as `file: URL` lines.
-pub fn check(documents: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+/// Every Meta URL that published files (name, bytes) would load, as `file: URL` lines.
+pub fn check<'a>(documents: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Vec<String> {
     let mut findings = Vec::new();
     for (name, bytes) in documents {
         let text = String::from_utf8_lossy(bytes);
@@ -170,14 +168,14 @@ fn collect_json(v: &serde_json::Value, urls: &mut Vec<String>) {
 mod tests {
     use super::*;
 
-    fn docs(name: &str, text: &str) -> BTreeMap<String, Vec<u8>> {
-        BTreeMap::from([(name.to_string(), text.as_bytes().to_vec())])
+    fn docs<'a>(name: &'a str, text: &'a str) -> [(&'a str, &'a [u8]); 1] {
+        [(name, text.as_bytes())]
     }
 
     #[test]
     fn loads_from_meta_are_found_and_links_are_not() {
         let html = r#"<a href="https://www.instagram.com/p/x/"><img src="https://scontent-cdg4-2.cdninstagram.com/v/a.jpg?oe=1&amp;oh=2" alt="see https://video.fbcdn.net/x.mp4"></a><link rel="stylesheet" href="https://static.xx.fbcdn.net/a.css">"#;
-        let found = check(&docs("feed.html", html));
+        let found = check(docs("feed.html", html));
         assert_eq!(
             found,
             vec![
@@ -186,7 +184,7 @@ mod tests {
             ]
         );
         assert!(
-            check(&docs(
+            check(docs(
                 "feed.html",
                 r#"<img src="media/abc.jpg" srcset="/feed/media/a.webp 320w">"#
             ))
@@ -198,7 +196,7 @@ mod tests {
     fn json_urls_and_embedded_html_are_checked() {
         let json = r#"{"posts":[{"permalink":"https://www.instagram.com/p/x/","caption":"https://scontent.cdninstagram.com/in-text","images":[{"variants":[{"url":"https://scontent.cdninstagram.com/x.jpg"}]}]}]}"#;
         assert_eq!(
-            check(&docs("feed.json", json)),
+            check(docs("feed.json", json)),
             vec!["feed.json: https://scontent.cdninstagram.com/x.jpg"]
         );
     }
