@@ -12,21 +12,39 @@ use std::path::Path;
 use crate::config::OutputConfig;
 use crate::error::{ConfigError, Error};
 
-/// The built-in files, by name.
-pub const BUILTIN: [(&str, &str); 5] = [
+/// The built-in files, by name. `auto.css` is not among them: it is made of
+/// `light.css` and `dark.css` (the latter inside `prefers-color-scheme: dark`),
+/// so overriding either also changes `auto`.
+pub const BUILTIN: [(&str, &str); 4] = [
     ("base.css", include_str!("../themes/base.css")),
     ("light.css", include_str!("../themes/light.css")),
     ("dark.css", include_str!("../themes/dark.css")),
-    ("auto.css", include_str!("../themes/auto.css")),
     ("minimal.css", include_str!("../themes/minimal.css")),
 ];
 
-fn builtin(name: &str) -> &'static str {
-    BUILTIN
+/// A theme file: the site's override from `theme_dir`, else the built-in one.
+fn file(output: &OutputConfig, name: &str) -> Result<String, Error> {
+    let overridden = output
+        .theme_dir
+        .as_ref()
+        .map(|dir| dir.join(name))
+        .filter(|p| p.is_file());
+    if let Some(path) = overridden {
+        let css = read(&path, "output.theme_dir")?;
+        return Ok(format!("/* {name} (from {}) */\n{css}", path.display()));
+    }
+    if name == "auto.css" {
+        return Ok(format!(
+            "{}\n@media (prefers-color-scheme: dark) {{\n{}}}\n",
+            file(output, "light.css")?,
+            file(output, "dark.css")?
+        ));
+    }
+    Ok(BUILTIN
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(_, css)| *css)
-        .expect("a built-in theme file")
+        .map(|(_, css)| css.to_string())
+        .expect("a built-in theme file"))
 }
 
 fn read(path: &Path, key: &str) -> Result<String, Error> {
@@ -39,18 +57,7 @@ fn read(path: &Path, key: &str) -> Result<String, Error> {
 pub fn stylesheet(output: &OutputConfig) -> Result<String, Error> {
     let mut css = String::new();
     for name in ["base.css", output.theme.file()] {
-        let overridden = output
-            .theme_dir
-            .as_ref()
-            .map(|dir| dir.join(name))
-            .filter(|p| p.is_file());
-        match overridden {
-            Some(path) => {
-                css.push_str(&format!("/* {name} (from {}) */\n", path.display()));
-                css.push_str(&read(&path, "output.theme_dir")?);
-            }
-            None => css.push_str(builtin(name)),
-        }
+        css.push_str(&file(output, name)?);
         css.push('\n');
     }
     for path in &output.extra_css {
@@ -96,6 +103,32 @@ mod tests {
         );
         assert!(css.contains(".feedgen--grid"), "base.css is still built in");
         assert!(css.find("#000001").unwrap() < css.find("outline:1px").unwrap());
+    }
+
+    #[test]
+    fn auto_is_light_plus_dark_for_dark_systems_and_follows_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("theme")).unwrap();
+        std::fs::write(
+            dir.path().join("theme/dark.css"),
+            ".feedgen{--feedgen-bg:#000002}",
+        )
+        .unwrap();
+        let c = Config::parse(
+            "[output]\ntheme = \"auto\"\ntheme_dir = \"theme\"\n",
+            dir.path(),
+        )
+        .unwrap();
+        let css = stylesheet(&c.output).unwrap();
+        let media = css.find("@media (prefers-color-scheme: dark)").unwrap();
+        assert!(
+            css.find("--feedgen-bg: #fff").unwrap() < media,
+            "light outside the query"
+        );
+        assert!(
+            css.find("#000002").unwrap() > media,
+            "the site's dark.css inside it"
+        );
     }
 
     #[test]
