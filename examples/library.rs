@@ -8,20 +8,28 @@ use std::path::Path;
 fn main() -> Result<(), feedgen::Error> {
     let mut config = feedgen::Config::load(Path::new("example-site/feedgen.toml"))?;
     // The program decides where the output goes; the rest comes from the file.
-    config.output.dir = std::env::temp_dir().join("feedgen-library-example");
-    config.output.page = None;
-
-    let report = feedgen::build(&config)?;
-    for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+    for feed in &mut config.feeds {
+        feed.output.dir = std::env::temp_dir()
+            .join("feedgen-library-example")
+            .join(&feed.name);
+        feed.output.page = None;
     }
-    println!(
-        "{} posts of @{} written to {} ({} images decoded, {} variants reused)",
-        report.posts,
-        report.username,
-        report.out_dir.display(),
-        report.media.decoded,
-        report.media.reused_variants
-    );
+
+    // One outcome per feed: a feed that fails keeps its previous output.
+    for feed in feedgen::build(&config)?.feeds {
+        let report = feed.result?;
+        for warning in &report.warnings {
+            eprintln!("warning: {warning}");
+        }
+        println!(
+            "{}: {} posts of @{} written to {} ({} images decoded, {} variants reused)",
+            feed.name,
+            report.posts,
+            report.username,
+            report.out_dir.display(),
+            report.media.decoded,
+            report.media.reused_variants
+        );
+    }
     Ok(())
 }

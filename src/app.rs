@@ -1,25 +1,33 @@
-//! One build, from config to published files: the only place that wires the stages.
+//! One run, from config to published files: the only place that wires the stages.
+//!
+//! A run builds every feed of the config, [`Config::concurrency`] at a time,
+//! sharing one HTTP client, one content store and one budget of CPU workers.
+//! Each feed fails alone: an API or token failure republishes that feed's last
+//! good output (stale-on-error) and the other feeds go on.
 //!
 //! Order matters for "nothing is lost": new media files are written first
-//! (under new names, beside the old ones), then the HTML and JSON are swapped in
-//! by rename, and only then are unreferenced files pruned. A build that fails or
-//! is killed at any point leaves HTML and JSON whose every file exists.
+//! (under new names, beside the old ones), then each output folder is swapped
+//! in whole, and only when every feed is done are store files that no feed
+//! refers to pruned. A build that fails or is killed at any point leaves HTML
+//! and JSON whose every file exists.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use serde::Serialize;
+use tokio::sync::Semaphore;
 
-use crate::config::Config;
+use crate::config::{Config, FeedConfig, SourceKind};
 use crate::error::Error;
 use crate::http::{self, MediaHosts};
 use crate::media::{MediaStage, MediaStats};
-use crate::model::Original;
+use crate::model::{Feed, Original};
 use crate::output::{self, ContentStore};
 use crate::render;
+use crate::select::Selection;
 use crate::source::{InstagramClient, Snapshot};
 use crate::store::Manifest;
 use crate::token::{self, Decision, Obtained, TokenOrigin};
@@ -27,7 +35,7 @@ use crate::token::{self, Decision, Obtained, TokenOrigin};
 /// Per-run choices that are not part of the config file.
 #[derive(Clone, Default)]
 pub struct BuildOptions {
-    /// Build from the recorded snapshot, without network (also `source.offline`).
+    /// Build from the recorded snapshots, without network (also `source.offline`).
     pub offline: bool,
     /// The current time (injectable for tests); `None` means now.
     pub now: Option<DateTime<Utc>>,
@@ -57,14 +65,14 @@ pub enum Stage {
     Publish,
 }
 
-/// Receives progress from a build; every method has a do-nothing default.
+/// Receives progress from a build, per feed; every method has a do-nothing default.
 pub trait Progress: Send + Sync {
-    /// A stage starts; `total` is its number of steps, if known.
-    fn start(&self, _stage: Stage, _total: Option<usize>) {}
-    /// One step of the current stage is done.
-    fn step(&self, _stage: Stage) {}
-    /// A stage is over.
-    fn finish(&self, _stage: Stage) {}
+    /// A stage of `feed` starts; `total` is its number of steps, if known.
+    fn start(&self, _feed: &str, _stage: Stage, _total: Option<usize>) {}
+    /// One step of the current stage of `feed` is done.
+    fn step(&self, _feed: &str, _stage: Stage) {}
+    /// A stage of `feed` is over.
+    fn finish(&self, _feed: &str, _stage: Stage) {}
 }
 
 /// Where the feed of a build came from.
@@ -77,9 +85,13 @@ pub enum FeedOrigin {
     Snapshot,
 }
 
-/// What a build did; the CLI prints it as one summary line (or JSON with `--report json`).
+/// What the build of one feed did; the CLI prints it as one summary line (or JSON with `--report json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildReport {
+    /// The feed's name (`default` for a config without `[[feed]]`).
+    pub feed: String,
+    /// Which API the feed reads (`instagram` or `facebook`).
+    pub source: SourceKind,
     /// Where the feed came from.
     pub origin: FeedOrigin,
     /// The account's username.
@@ -108,15 +120,45 @@ pub struct BuildReport {
     pub stale: Option<Stale>,
 }
 
-/// Builds with the default options: fetch, make the media, render, publish.
+/// The outcome of one feed in a run.
+#[derive(Debug)]
+pub struct FeedRun {
+    /// The feed's name.
+    pub name: String,
+    /// What its build did, or why it failed (its previous output is then intact).
+    pub result: Result<BuildReport, Error>,
+}
+
+/// What a run did: one outcome per feed, in config order.
+#[derive(Debug)]
+pub struct RunReport {
+    /// Every feed built, in config order.
+    pub feeds: Vec<FeedRun>,
+    /// Problems of the run as a whole (pruning the shared store).
+    pub warnings: Vec<String>,
+}
+
+impl RunReport {
+    /// The report of a one-feed run, or its error: for programs with one feed.
+    pub fn into_single(mut self) -> Result<BuildReport, Error> {
+        match self.feeds.len() {
+            1 => self.feeds.remove(0).result,
+            n => Err(Error::Internal(format!(
+                "into_single on a run of {n} feeds; iterate RunReport::feeds instead"
+            ))),
+        }
+    }
+}
+
+/// Builds every feed with the default options: fetch, make the media, render, publish.
 ///
 /// Starts its own tokio runtime; from async code use [`build_async`].
-pub fn build(config: &Config) -> Result<BuildReport, Error> {
+pub fn build(config: &Config) -> Result<RunReport, Error> {
     build_with(config, &BuildOptions::default())
 }
 
 /// [`build`] with per-run options (offline, clock, progress).
-pub fn build_with(config: &Config, options: &BuildOptions) -> Result<BuildReport, Error> {
+pub fn build_with(config: &Config, options: &BuildOptions) -> Result<RunReport, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -124,51 +166,124 @@ pub fn build_with(config: &Config, options: &BuildOptions) -> Result<BuildReport
     runtime.block_on(build_async(config, options))
 }
 
-/// Fetches (or loads) the feed, makes the media, renders and publishes.
-pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<BuildReport, Error> {
-    let progress = options.progress.as_deref();
-    let now = options.now.unwrap_or_else(Utc::now);
-    let snapshot = Snapshot::new(&config.source.snapshot_dir);
+/// What the feeds of a run share.
+struct Shared<'a> {
+    config: &'a Config,
+    options: &'a BuildOptions,
+    now: DateTime<Utc>,
+    client: reqwest::Client,
+    hosts: MediaHosts,
+    store: ContentStore,
+    /// Decoding and encoding workers, shared so that feeds built at once do
+    /// not each take every core.
+    cpu: Arc<Semaphore>,
+}
+
+/// A feed's build and the store files its output uses.
+struct Built {
+    report: BuildReport,
+    media_files: HashSet<String>,
+}
+
+/// Builds every feed, `config.concurrency` at a time, then prunes the shared store.
+pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunReport, Error> {
+    let hosts = MediaHosts::new(&config.media_hosts());
+    let shared = Shared {
+        config,
+        options,
+        now: options.now.unwrap_or_else(Utc::now),
+        client: http::client_with_timeout(&hosts, config.http.timeout),
+        hosts,
+        store: ContentStore::new(config.cache_dir.join("media")),
+        cpu: Arc::new(Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
+    };
+    let outcomes: Vec<(&FeedConfig, Result<Built, Error>)> =
+        futures_util::stream::iter(&config.feeds)
+            .map(|feed| {
+                let shared = &shared;
+                async move { (feed, build_feed(shared, feed).await) }
+            })
+            .buffered(config.concurrency)
+            .collect()
+            .await;
+
+    // The store is shared: keep what any output or any feed's records refer to.
+    let mut keep: HashSet<String> = HashSet::new();
+    for (feed, outcome) in &outcomes {
+        match outcome {
+            Ok(built) => keep.extend(built.media_files.iter().cloned()),
+            Err(_) => keep.extend(
+                Manifest::load(&feed.manifest)
+                    .assets
+                    .values()
+                    .flat_map(|e| e.variants.iter().map(|v| v.file.clone())),
+            ),
+        }
+    }
+    let mut warnings = Vec::new();
+    // Files still in use by a failed feed's published output are hard links,
+    // so pruning never breaks an output; keeping them only saves re-encoding.
+    if let Err(e) = shared.store.prune(&keep) {
+        warnings.push(format!("the content store could not be pruned: {e}"));
+    }
+    Ok(RunReport {
+        feeds: outcomes
+            .into_iter()
+            .map(|(feed, outcome)| FeedRun {
+                name: feed.name.clone(),
+                result: outcome.map(|b| b.report),
+            })
+            .collect(),
+        warnings,
+    })
+}
+
+/// Fetches (or loads) one feed, makes its media, renders and publishes it.
+async fn build_feed(shared: &Shared<'_>, feed: &FeedConfig) -> Result<Built, Error> {
+    let progress = shared.options.progress.as_deref();
+    let name = feed.name.as_str();
+    let now = shared.now;
+    let client = &shared.client;
+    let snapshot = Snapshot::new(&feed.source.snapshot_dir);
     // Held until the build ends: one build at a time per output folder.
-    let _lock = output::lock(&config.output.dir, config.output.lock_timeout)?;
-    let store = ContentStore::new(config.cache_dir.join("media"));
-    let manifest_path = config.cache_dir.join("manifest.json");
-    let offline = options.offline || config.source.offline;
-    let hosts = MediaHosts::new(&config.source.media_hosts);
+    let _lock = output::lock(&feed.output.dir, feed.output.lock_timeout)?;
+    let store = &shared.store;
+    let offline = shared.options.offline || feed.source.offline;
+    let selection = Selection::of(feed)?;
     let mut warnings = Vec::new();
     let mut token_report = None;
 
     // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
-    let client = http::client_with_timeout(&hosts, config.http.timeout);
     let mut stale = None;
-    let mut in_use: Option<token::Resolved> = None;
+    let mut in_use: Option<(token::Resolved, String)> = None;
     let mut api_requests = 0;
     if let Some(p) = progress {
-        p.start(Stage::Fetch, None);
+        p.start(name, Stage::Fetch, None);
     }
-    let (mut feed, origin) = if offline {
-        let (mut feed, saved_at) = load_snapshot(&snapshot)?;
-        feed.posts.truncate(config.source.max_posts);
-        tracing::info!("building offline from the snapshot saved {saved_at}");
-        (feed, FeedOrigin::Snapshot)
+    let (candidates, origin) = if offline {
+        let (recorded, saved_at) = load_snapshot(&snapshot, &feed.token.env_var)?;
+        tracing::info!("{name}: building offline from the snapshot saved {saved_at}");
+        (recorded, FeedOrigin::Snapshot)
     } else {
         let fetched = fetch_online(
-            config,
-            &client,
+            shared,
+            feed,
+            &selection,
             &snapshot,
-            now,
             &mut warnings,
             &mut token_report,
             &mut api_requests,
         )
         .await;
         match fetched {
-            Ok((feed, resolved)) => {
-                in_use = Some(resolved);
-                (feed, FeedOrigin::Api)
+            Ok((fetched, resolved, user)) => {
+                in_use = Some((resolved, user));
+                (fetched, FeedOrigin::Api)
             }
             Err(e @ (Error::Token { .. } | Error::Api(_))) => {
-                let Ok(Some((feed, saved_at))) = snapshot.load() else {
+                let Ok(Some((fetched, saved_at))) = snapshot.load() else {
                     return Err(e);
                 };
                 warnings.push(format!(
@@ -180,49 +295,67 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
                     exit_code: e.exit_code(),
                     saved_at,
                 });
-                (feed, FeedOrigin::Snapshot)
+                (fetched, FeedOrigin::Snapshot)
             }
             Err(e) => return Err(e),
         }
     };
     if let Some(p) = progress {
-        p.finish(Stage::Fetch);
+        p.finish(name, Stage::Fetch);
     }
-    let api = in_use.as_ref().map(|r| {
-        InstagramClient::new(&client, &config.source.api_base, &r.state.token)
-            .with_retry(config.http.retry)
+    // What is shown: filtered, hidden and pinned, edited (the snapshot keeps `candidates`).
+    let mut shown = Feed {
+        account: candidates.account.clone(),
+        posts: selection.apply(&candidates.posts),
+    };
+    if origin == FeedOrigin::Snapshot {
+        let missing: Vec<&str> = selection
+            .pinned_ids()
+            .filter(|id| !shown.posts.iter().any(|p| p.id == *id))
+            .collect();
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "pinned posts {} are not in the snapshot; the next online build fetches them",
+                missing.join(", ")
+            ));
+        }
+    }
+    let api = in_use.as_ref().map(|(r, user)| {
+        client_for(client, feed, &r.state.token, user).with_retry(shared.config.http.retry)
     });
 
     // 2. Media: originals and variants.
-    let previous = Manifest::load(&manifest_path);
-    let post_of: HashMap<String, String> = feed
+    let previous = Manifest::load(&feed.manifest);
+    let post_of: HashMap<String, String> = shown
         .posts
         .iter()
         .flat_map(|p| p.assets.iter().map(move |a| (a.id.clone(), p.id.clone())))
         .collect();
-    let assets: Vec<_> = feed
+    let assets: Vec<_> = shown
         .posts
         .iter()
         .flat_map(|p| p.assets.iter().cloned())
         .collect();
     let stage = MediaStage {
-        http: (origin == FeedOrigin::Api).then_some(&client),
+        feed: name,
+        http: (origin == FeedOrigin::Api).then_some(client),
         api: api.as_ref(),
-        retry: config.http.retry,
-        hosts: &hosts,
+        retry: shared.config.http.retry,
+        hosts: &shared.hosts,
         snapshot: &snapshot,
-        store: &store,
-        images: &config.images,
+        store,
+        images: &feed.images,
         previous: &previous,
         progress,
+        cpu: shared.cpu.clone(),
     };
     if let Some(p) = progress {
-        p.start(Stage::Media, Some(assets.len()));
+        p.start(name, Stage::Media, Some(assets.len()));
     }
     let outcomes = stage.run(assets).await;
     if let Some(p) = progress {
-        p.finish(Stage::Media);
-        p.start(Stage::Publish, None);
+        p.finish(name, Stage::Media);
+        p.start(name, Stage::Publish, None);
     }
     let mut media = MediaStats::default();
     let mut manifest = Manifest::default();
@@ -234,6 +367,7 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
         media.decoded += o.stats.decoded;
         media.encoded += o.stats.encoded;
         media.reused_variants += o.stats.reused_variants;
+        media.relinked += o.stats.relinked;
         match o.result {
             Ok((original, entry)) => {
                 originals.insert(o.asset_id.clone(), original);
@@ -248,19 +382,10 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
         let post = post_of.get(asset_id).map(String::as_str).unwrap_or("?");
         warnings.push(format!("post {post}, image {asset_id}: {reason}; left out"));
     }
-    let fetched_posts = feed.posts.len();
-    for post in &mut feed.posts {
-        post.assets.retain_mut(|a| match originals.get(&a.id) {
-            Some(o) => {
-                a.original = Some(o.clone());
-                true
-            }
-            None => false,
-        });
-    }
-    feed.posts.retain(|p| !p.assets.is_empty());
-    let skipped_posts = fetched_posts - feed.posts.len();
-    if fetched_posts > 0 && feed.posts.is_empty() {
+    let fetched_posts = shown.posts.len();
+    attach_originals(&mut shown, &originals);
+    let skipped_posts = fetched_posts - shown.posts.len();
+    if fetched_posts > 0 && shown.posts.is_empty() {
         let first = failures
             .values()
             .next()
@@ -273,13 +398,89 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
     }
 
     // 3. Render, then publish the whole output folder in one swap.
+    let (documents, media_files) = render_documents(feed, &shown, &manifest, store, &mut warnings)?;
+    let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
+
+    // 4. Record state; the store is pruned once every feed is done.
+    manifest.save(&feed.manifest)?;
+    if origin == FeedOrigin::Api {
+        // The snapshot keeps the shown posts as the API sent them (before the
+        // overrides), so an override taken out takes its effect out offline too.
+        let ids: HashSet<&str> = shown.posts.iter().map(|p| p.id.as_str()).collect();
+        let mut record = Feed {
+            account: candidates.account.clone(),
+            posts: candidates
+                .posts
+                .iter()
+                .filter(|p| ids.contains(p.id.as_str()))
+                .cloned()
+                .collect(),
+        };
+        attach_originals(&mut record, &originals);
+        snapshot.save(&record, now)?;
+        let used: HashSet<String> = originals.values().map(|o| o.file.clone()).collect();
+        snapshot.prune_originals(&used)?;
+    }
+
+    if let Some(p) = progress {
+        p.finish(name, Stage::Publish);
+    }
+    Ok(Built {
+        report: BuildReport {
+            feed: feed.name.clone(),
+            source: feed.source.kind,
+            origin,
+            username: shown.account.username.clone(),
+            posts: shown.posts.len(),
+            skipped_posts,
+            left_out_images: failures.len(),
+            api_requests,
+            media,
+            files_written: published.written,
+            pruned: published.removed,
+            warnings,
+            out_dir: feed.output.dir.clone(),
+            token: token_report,
+            stale,
+        },
+        media_files,
+    })
+}
+
+/// Gives each asset its original; posts left without any image are dropped.
+fn attach_originals(feed: &mut Feed, originals: &HashMap<String, Original>) {
+    for post in &mut feed.posts {
+        post.assets.retain_mut(|a| match originals.get(&a.id) {
+            Some(o) => {
+                a.original = Some(o.clone());
+                true
+            }
+            None => false,
+        });
+    }
+    feed.posts.retain(|p| !p.assets.is_empty());
+}
+
+/// The files of an output folder besides its media: relative path → bytes.
+type Documents = BTreeMap<String, Vec<u8>>;
+
+/// The documents of one feed's output folder and the store files they use;
+/// checked for anything that would make visitors' browsers contact Meta.
+fn render_documents(
+    feed: &FeedConfig,
+    shown: &Feed,
+    manifest: &Manifest,
+    store: &ContentStore,
+    warnings: &mut Vec<String>,
+) -> Result<(Documents, HashSet<String>), Error> {
+    let out = &feed.output;
     let mut media_files: HashSet<String> = manifest
         .assets
         .values()
         .flat_map(|e| e.variants.iter().map(|v| v.file.clone()))
         .collect();
-    let css = if config.output.css {
-        let text = crate::theme::stylesheet(&config.output)?;
+    let css = if out.css {
+        let text = crate::theme::stylesheet(out)?;
         let (name, _) = store.put(text.as_bytes(), "css")?;
         media_files.insert(name.clone());
         Some((format!("{}/{name}", crate::output::MEDIA_DIR), name, text))
@@ -287,31 +488,23 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
         None
     };
     let css_file = css.as_ref().map(|(_, name, _)| name.as_str());
-    let views = render::views(
-        &feed,
-        &manifest.assets,
-        &config.output,
-        &config.images.formats,
-    );
-    let fragment = render::fragment(&views, &config.output, css_file)?;
+    let views = render::views(shown, &manifest.assets, out, &feed.images.formats);
+    let fragment = render::fragment(&views, out, css_file)?;
     let mut documents = BTreeMap::new();
-    documents.insert(
-        config.output.json.clone(),
-        render::json(&feed, &views).into_bytes(),
-    );
-    if let Some(page_name) = &config.output.page {
-        let page = render::page(&fragment, &feed.account.username, &config.output)?;
+    documents.insert(out.json.clone(), render::json(shown, &views).into_bytes());
+    if let Some(page_name) = &out.page {
+        let page = render::page(&fragment, &shown.account.username, out)?;
         documents.insert(page_name.clone(), page.into_bytes());
     }
-    documents.insert(config.output.html.clone(), fragment.into_bytes());
-    if let Some(site) = &config.output.site_url {
+    documents.insert(out.html.clone(), fragment.into_bytes());
+    if let Some(site) = &out.site_url {
         documents.insert(
-            config.output.jsonfeed.clone(),
-            render::feeds::json_feed(&feed.account, &views, &config.output, site).into_bytes(),
+            out.jsonfeed.clone(),
+            render::feeds::json_feed(&shown.account, &views, out, site).into_bytes(),
         );
         documents.insert(
-            config.output.atom.clone(),
-            render::feeds::atom(&feed.account, &views, &config.output, site)?.into_bytes(),
+            out.atom.clone(),
+            render::feeds::atom(&shown.account, &views, out, site)?.into_bytes(),
         );
     }
     // Visitors' browsers must never contact Meta: check everything that would load.
@@ -325,7 +518,7 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
             ),
     );
     if !findings.is_empty() {
-        match config.output.privacy {
+        match out.privacy {
             crate::config::Privacy::Fail => return Err(Error::Privacy { findings }),
             crate::config::Privacy::Warn => warnings.extend(
                 findings
@@ -334,70 +527,80 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<Buil
             ),
         }
     }
-    let published = output::publish(&config.output.dir, &documents, &media_files, &store)?;
-
-    // 4. Record state, then prune what nothing refers to any more.
-    manifest.save(&manifest_path)?;
-    store.prune(&media_files)?;
-    if origin == FeedOrigin::Api {
-        snapshot.save(&feed, now)?;
-        let used: HashSet<String> = originals.values().map(|o| o.file.clone()).collect();
-        snapshot.prune_originals(&used)?;
-    }
-
-    if let Some(p) = progress {
-        p.finish(Stage::Publish);
-    }
-    Ok(BuildReport {
-        origin,
-        username: feed.account.username.clone(),
-        posts: feed.posts.len(),
-        skipped_posts,
-        left_out_images: failures.len(),
-        api_requests,
-        media,
-        files_written: published.written,
-        pruned: published.removed,
-        warnings,
-        out_dir: config.output.dir.clone(),
-        token: token_report,
-        stale,
-    })
+    Ok((documents, media_files))
 }
 
-fn load_snapshot(snapshot: &Snapshot) -> Result<(crate::model::Feed, DateTime<Utc>), Error> {
+fn load_snapshot(snapshot: &Snapshot, token_var: &str) -> Result<(Feed, DateTime<Utc>), Error> {
     snapshot.load()?.ok_or_else(|| Error::Snapshot {
         dir: snapshot.dir().to_path_buf(),
-        reason: "there is no recorded snapshot yet (feed.json is missing). Run one online build with FEEDGEN_TOKEN set first, or point source.snapshot at a snapshot folder".into(),
+        reason: format!("there is no recorded snapshot yet (feed.json is missing). Run one online build with {token_var} set first, or point source.snapshot at a snapshot folder"),
     })
 }
 
-/// Keeps the token alive, fetches the feed, and reattaches the originals already downloaded.
+/// The client of a feed's API: graph.instagram.com as `me`, or graph.facebook.com
+/// for the Instagram business account `user`.
+fn client_for<'a>(
+    http: &'a reqwest::Client,
+    feed: &FeedConfig,
+    token: &'a crate::Token,
+    user: &str,
+) -> InstagramClient<'a> {
+    let client = InstagramClient::new(http, &feed.source.api_base, token);
+    match feed.source.kind {
+        SourceKind::Instagram => client,
+        SourceKind::Facebook => client.facebook(&feed.source.api_version).for_user(user),
+    }
+}
+
+/// Keeps the token alive, finds the account, fetches the posts `selection`
+/// wants, and reattaches the originals already downloaded. Returns the feed,
+/// the token in use and the account node it was read from.
 async fn fetch_online(
-    config: &Config,
-    client: &reqwest::Client,
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    selection: &Selection,
     snapshot: &Snapshot,
-    now: DateTime<Utc>,
     warnings: &mut Vec<String>,
     token_report: &mut Option<TokenReport>,
     api_requests: &mut usize,
-) -> Result<(crate::model::Feed, token::Resolved), Error> {
-    let mut resolved = keep_token_alive(config, client, now, warnings, token_report).await?;
+) -> Result<(Feed, token::Resolved, String), Error> {
+    let client = &shared.client;
+    let retry = shared.config.http.retry;
+    let mut resolved = keep_token_alive(shared, feed, warnings, token_report).await?;
     *api_requests += token_report
         .as_ref()
         .map_or(0, |t| usize::from(t.refresh_attempted));
-    let fetched = InstagramClient::new(client, &config.source.api_base, &resolved.state.token)
-        .with_retry(config.http.retry)
-        .fetch(config.source.max_posts)
+    let user = match (feed.source.kind, &feed.source.ig_user_id) {
+        (SourceKind::Instagram, _) => "me".to_string(),
+        (SourceKind::Facebook, Some(id)) => id.clone(),
+        (SourceKind::Facebook, None) => {
+            let found = InstagramClient::new(client, &feed.source.api_base, &resolved.state.token)
+                .facebook(&feed.source.api_version)
+                .with_retry(retry)
+                .discover(feed.source.page_id.as_deref())
+                .await?;
+            *api_requests += found.requests;
+            tracing::info!(
+                "{}: Instagram account {} of the Facebook Page {}",
+                feed.name,
+                found.ig_user_id,
+                found.page.1
+            );
+            found.ig_user_id
+        }
+    };
+    let fetched = client_for(client, feed, &resolved.state.token, &user)
+        .with_retry(retry)
+        .fetch(selection, feed.source.counts)
         .await?;
     *api_requests += fetched.requests;
     // The token works: remember it (first sight, or the refresh attempt's outcome).
     if resolved.dirty {
-        token::save_state(&config.token.state_file, &resolved.state)?;
+        token::save_state(&feed.token.state_file, &resolved.state)?;
         resolved.dirty = false;
     }
     warnings.extend(fetched.warnings);
-    let mut feed = fetched.feed;
+    let mut fetched_feed = fetched.feed;
     // Reuse originals already downloaded, by asset id (CDN URLs change every fetch).
     let known: HashMap<String, Original> = match snapshot.load() {
         Ok(Some((prev, _))) => prev
@@ -414,10 +617,14 @@ async fn fetch_online(
             HashMap::new()
         }
     };
-    for asset in feed.posts.iter_mut().flat_map(|p| p.assets.iter_mut()) {
+    for asset in fetched_feed
+        .posts
+        .iter_mut()
+        .flat_map(|p| p.assets.iter_mut())
+    {
         asset.original = known.get(&asset.id).cloned();
     }
-    Ok((feed, resolved))
+    Ok((fetched_feed, resolved, user))
 }
 
 fn as_display<S: serde::Serializer>(v: &TokenOrigin, s: S) -> Result<S::Ok, S::Error> {
@@ -451,26 +658,33 @@ pub struct TokenReport {
 
 /// Picks the token, refreshes it when the policy says so, and warns as expiry nears.
 async fn keep_token_alive(
-    config: &Config,
-    client: &reqwest::Client,
-    now: DateTime<Utc>,
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
     warnings: &mut Vec<String>,
     report: &mut Option<TokenReport>,
 ) -> Result<token::Resolved, Error> {
-    let mut resolved = token::current(config, now)?;
-    let policy = &config.token.policy;
+    let now = shared.now;
+    let mut resolved = token::current(feed, now)?;
+    let policy = &feed.token.policy;
     let mut r = TokenReport {
         origin: resolved.origin.clone(),
         days_left: None,
         refresh_attempted: false,
         refreshed: false,
     };
-    match token::decide(&resolved.state, now, policy) {
+    let decision = match feed.source.kind {
+        SourceKind::Instagram => token::decide(&resolved.state, now, policy),
+        // Facebook tokens have no refresh endpoint; `token exchange` makes a
+        // Page token that does not expire.
+        SourceKind::Facebook => Decision::Keep(token::FACEBOOK_NO_REFRESH.into()),
+    };
+    match decision {
         Decision::Refresh if policy.auto => {
             r.refresh_attempted = true;
             resolved.state.last_refresh_attempt = Some(now);
             resolved.dirty = true;
-            let api = InstagramClient::new(client, &config.source.api_base, &resolved.state.token);
+            let api =
+                InstagramClient::new(&shared.client, &feed.source.api_base, &resolved.state.token);
             match api.refresh().await {
                 Ok(issued) => {
                     resolved.state.token = issued.token;
@@ -481,10 +695,10 @@ async fn keep_token_alive(
                         .map(|s| now + chrono::Duration::seconds(s));
                     resolved.state.last_refresh_error = None;
                     // Saved at once: the new token must survive whatever fails next.
-                    token::save_state(&config.token.state_file, &resolved.state)?;
+                    token::save_state(&feed.token.state_file, &resolved.state)?;
                     resolved.dirty = false;
                     r.refreshed = true;
-                    tracing::info!("token refreshed");
+                    tracing::info!("{}: token refreshed", feed.name);
                 }
                 Err(e) => {
                     let why = e.to_string();
@@ -502,10 +716,16 @@ async fn keep_token_alive(
         let days = token::days_left(exp, now);
         r.days_left = Some(days);
         if days < policy.warn_days_left {
-            warnings.push(format!(
-                "the token expires in {days} days (on {}). feedgen refreshes it automatically on builds once it is 24 h old; if refreshes keep failing, generate a new token before then (see README, Getting a token)",
-                exp.format("%Y-%m-%d")
-            ));
+            warnings.push(match feed.source.kind {
+                SourceKind::Instagram => format!(
+                    "the token expires in {days} days (on {}). feedgen refreshes it automatically on builds once it is 24 h old; if refreshes keep failing, generate a new token before then (see README, Getting a token)",
+                    exp.format("%Y-%m-%d")
+                ),
+                SourceKind::Facebook => format!(
+                    "the Facebook token expires in {days} days (on {}). Run `feedgen token exchange` (README, Facebook Login) for a Page token that does not expire",
+                    exp.format("%Y-%m-%d")
+                ),
+            });
         }
     }
     *report = Some(r);

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::config::SourceKind;
+
 /// Process exit codes, documented in the README; scripts rely on them.
 pub mod exit {
     /// The build succeeded (warnings may have been printed).
@@ -49,12 +51,14 @@ pub enum ConfigError {
         message: String,
     },
     /// A value is out of range or inconsistent.
-    #[error("invalid setting `{key}`{}: {reason}", path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
+    #[error("invalid setting `{key}`{}{}: {reason}", feed.as_ref().map(|f| format!(" of feed `{f}`")).unwrap_or_default(), path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
     Invalid {
         /// The key, as written in the file (or the environment variable).
         key: String,
         /// What is wrong and how to fix it.
         reason: String,
+        /// The `[[feed]]` it belongs to, if any.
+        feed: Option<String>,
         /// The file, once known.
         path: Option<PathBuf>,
     },
@@ -66,7 +70,23 @@ impl ConfigError {
         ConfigError::Invalid {
             key: key.to_string(),
             reason: reason.to_string(),
+            feed: None,
             path: None,
+        }
+    }
+
+    /// The same error, naming the `[[feed]]` it is about.
+    pub fn in_feed(self, name: &str) -> Self {
+        match self {
+            ConfigError::Invalid {
+                key, reason, path, ..
+            } => ConfigError::Invalid {
+                key,
+                reason,
+                feed: Some(name.to_string()),
+                path,
+            },
+            other => other,
         }
     }
 
@@ -76,13 +96,14 @@ impl ConfigError {
                 path: Some(file.to_path_buf()),
                 message,
             },
-            ConfigError::Invalid { key, reason, .. } if !key.starts_with("FEEDGEN_") => {
-                ConfigError::Invalid {
-                    key,
-                    reason,
-                    path: Some(file.to_path_buf()),
-                }
-            }
+            ConfigError::Invalid {
+                key, reason, feed, ..
+            } if !key.starts_with("FEEDGEN_") && !key.starts_with("--") => ConfigError::Invalid {
+                key,
+                reason,
+                feed,
+                path: Some(file.to_path_buf()),
+            },
             other => other,
         }
     }
@@ -105,36 +126,58 @@ pub enum TokenProblem {
     Permission,
     /// A token of the legacy Instagram Platform API (`api.instagram.com/v1`), shut down 2020-06-29.
     LegacyPlatform,
+    /// Facebook Login: the token's Pages have no Instagram business account it
+    /// may read; the text says what was found.
+    NoInstagramAccount(String),
 }
 
 const NEW_TOKEN_STEPS: &str = "Get a new long-lived token: Meta for Developers → your app → Instagram → \
 API setup with Instagram login → Generate token (the account must be a Business or Creator account), \
 then store it where the build reads it (the FEEDGEN_TOKEN secret in CI).";
 
+const NEW_FACEBOOK_TOKEN_STEPS: &str = "Get a new token: in the Graph API Explorer (or your app's \
+Facebook Login) as a user who can perform tasks on the Facebook Page connected to the Instagram account, \
+with the instagram_basic and pages_show_list permissions; then `feedgen token exchange` (with FEEDGEN_APP_ID \
+and FEEDGEN_APP_SECRET) turns it into a Page token that does not expire. Store it where the build reads \
+it (the feed's token.env secret in CI).";
+
 impl TokenProblem {
-    fn advice(&self) -> &'static str {
+    fn advice(&self, kind: SourceKind) -> String {
+        let facebook = kind == SourceKind::Facebook;
         match self {
             TokenProblem::Missing => {
-                "No access token was given. Set FEEDGEN_TOKEN to a long-lived Instagram user token (or name a token file in token.file or FEEDGEN_TOKEN_FILE), or run with --offline to build from the last snapshot."
+                "No access token was given. Set FEEDGEN_TOKEN (or the variable the feed names in token.env) to a long-lived token, or name a token file in token.file or FEEDGEN_TOKEN_FILE, or run with --offline to build from the last snapshot.".into()
+            }
+            TokenProblem::Expired if facebook => {
+                "The Facebook access token has expired (user tokens live about 60 days; a Page token made from a long-lived user token does not expire).".into()
             }
             TokenProblem::Expired => {
-                "The access token has expired (Instagram tokens live 60 days unless refreshed)."
+                "The access token has expired (Instagram tokens live 60 days unless refreshed).".into()
             }
             TokenProblem::Invalidated => {
-                "The access token was invalidated, usually because the account's password changed or Instagram reset the session."
+                "The access token was invalidated, usually because the account's password changed or Meta reset the session.".into()
+            }
+            TokenProblem::Invalid if facebook => {
+                "The access token is not valid for graph.facebook.com (mistyped, logged out, or an Instagram-Login token IGAA…, which only graph.instagram.com takes: use source.kind = \"instagram\" for those).".into()
             }
             TokenProblem::Invalid => {
-                "The access token is not valid for this API (mistyped, logged out, or a token for another host such as a Facebook token on graph.instagram.com)."
+                "The access token is not valid for this API (mistyped, logged out, or a token for another host such as a Facebook token EAA… on graph.instagram.com: use source.kind = \"facebook\" for those).".into()
             }
             TokenProblem::BasicDisplayRetired => {
-                "This looks like an Instagram Basic Display token (IGQV…); that API was shut down on 2024-12-04. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to your Meta app, and generate a token there; feedgen reads the same /me/media route with it."
+                "This looks like an Instagram Basic Display token (IGQV…); that API was shut down on 2024-12-04. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to your Meta app, and generate a token there; feedgen reads the same /me/media route with it.".into()
             }
             TokenProblem::LegacyPlatform => {
-                "This looks like a token of the legacy Instagram Platform API (api.instagram.com/v1), shut down on 2020-06-29. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to a Meta app, and generate a token there; feedgen reads the same /me/media route with it."
+                "This looks like a token of the legacy Instagram Platform API (api.instagram.com/v1), shut down on 2020-06-29. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to a Meta app, and generate a token there; feedgen reads the same /me/media route with it.".into()
+            }
+            TokenProblem::Permission if facebook => {
+                "The token may not read this Instagram account: it needs the instagram_basic and pages_show_list permissions (and business_management when the Page is managed in a Business Manager), and its user must be able to perform tasks on the Facebook Page connected to the account.".into()
             }
             TokenProblem::Permission => {
-                "The app has no permission to read this account's media (API access deactivated, or the instagram_business_basic permission is missing). Check the app dashboard, then generate a new token."
+                "The app has no permission to read this account's media (API access deactivated, or the instagram_business_basic permission is missing). Check the app dashboard, then generate a new token.".into()
             }
+            TokenProblem::NoInstagramAccount(found) => format!(
+                "The token reads no Instagram business account: {found}. Connect the Instagram account to a Facebook Page (Page settings → Linked accounts), make sure the token's user can perform tasks on that Page, and that the token has the pages_show_list and instagram_basic permissions."
+            ),
         }
     }
 }
@@ -199,10 +242,12 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The token was refused or missing.
-    #[error("{}{}", problem.advice(), token_steps(problem, detail))]
+    #[error("{}{}", problem.advice(*login), token_steps(problem, detail, *login))]
     Token {
         /// The cause.
         problem: TokenProblem,
+        /// Which login the token is of: the remedies differ.
+        login: SourceKind,
         /// The API's own words, scrubbed, if it said any.
         detail: Option<String>,
     },
@@ -258,7 +303,7 @@ pub enum Error {
     Internal(String),
 }
 
-fn token_steps(problem: &TokenProblem, detail: &Option<String>) -> String {
+fn token_steps(problem: &TokenProblem, detail: &Option<String>, login: SourceKind) -> String {
     let mut s = String::new();
     if let Some(d) = detail {
         s.push_str(&format!(" (API said: {d})"));
@@ -269,7 +314,10 @@ fn token_steps(problem: &TokenProblem, detail: &Option<String>) -> String {
         | TokenProblem::LegacyPlatform => {}
         _ => {
             s.push(' ');
-            s.push_str(NEW_TOKEN_STEPS);
+            s.push_str(match login {
+                SourceKind::Instagram => NEW_TOKEN_STEPS,
+                SourceKind::Facebook => NEW_FACEBOOK_TOKEN_STEPS,
+            });
         }
     }
     s.push_str(" The previous output was left as it was.");

@@ -2,10 +2,13 @@
 //!
 //! # Concepts
 //!
-//! A build runs four stages that pass plain data, wired together in [`app`]:
+//! A config holds one or more feeds ([`config`]); a build runs four stages per
+//! feed that pass plain data, wired together in [`app`]:
 //!
 //! 1. **source** — [`source::InstagramClient`] reads `/me` and `/me/media` from the
-//!    graph host and returns a [`model::Feed`]; the API's JSON never leaves
+//!    graph host (or, with Facebook Login, the Instagram business account a
+//!    Page is connected to, [`source::facebook`]) and returns a [`model::Feed`]
+//!    holding the posts [`select`] wants; the API's JSON never leaves
 //!    [`source`]. [`source::Snapshot`] records each fetched feed with its original
 //!    images, so `--offline` builds (and the example site) need no network.
 //! 2. **media** — [`media`] downloads every original once (keyed by asset id, as
@@ -21,8 +24,12 @@
 //!
 //! ```no_run
 //! let config = feedgen::Config::load(std::path::Path::new("feedgen.toml"))?;
-//! let report = feedgen::build(&config)?;
-//! println!("{} posts published", report.posts);
+//! for feed in feedgen::build(&config)?.feeds {
+//!     match feed.result {
+//!         Ok(report) => println!("{}: {} posts published", feed.name, report.posts),
+//!         Err(e) => eprintln!("{}: {e}", feed.name),
+//!     }
+//! }
 //! # Ok::<(), feedgen::Error>(())
 //! ```
 #![deny(missing_docs)]
@@ -38,6 +45,7 @@ pub mod privacy;
 pub mod render;
 pub mod retry;
 pub mod secret;
+pub mod select;
 pub mod source;
 pub mod store;
 pub mod theme;
@@ -45,9 +53,9 @@ pub mod token;
 pub mod watch;
 
 pub use app::{
-    BuildOptions, BuildReport, FeedOrigin, Progress, Stage, TokenReport, build, build_async,
-    build_with,
+    BuildOptions, BuildReport, FeedOrigin, FeedRun, Progress, RunReport, Stage, TokenReport, build,
+    build_async, build_with,
 };
-pub use config::{Config, EnvOverrides};
+pub use config::{Config, EnvOverrides, FeedConfig};
 pub use error::{Error, Result};
 pub use secret::Token;

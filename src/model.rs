@@ -67,6 +67,15 @@ pub struct Post {
     pub permalink: Option<Url>,
     /// When it was published.
     pub timestamp: DateTime<Utc>,
+    /// Whether it was published as a reel (`media_product_type` `REELS`, or a `/reel/` permalink).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reel: bool,
+    /// Likes, when asked for (`source.counts`) and the owner does not hide them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub like_count: Option<u64>,
+    /// Comments, when asked for (`source.counts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments_count: Option<u64>,
     /// The images to show: the photo, a video's poster, or every carousel child's image.
     pub assets: Vec<Asset>,
 }

@@ -95,7 +95,7 @@ mod tests {
             dir.path(),
         )
         .unwrap();
-        let css = stylesheet(&c.output).unwrap();
+        let css = stylesheet(&c.feeds[0].output).unwrap();
         assert!(css.contains("--feedgen-bg:#000001"));
         assert!(
             !css.contains("#121212"),
@@ -119,7 +119,7 @@ mod tests {
             dir.path(),
         )
         .unwrap();
-        let css = stylesheet(&c.output).unwrap();
+        let css = stylesheet(&c.feeds[0].output).unwrap();
         let media = css.find("@media (prefers-color-scheme: dark)").unwrap();
         assert!(
             css.find("--feedgen-bg: #fff").unwrap() < media,
@@ -135,7 +135,7 @@ mod tests {
     fn a_missing_extra_file_names_the_key() {
         let c =
             Config::parse("[output]\nextra_css = [\"nope.css\"]\n", Path::new("/site")).unwrap();
-        let err = stylesheet(&c.output).unwrap_err().to_string();
+        let err = stylesheet(&c.feeds[0].output).unwrap_err().to_string();
         assert!(
             err.contains("output.extra_css") && err.contains("nope.css"),
             "{err}"

@@ -21,9 +21,13 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::FeedConfig;
 use crate::error::{ConfigError, Error};
 use crate::output::write_atomic_private;
 use crate::secret::Token;
+
+/// Why a Facebook-Login token is never refreshed by a build.
+pub const FACEBOOK_NO_REFRESH: &str = "Facebook tokens have no refresh endpoint; `feedgen token exchange` turns a user token into a Page token that does not expire";
 
 /// Version of the state file's shape.
 pub const STATE_VERSION: u32 = 1;
@@ -35,8 +39,8 @@ pub const RETRY_INTERVAL: Duration = Duration::hours(24);
 /// Where the token in use came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenOrigin {
-    /// `FEEDGEN_TOKEN`.
-    Env,
+    /// An environment variable: `FEEDGEN_TOKEN`, or the feed's `token.env`.
+    Env(String),
     /// A token file.
     File(PathBuf),
     /// `source.token` in the config file.
@@ -48,7 +52,7 @@ pub enum TokenOrigin {
 impl std::fmt::Display for TokenOrigin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TokenOrigin::Env => f.write_str("FEEDGEN_TOKEN"),
+            TokenOrigin::Env(var) => f.write_str(var),
             TokenOrigin::File(p) => write!(f, "the token file {}", p.display()),
             TokenOrigin::Config => f.write_str("source.token in the config file"),
             TokenOrigin::State => f.write_str("the token state file"),
@@ -282,10 +286,14 @@ pub fn resolve(
     }
 }
 
-/// The input token, the first found of `FEEDGEN_TOKEN`, the token file and `source.token`.
-pub fn input(config: &crate::Config) -> Result<Option<(Token, TokenOrigin)>, Error> {
+/// The input token, the first found of the feed's `token.env` variable
+/// (`FEEDGEN_TOKEN`), the token file and `source.token`.
+pub fn input(config: &FeedConfig) -> Result<Option<(Token, TokenOrigin)>, Error> {
     if let Some(t) = config.token.env.as_ref().filter(|t| !t.is_empty()) {
-        return Ok(Some((t.clone(), TokenOrigin::Env)));
+        return Ok(Some((
+            t.clone(),
+            TokenOrigin::Env(config.token.env_var.clone()),
+        )));
     }
     if let Some(path) = &config.token.file {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -312,15 +320,18 @@ pub fn input(config: &crate::Config) -> Result<Option<(Token, TokenOrigin)>, Err
 
 /// The token to use now: the input and the state file combined, refused early
 /// when missing or of a retired API.
-pub fn current(config: &crate::Config, now: DateTime<Utc>) -> Result<Resolved, Error> {
+pub fn current(config: &FeedConfig, now: DateTime<Utc>) -> Result<Resolved, Error> {
     let stored = load_state(&config.token.state_file)?;
+    let login = config.source.kind;
     let resolved = resolve(input(config)?, stored, now).ok_or(Error::Token {
         problem: crate::error::TokenProblem::Missing,
+        login,
         detail: None,
     })?;
     if let Some(problem) = legacy_kind(&resolved.state.token) {
         return Err(Error::Token {
             problem,
+            login,
             detail: None,
         });
     }
@@ -394,19 +405,27 @@ mod tests {
     fn a_new_input_token_replaces_the_state_and_the_same_one_keeps_it() {
         let now = Utc::now();
         let input = Token::new("input-token-one");
-        let first = resolve(Some((input.clone(), TokenOrigin::Env)), None, now).unwrap();
+        let first = resolve(
+            Some((input.clone(), TokenOrigin::Env("FEEDGEN_TOKEN".into()))),
+            None,
+            now,
+        )
+        .unwrap();
         assert!(first.dirty);
         let mut refreshed = first.state.clone();
         refreshed.token = Token::new("refreshed-token-two");
         let again = resolve(
-            Some((input, TokenOrigin::Env)),
+            Some((input, TokenOrigin::Env("FEEDGEN_TOKEN".into()))),
             Some(refreshed.clone()),
             now,
         )
         .unwrap();
         assert_eq!(again.state.token.expose(), "refreshed-token-two");
         let other = resolve(
-            Some((Token::new("minted-token-three"), TokenOrigin::Env)),
+            Some((
+                Token::new("minted-token-three"),
+                TokenOrigin::Env("FEEDGEN_TOKEN".into()),
+            )),
             Some(refreshed),
             now,
         )

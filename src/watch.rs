@@ -5,11 +5,13 @@
 //! does the least work its inputs allow (a theme edit decodes nothing; a new
 //! width encodes only the new variants). The classifier decides whether a
 //! change matters at all and whether the API may be called: only when the
-//! source settings change (another account, another host), never for a theme.
+//! source settings change (another account, another host, another filter),
+//! never for a theme or an overrides file (hidden, pinned and edited posts are
+//! re-arranged from the snapshot).
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
+use crate::config::{Config, FeedConfig, FilterConfig};
 
 /// Which kinds of input changed in one debounced batch of events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,14 +20,16 @@ pub struct ChangeSet {
     pub config: bool,
     /// A file of `output.theme_dir` or an `output.extra_css` file.
     pub theme: bool,
-    /// The token file.
+    /// A token file.
     pub token: bool,
+    /// An overrides file (`filter.overrides`).
+    pub overrides: bool,
 }
 
 impl ChangeSet {
     /// Whether anything relevant changed.
     pub fn any(&self) -> bool {
-        self.config || self.theme || self.token
+        self.config || self.theme || self.token || self.overrides
     }
 
     /// A short description for the rebuild line ("theme", "config, token").
@@ -39,6 +43,9 @@ impl ChangeSet {
         }
         if self.token {
             parts.push("token file");
+        }
+        if self.overrides {
+            parts.push("overrides");
         }
         parts.join(", ")
     }
@@ -73,49 +80,82 @@ fn canonical(p: &Path) -> PathBuf {
 }
 
 /// Classifies changed paths against the config (`config_path` is its file).
-/// The output folder, the cache and anything inside them never count.
+/// The output folders, the cache and anything inside them never count.
 pub fn classify(paths: &[PathBuf], config_path: &Path, config: &Config) -> ChangeSet {
-    let out = canonical(&config.output.dir);
-    let cache = canonical(&config.cache_dir);
-    let config_file = canonical(config_path);
-    let theme_dir = config.output.theme_dir.as_deref().map(canonical);
-    let extra: Vec<PathBuf> = config
-        .output
-        .extra_css
+    let mut ignored: Vec<PathBuf> = config
+        .feeds
         .iter()
-        .map(|p| canonical(p))
+        .map(|f| canonical(&f.output.dir))
         .collect();
-    let token_file = config.token.file.as_deref().map(canonical);
+    ignored.push(canonical(&config.cache_dir));
+    let config_file = canonical(config_path);
+    let theme_dirs: Vec<PathBuf> = config
+        .feeds
+        .iter()
+        .filter_map(|f| f.output.theme_dir.as_deref().map(canonical))
+        .collect();
+    let files = |pick: &dyn Fn(&FeedConfig) -> Vec<PathBuf>| -> Vec<PathBuf> {
+        config
+            .feeds
+            .iter()
+            .flat_map(pick)
+            .map(|p| canonical(&p))
+            .collect()
+    };
+    let extra = files(&|f| f.output.extra_css.clone());
+    let token_files = files(&|f| f.token.file.iter().cloned().collect());
+    let overrides = files(&|f| f.filter.overrides.iter().cloned().collect());
     let mut set = ChangeSet::default();
     for raw in paths {
         if is_temp_file(raw) {
             continue;
         }
         let p = canonical(raw);
-        if p.starts_with(&out) || p.starts_with(&cache) {
+        if ignored.iter().any(|dir| p.starts_with(dir)) {
             continue;
         }
         if p == config_file {
             set.config = true;
-        } else if theme_dir.as_ref().is_some_and(|d| p.starts_with(d)) || extra.contains(&p) {
+        } else if theme_dirs.iter().any(|d| p.starts_with(d)) || extra.contains(&p) {
             set.theme = true;
-        } else if token_file.as_ref() == Some(&p) {
+        } else if token_files.contains(&p) {
             set.token = true;
+        } else if overrides.contains(&p) {
+            set.overrides = true;
         }
     }
     set
 }
 
-/// Whether a config change needs the API: the account or where it is read
-/// from changed. Everything else re-renders (and re-encodes) from the snapshot.
+/// Whether a config change needs the API: a feed was added, or the account,
+/// where it is read from, or which posts are wanted changed. Everything else
+/// re-renders (and re-encodes) from the snapshots.
 pub fn needs_fetch(before: &Config, after: &Config) -> bool {
-    let (a, b) = (&before.source, &after.source);
-    a.api_base != b.api_base
-        || a.token != b.token
-        || b.max_posts > a.max_posts
-        || a.media_hosts != b.media_hosts
-        || a.snapshot_dir != b.snapshot_dir
-        || before.token.file != after.token.file
+    after.feeds.iter().any(|b| {
+        let Some(a) = before.feeds.iter().find(|a| a.name == b.name) else {
+            return true;
+        };
+        let (x, y) = (&a.source, &b.source);
+        x.kind != y.kind
+            || x.api_base != y.api_base
+            || x.api_version != y.api_version
+            || x.ig_user_id != y.ig_user_id
+            || x.page_id != y.page_id
+            || (y.counts && !x.counts)
+            || x.token != y.token
+            || y.max_posts > x.max_posts
+            || x.media_hosts != y.media_hosts
+            || x.snapshot_dir != y.snapshot_dir
+            || a.token.file != b.token.file
+            || a.token.env_var != b.token.env_var
+            || FilterConfig {
+                overrides: None,
+                ..a.filter.clone()
+            } != FilterConfig {
+                overrides: None,
+                ..b.filter.clone()
+            }
+    })
 }
 
 /// Parses `30s`, `15m`, `2h` (the `--refetch-every` values).
@@ -157,7 +197,7 @@ mod tests {
         ] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
-        let toml = "[output]\ntheme_dir = \"theme\"\nextra_css = [\"extra.css\"]\n[token]\nfile = \"token.txt\"\n";
+        let toml = "[output]\ntheme_dir = \"theme\"\nextra_css = [\"extra.css\"]\n[token]\nfile = \"token.txt\"\n[filter]\noverrides = \"overrides.toml\"\n";
         std::fs::write(root.join("feedgen.toml"), toml).unwrap();
         let config = Config::load(&root.join("feedgen.toml")).unwrap();
         (dir, root, config)
@@ -196,6 +236,13 @@ mod tests {
                 ..Default::default()
             }
         );
+        assert_eq!(
+            classify("overrides.toml"),
+            ChangeSet {
+                overrides: true,
+                ..Default::default()
+            }
+        );
         assert!(
             !classify("content/post.md").any(),
             "other site files are the SSG's business"
@@ -230,7 +277,7 @@ mod tests {
         .unwrap();
         assert!(!needs_fetch(&base, &theme));
         let account = Config::parse(
-            "[source]\napi_base = \"https://graph.facebook.com\"\n",
+            "[source]\napi_base = \"https://graph.example.com\"\n",
             Path::new("/s"),
         )
         .unwrap();
@@ -242,6 +289,18 @@ mod tests {
         );
         let fewer = Config::parse("[source]\nmax_posts = 6\n", Path::new("/s")).unwrap();
         assert!(!needs_fetch(&base, &fewer));
+        let filtered = Config::parse("[filter]\nexclude_reels = true\n", Path::new("/s")).unwrap();
+        assert!(
+            needs_fetch(&base, &filtered),
+            "a filter decides what is fetched"
+        );
+        let curated = Config::parse("[filter]\noverrides = \"o.toml\"\n", Path::new("/s")).unwrap();
+        assert!(
+            !needs_fetch(&base, &curated),
+            "overrides re-arrange the snapshot"
+        );
+        let two = Config::parse("[[feed]]\nname = \"a\"\n", Path::new("/s")).unwrap();
+        assert!(needs_fetch(&base, &two), "a new feed has no snapshot yet");
     }
 
     #[test]

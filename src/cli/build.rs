@@ -4,16 +4,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use feedgen::config::SourceKind;
 use feedgen::error::exit;
 use feedgen::{BuildOptions, BuildReport, Error, FeedOrigin};
 
 use super::progress::Bars;
-use super::{ConfigArg, Global, ok, warn};
+use super::{ConfigArg, Global, of_feed, warn};
 
 /// How the result is reported on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
-    /// One summary line.
+    /// One summary line per feed.
     Text,
     /// The whole build report as JSON, for CI.
     Json,
@@ -24,7 +25,8 @@ pub enum ReportFormat {
 pub struct BuildArgs {
     #[command(flatten)]
     config: ConfigArg,
-    /// Write the output here instead of `output.dir` (relative to the working directory).
+    /// Write the output here instead of `output.dir` (relative to the working
+    /// directory); with several feeds, each into a folder of its name in it.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Build from the last recorded snapshot; no network, no token needed.
@@ -41,8 +43,14 @@ pub struct BuildArgs {
 
 pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
     let mut config = args.config.load(false)?;
-    if let Some(out) = args.out {
-        config.output.dir = out;
+    if let Some(out) = &args.out {
+        if let [one] = config.feeds.as_mut_slice() {
+            one.output.dir = out.clone();
+        } else {
+            for feed in &mut config.feeds {
+                feed.output.dir = out.join(&feed.name);
+            }
+        }
     }
     let options = BuildOptions {
         offline: args.offline,
@@ -51,42 +59,119 @@ pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
             .map(|b| Arc::new(b) as Arc<dyn feedgen::Progress>),
     };
     let started = std::time::Instant::now();
-    let report = feedgen::build_with(&config, &options)?;
-    for w in &report.warnings {
+    let run = feedgen::build_with(&config, &options)?;
+    for w in &run.warnings {
         warn(w);
     }
-    match args.report {
-        ReportFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("the report serializes")
-        ),
-        ReportFormat::Text if !global.quiet => print_summary(&report, started.elapsed()),
-        ReportFormat::Text => {}
+    // A config without [[feed]] reports exactly as it always did.
+    if !config.named_feeds {
+        let report = run.into_single()?;
+        return Ok(finish(&args, global, None, &report, started.elapsed()));
     }
+    if args.report == ReportFormat::Json {
+        let feeds: Vec<serde_json::Value> = run
+            .feeds
+            .iter()
+            .map(|f| match &f.result {
+                Ok(r) => serde_json::to_value(r).expect("the report serializes"),
+                Err(e) => serde_json::json!({
+                    "feed": f.name,
+                    "error": e.to_string(),
+                    "exit_code": e.exit_code(),
+                }),
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "feeds": feeds }))
+                .expect("the report serializes")
+        );
+    }
+    // Every feed is reported; the run exits with the code of the first that failed.
+    let mut code = exit::OK;
+    for f in &run.feeds {
+        let this = match &f.result {
+            Ok(report) => finish(&args, global, Some(&f.name), report, started.elapsed()),
+            Err(e) => {
+                eprintln!("error: {}", of_feed(Some(&f.name), &e.to_string()));
+                ExitCode::from(e.exit_code())
+            }
+        };
+        if code == exit::OK && this != ExitCode::from(exit::OK) {
+            code = match &f.result {
+                Err(e) => e.exit_code(),
+                Ok(r) => feed_code(&args, r),
+            };
+        }
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// The exit code one feed's report calls for.
+fn feed_code(args: &BuildArgs, report: &BuildReport) -> u8 {
     if let Some(stale) = &report.stale {
-        // A dead token needs a person: fail loudly even though the site still has its feed.
         if stale.exit_code == exit::TOKEN {
-            eprintln!("error: {}", stale.reason);
-            return Ok(ExitCode::from(exit::TOKEN));
+            return exit::TOKEN;
         }
         if args.strict {
-            eprintln!(
-                "error: the API failed and the last good feed was published again (--strict)"
-            );
-            return Ok(ExitCode::from(exit::STALE));
+            return exit::STALE;
         }
     }
     if args.strict && (report.skipped_posts > 0 || report.left_out_images > 0) {
-        eprintln!(
-            "error: {} posts and {} images were left out (--strict)",
-            report.skipped_posts, report.left_out_images
-        );
-        return Ok(ExitCode::from(exit::PARTIAL));
+        return exit::PARTIAL;
     }
-    Ok(ok())
+    exit::OK
 }
 
-fn print_summary(r: &BuildReport, took: std::time::Duration) {
+/// Prints one feed's warnings, summary and verdict; returns its exit code.
+fn finish(
+    args: &BuildArgs,
+    global: &Global,
+    name: Option<&str>,
+    report: &BuildReport,
+    took: std::time::Duration,
+) -> ExitCode {
+    for w in &report.warnings {
+        warn(&of_feed(name, w));
+    }
+    match args.report {
+        ReportFormat::Json if name.is_none() => println!(
+            "{}",
+            serde_json::to_string_pretty(report).expect("the report serializes")
+        ),
+        ReportFormat::Text if !global.quiet => print_summary(name, report, took),
+        _ => {}
+    }
+    let code = feed_code(args, report);
+    match code {
+        // A dead token needs a person: fail loudly even though the site still has its feed.
+        exit::TOKEN => eprintln!(
+            "error: {}",
+            of_feed(name, &report.stale.as_ref().expect("stale").reason)
+        ),
+        exit::STALE => eprintln!(
+            "error: {}",
+            of_feed(
+                name,
+                "the API failed and the last good feed was published again (--strict)"
+            )
+        ),
+        exit::PARTIAL => eprintln!(
+            "error: {}",
+            of_feed(
+                name,
+                &format!(
+                    "{} posts and {} images were left out (--strict)",
+                    report.skipped_posts, report.left_out_images
+                )
+            )
+        ),
+        _ => {}
+    }
+    ExitCode::from(code)
+}
+
+fn print_summary(name: Option<&str>, r: &BuildReport, took: std::time::Duration) {
     let from = match r.origin {
         FeedOrigin::Api => format!("@{} via the API ({} requests)", r.username, r.api_requests),
         FeedOrigin::Snapshot if r.stale.is_some() => format!(
@@ -98,16 +183,20 @@ fn print_summary(r: &BuildReport, took: std::time::Duration) {
     let token = match &r.token {
         Some(t) => {
             let refreshed = if t.refreshed { "refreshed, " } else { "" };
-            match t.days_left {
-                Some(d) => format!("; token: {refreshed}{d} days left"),
-                None => "; token: expiry not known until its first refresh (24 h after first use)"
-                    .to_string(),
+            match (t.days_left, r.source) {
+                (Some(d), _) => format!("; token: {refreshed}{d} days left"),
+                (None, SourceKind::Instagram) => {
+                    "; token: expiry not known until its first refresh (24 h after first use)"
+                        .to_string()
+                }
+                (None, SourceKind::Facebook) => "; token: no expiry known (Facebook)".to_string(),
             }
         }
         None => String::new(),
     };
+    let who = name.map(|n| format!(" [{n}]")).unwrap_or_default();
     println!(
-        "feedgen: {} posts from {from}; images: {} downloaded, {} decoded, {} variants made, {} reused; {} files written, {} pruned → {} in {:.2}s{token}",
+        "feedgen{who}: {} posts from {from}; images: {} downloaded, {} decoded, {} variants made, {} reused; {} files written, {} pruned → {} in {:.2}s{token}",
         r.posts,
         r.media.downloaded,
         r.media.decoded,
@@ -119,9 +208,12 @@ fn print_summary(r: &BuildReport, took: std::time::Duration) {
         took.as_secs_f64()
     );
     if r.skipped_posts > 0 {
-        warn(&format!(
-            "{} posts were left out (see the warnings above)",
-            r.skipped_posts
+        warn(&of_feed(
+            name,
+            &format!(
+                "{} posts were left out (see the warnings above)",
+                r.skipped_posts
+            ),
         ));
     }
 }

@@ -3,14 +3,16 @@
 use std::process::ExitCode;
 
 use chrono::Utc;
+use feedgen::config::SourceKind;
 use feedgen::error::exit;
 use feedgen::http::{MediaHosts, client_with_timeout};
 use feedgen::media::download;
 use feedgen::output::{ContentStore, check_publishable};
+use feedgen::select::Selection;
 use feedgen::source::InstagramClient;
 use feedgen::store::Manifest;
 use feedgen::token::{self, Decision};
-use feedgen::{Config, Error};
+use feedgen::{Config, Error, FeedConfig};
 
 use super::{ConfigArg, runtime};
 
@@ -47,28 +49,18 @@ pub fn run(arg: &ConfigArg) -> Result<ExitCode, Error> {
             return Ok(ExitCode::from(r.code));
         }
     };
-    if config.source.offline {
-        r.pass("source.offline = true: token, account and media hosts not needed");
-    } else {
-        online_checks(&config, &mut r)?;
+    for feed in &config.feeds {
+        if config.named_feeds {
+            println!("feed {}:", feed.name);
+        }
+        feed_checks(&config, feed, &mut r)?;
     }
-    match check_publishable(&config.output.dir) {
-        Ok(()) => r.pass(&format!(
-            "output folder {} can be published",
-            config.output.dir.display()
-        )),
-        Err(e) => r.fail(
-            &format!("output folder: {e}"),
-            "point output.dir (or --out) at a new folder, or fix its permissions",
-            e.exit_code(),
-        ),
-    }
-    let manifest = Manifest::load(&config.cache_dir.join("manifest.json"));
     let store = ContentStore::new(config.cache_dir.join("media"));
-    let (total, missing) = manifest
-        .assets
-        .values()
-        .flat_map(|e| &e.variants)
+    let (total, missing) = config
+        .feeds
+        .iter()
+        .flat_map(|f| Manifest::load(&f.manifest).assets.into_values())
+        .flat_map(|e| e.variants)
         .fold((0, 0), |(t, m), v| {
             (t + 1, m + usize::from(!store.has(&v.file)))
         });
@@ -87,7 +79,34 @@ pub fn run(arg: &ConfigArg) -> Result<ExitCode, Error> {
     Ok(ExitCode::from(r.code))
 }
 
-fn online_checks(config: &Config, r: &mut Report) -> Result<(), Error> {
+fn feed_checks(config: &Config, feed: &FeedConfig, r: &mut Report) -> Result<(), Error> {
+    if feed.source.offline {
+        r.pass("source.offline = true: token, account and media hosts not needed");
+    } else {
+        online_checks(config, feed, r)?;
+    }
+    if let Err(e) = Selection::of(feed) {
+        r.fail(
+            &format!("overrides: {e}"),
+            "correct the entry named above",
+            e.exit_code(),
+        );
+    }
+    match check_publishable(&feed.output.dir) {
+        Ok(()) => r.pass(&format!(
+            "output folder {} can be published",
+            feed.output.dir.display()
+        )),
+        Err(e) => r.fail(
+            &format!("output folder: {e}"),
+            "point output.dir (or --out) at a new folder, or fix its permissions",
+            e.exit_code(),
+        ),
+    }
+    Ok(())
+}
+
+fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result<(), Error> {
     let now = Utc::now();
     let stored = match token::load_state(&config.token.state_file) {
         Ok(s) => s,
@@ -122,6 +141,7 @@ fn online_checks(config: &Config, r: &mut Report) -> Result<(), Error> {
     if let Some(problem) = token::legacy_kind(&resolved.state.token) {
         let e = Error::Token {
             problem,
+            login: config.source.kind,
             detail: None,
         };
         r.fail(
@@ -135,9 +155,13 @@ fn online_checks(config: &Config, r: &mut Report) -> Result<(), Error> {
         Some(exp) => format!("{} days left", token::days_left(exp, now)),
         None => "expiry unknown until its first refresh".into(),
     };
-    let refresh = match token::decide(&resolved.state, now, &config.token.policy) {
-        Decision::Refresh => "refresh due".to_string(),
-        Decision::Keep(why) => format!("no refresh yet: {why}"),
+    let refresh = match (
+        config.source.kind,
+        token::decide(&resolved.state, now, &config.token.policy),
+    ) {
+        (SourceKind::Facebook, _) => format!("never refreshed: {}", token::FACEBOOK_NO_REFRESH),
+        (_, Decision::Refresh) => "refresh due".to_string(),
+        (_, Decision::Keep(why)) => format!("no refresh yet: {why}"),
     };
     r.pass(&format!(
         "token from {}; {left}; {refresh}",
@@ -145,10 +169,34 @@ fn online_checks(config: &Config, r: &mut Report) -> Result<(), Error> {
     ));
 
     let hosts = MediaHosts::new(&config.source.media_hosts);
-    let http = client_with_timeout(&hosts, config.http.timeout);
-    let api = InstagramClient::new(&http, &config.source.api_base, &resolved.state.token)
-        .with_retry(config.http.retry);
+    let http = client_with_timeout(&hosts, shared.http.timeout);
+    let mut api = InstagramClient::new(&http, &config.source.api_base, &resolved.state.token)
+        .with_retry(shared.http.retry);
     let rt = runtime()?;
+    if config.source.kind == SourceKind::Facebook {
+        api = api.facebook(&config.source.api_version);
+        let id = match &config.source.ig_user_id {
+            Some(id) => id.clone(),
+            None => match rt.block_on(api.discover(config.source.page_id.as_deref())) {
+                Ok(found) => {
+                    r.pass(&format!(
+                        "the token reads Instagram account {} through the Facebook Page {} (set source.ig_user_id = \"{}\" to skip this lookup)",
+                        found.ig_user_id, found.page.1, found.ig_user_id
+                    ));
+                    found.ig_user_id
+                }
+                Err(e) => {
+                    r.fail(
+                        &format!("Instagram account: {e}"),
+                        "see the message: connect the account to a Page, or name it in source.ig_user_id",
+                        e.exit_code(),
+                    );
+                    return Ok(());
+                }
+            },
+        };
+        api = api.for_user(&id);
+    }
     match rt.block_on(api.me_with_type()) {
         Ok((account, kind)) => match kind.as_deref() {
             Some("PERSONAL") => r.fail(
@@ -167,7 +215,7 @@ fn online_checks(config: &Config, r: &mut Report) -> Result<(), Error> {
     match rt.block_on(api.newest_media_url()) {
         Ok(Some(url)) => {
             let host = url.host_str().unwrap_or("?").to_string();
-            match rt.block_on(download(&http, &hosts, &url, config.http.retry)) {
+            match rt.block_on(download(&http, &hosts, &url, shared.http.retry)) {
                 Ok(_) => r.pass(&format!("media host {host} reachable")),
                 Err(e) => r.fail(
                     &format!("media host {host}: {e}"),

@@ -56,12 +56,15 @@ enum Command {
     },
 }
 
-/// `--config`, shared by the subcommands.
+/// `--config` and `--feed`, shared by the subcommands.
 #[derive(Debug, clap::Args)]
 pub struct ConfigArg {
     /// The config file [default: ./feedgen.toml].
     #[arg(long, short, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// Only this feed of a config with `[[feed]]` tables (repeat for several).
+    #[arg(long = "feed", value_name = "NAME")]
+    feeds: Vec<String>,
 }
 
 impl ConfigArg {
@@ -86,6 +89,7 @@ impl ConfigArg {
                 }
             }
         };
+        config.select(&self.feeds)?;
         config.apply_env(&EnvOverrides::from_process_env())?;
         Ok(config)
     }
@@ -105,6 +109,14 @@ fn init_logging(verbose: u8) {
         .with_target(false)
         .without_time()
         .init();
+}
+
+/// `message`, naming the feed when the config has several (`[shop] …`).
+pub fn of_feed(name: Option<&str>, message: &str) -> String {
+    match name {
+        Some(n) => format!("[{n}] {message}"),
+        None => message.to_string(),
+    }
 }
 
 /// Prints a warning; in GitHub Actions also as an annotation on the run.

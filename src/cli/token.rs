@@ -9,12 +9,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
+use feedgen::config::SourceKind;
 use feedgen::error::ConfigError;
 use feedgen::http::{MediaHosts, client};
 use feedgen::source::InstagramClient;
 use feedgen::source::oauth::{self, CodeRequest, DEFAULT_OAUTH_BASE};
 use feedgen::token::{self, Decision, Obtained, TokenOrigin, TokenState};
-use feedgen::{Config, Error, Token};
+use feedgen::{Error, FeedConfig, Token};
 
 use super::{ConfigArg, ok, runtime};
 
@@ -60,12 +61,38 @@ pub struct ExportArgs {
 }
 
 pub fn run(cmd: TokenCommand) -> Result<ExitCode, Error> {
+    let one = |c: &ConfigArg| -> Result<FeedConfig, Error> { Ok(c.load(true)?.single()?.clone()) };
     match cmd {
-        TokenCommand::Status(c) => status(&c.load(true)?),
-        TokenCommand::Refresh(c) => refresh(&c.load(true)?),
-        TokenCommand::Exchange(c) => exchange(&c.load(true)?),
+        TokenCommand::Status(c) => status(&one(&c)?),
+        TokenCommand::Refresh(c) => refresh(&one(&c)?),
+        TokenCommand::Exchange(c) => exchange(&one(&c)?),
         TokenCommand::ExchangeCode(args) => exchange_code(&args),
         TokenCommand::Export(args) => export(&args),
+    }
+}
+
+/// The account a token reads: `me` on graph.instagram.com; on graph.facebook.com
+/// the configured or discovered Instagram business account.
+fn account(
+    config: &FeedConfig,
+    http: &reqwest::Client,
+    token: &Token,
+) -> Result<feedgen::model::Account, Error> {
+    let rt = runtime()?;
+    let client = InstagramClient::new(http, &config.source.api_base, token);
+    match config.source.kind {
+        SourceKind::Instagram => rt.block_on(client.me()),
+        SourceKind::Facebook => {
+            let client = client.facebook(&config.source.api_version);
+            let id = match &config.source.ig_user_id {
+                Some(id) => id.clone(),
+                None => {
+                    rt.block_on(client.discover(config.source.page_id.as_deref()))?
+                        .ig_user_id
+                }
+            };
+            rt.block_on(client.for_user(&id).me())
+        }
     }
 }
 
@@ -80,7 +107,7 @@ fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-fn status(config: &Config) -> Result<ExitCode, Error> {
+fn status(config: &FeedConfig) -> Result<ExitCode, Error> {
     let now = Utc::now();
     let resolved = current(config, now)?;
     let s = &resolved.state;
@@ -96,8 +123,7 @@ fn status(config: &Config) -> Result<ExitCode, Error> {
     println!("token     from {from}");
 
     let http = client(&MediaHosts::default());
-    let me =
-        runtime()?.block_on(InstagramClient::new(&http, &config.source.api_base, &s.token).me());
+    let me = account(config, &http, &s.token);
     let code = match &me {
         Ok(a) => {
             println!("account   @{} (id {})", a.username, a.id);
@@ -126,11 +152,18 @@ fn status(config: &Config) -> Result<ExitCode, Error> {
             exp.format("%Y-%m-%d %H:%M UTC"),
             token::days_left(exp, now)
         ),
+        None if config.source.kind == SourceKind::Facebook => println!(
+            "expires   not known (a Page token made by `feedgen token exchange` does not expire)"
+        ),
         None => println!(
             "expires   unknown until the first refresh (Instagram says nothing about a token's age)"
         ),
     }
     let policy = &config.token.policy;
+    if config.source.kind == SourceKind::Facebook {
+        println!("refresh   never: {}", token::FACEBOOK_NO_REFRESH);
+        return Ok(code);
+    }
     let refresh = match token::decide(s, now, policy) {
         Decision::Refresh if policy.auto => "due: the next build refreshes it".to_string(),
         Decision::Refresh => {
@@ -145,7 +178,18 @@ fn status(config: &Config) -> Result<ExitCode, Error> {
     Ok(code)
 }
 
-fn refresh(config: &Config) -> Result<ExitCode, Error> {
+fn refresh(config: &FeedConfig) -> Result<ExitCode, Error> {
+    if config.source.kind == SourceKind::Facebook {
+        return Err(ConfigError::invalid(
+            "source.kind",
+            &format!(
+                "the feed `{}` reads graph.facebook.com: {}",
+                config.name,
+                token::FACEBOOK_NO_REFRESH
+            ),
+        )
+        .into());
+    }
     let now = Utc::now();
     let mut resolved = current(config, now)?;
     let http = client(&MediaHosts::default());
@@ -196,7 +240,7 @@ fn app_secret() -> Result<Token, Error> {
         .ok_or_else(|| {
             ConfigError::invalid(
                 "FEEDGEN_APP_SECRET",
-                "is not set: put your app's Instagram app secret in it (App dashboard → Instagram → API setup with Instagram login → Business login settings). It is read from the environment only, never from an argument",
+                "is not set: put your app's secret in it (Instagram Login: App dashboard → Instagram → API setup with Instagram login → Business login settings; Facebook Login: App settings → Basic). It is read from the environment only, never from an argument",
             )
             .into()
         })
@@ -218,16 +262,58 @@ fn read_stdin_line(what: &str) -> Result<Option<String>, Error> {
 }
 
 /// Exchanges `short` for a long-lived token and records it in the state file.
+/// On graph.facebook.com the long-lived user token is traded once more, for
+/// the token of the Page the Instagram account is connected to, which does not expire.
 fn store_long_lived(
-    config: &Config,
+    config: &FeedConfig,
     http: &reqwest::Client,
     rt: &tokio::runtime::Runtime,
     short: &Token,
     secret: &Token,
 ) -> Result<(), Error> {
     let now = Utc::now();
-    let issued =
-        rt.block_on(InstagramClient::new(http, &config.source.api_base, short).exchange(secret))?;
+    let client = InstagramClient::new(http, &config.source.api_base, short);
+    let issued = match config.source.kind {
+        SourceKind::Instagram => rt.block_on(client.exchange(secret))?,
+        SourceKind::Facebook => {
+            let app_id = std::env::var("FEEDGEN_APP_ID")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| {
+                    ConfigError::invalid(
+                        "FEEDGEN_APP_ID",
+                        "is not set: put your Meta app's id in it (App dashboard → App settings → Basic)",
+                    )
+                })?;
+            let client = client.facebook(&config.source.api_version);
+            let long = rt.block_on(client.exchange_facebook(app_id.trim(), secret))?;
+            let page = rt.block_on(
+                InstagramClient::new(http, &config.source.api_base, &long.token)
+                    .facebook(&config.source.api_version)
+                    .page_token(
+                        config.source.ig_user_id.as_deref(),
+                        config.source.page_id.as_deref(),
+                    ),
+            )?;
+            match page {
+                Some((token, name)) => {
+                    println!(
+                        "the Page {name}: its token, made from a long-lived user token, does not expire"
+                    );
+                    feedgen::source::instagram::IssuedToken {
+                        token,
+                        expires_in: None,
+                    }
+                }
+                None => {
+                    println!(
+                        "no Page with an Instagram business account found for this feed: the long-lived user token itself is stored (it lives about 60 days)"
+                    );
+                    long
+                }
+            }
+        }
+    };
     let state = TokenState {
         version: token::STATE_VERSION,
         // Should the short token still sit in FEEDGEN_TOKEN, its long-lived successor is used.
@@ -251,14 +337,17 @@ fn store_long_lived(
     Ok(())
 }
 
-fn exchange(config: &Config) -> Result<ExitCode, Error> {
+fn exchange(config: &FeedConfig) -> Result<ExitCode, Error> {
     let secret = app_secret()?;
     let short = match read_stdin_line("the short-lived token")? {
         Some(t) => Token::new(t),
         None => config.token.env.clone().ok_or_else(|| {
             Error::from(ConfigError::invalid(
                 "short-lived token",
-                "give it on stdin (echo \"$SHORT\" | feedgen token exchange) or in FEEDGEN_TOKEN",
+                &format!(
+                    "give it on stdin (echo \"$SHORT\" | feedgen token exchange) or in {}",
+                    config.token.env_var
+                ),
             ))
         })?,
     };
@@ -268,7 +357,15 @@ fn exchange(config: &Config) -> Result<ExitCode, Error> {
 }
 
 fn exchange_code(args: &ExchangeCodeArgs) -> Result<ExitCode, Error> {
-    let config = args.config.load(true)?;
+    let loaded = args.config.load(true)?;
+    let config = loaded.single()?;
+    if config.source.kind == SourceKind::Facebook {
+        return Err(ConfigError::invalid(
+            "source.kind",
+            "exchange-code trades an Instagram-Login authorization code; for a Facebook-Login feed, give the user token to `feedgen token exchange`",
+        )
+        .into());
+    }
     let secret = app_secret()?;
     let code = match &args.code {
         Some(c) => c.clone(),
@@ -295,13 +392,13 @@ fn exchange_code(args: &ExchangeCodeArgs) -> Result<ExitCode, Error> {
         },
     ))?;
     println!("authorized Instagram user id {}", grant.user_id);
-    store_long_lived(&config, &http, &rt, &grant.token, &secret)?;
+    store_long_lived(config, &http, &rt, &grant.token, &secret)?;
     Ok(ok())
 }
 
 fn export(args: &ExportArgs) -> Result<ExitCode, Error> {
-    let config = args.config.load(true)?;
-    let resolved = current(&config, Utc::now())?;
+    let loaded = args.config.load(true)?;
+    let resolved = current(loaded.single()?, Utc::now())?;
     feedgen::output::write_atomic_private(&args.file, resolved.state.token.expose().as_bytes())?;
     println!(
         "wrote the token in use ({}) to {} (mode 0600)",

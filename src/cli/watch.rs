@@ -32,40 +32,51 @@ fn stamp() -> String {
     chrono::Local::now().format("%H:%M:%S").to_string()
 }
 
-/// One rebuild, reported on one line; a failure is reported and survived.
-/// Returns whether it succeeded.
+/// One rebuild, reported on one line per feed; a failure is reported and
+/// survived. Returns whether every feed succeeded.
 fn rebuild(config: &Config, offline: bool, what: &str) -> bool {
     let started = Instant::now();
     let options = BuildOptions {
         offline,
         ..BuildOptions::default()
     };
-    match feedgen::build_with(config, &options) {
-        Ok(r) => {
-            println!(
-                "[{}] {what}: {} posts, {} API requests, {} downloaded, {} decoded, {} variants made, {} files written in {} ms",
-                stamp(),
-                r.posts,
-                r.api_requests,
-                r.media.downloaded,
-                r.media.decoded,
-                r.media.encoded,
-                r.files_written,
-                started.elapsed().as_millis()
-            );
-            for w in &r.warnings {
-                super::warn(w);
+    let failed = |e: &dyn std::fmt::Display, name: Option<&str>| {
+        eprintln!(
+            "[{}] {what}: error: {}\n(still watching; the last good output stays published)",
+            stamp(),
+            super::of_feed(name, &e.to_string())
+        );
+        false
+    };
+    let run = match feedgen::build_with(config, &options) {
+        Ok(run) => run,
+        Err(e) => return failed(&e, None),
+    };
+    let mut ok = true;
+    for f in &run.feeds {
+        let name = config.named_feeds.then_some(f.name.as_str());
+        match &f.result {
+            Ok(r) => {
+                println!(
+                    "[{}] {what}: {}{} posts, {} API requests, {} downloaded, {} decoded, {} variants made, {} files written in {} ms",
+                    stamp(),
+                    name.map(|n| format!("[{n}] ")).unwrap_or_default(),
+                    r.posts,
+                    r.api_requests,
+                    r.media.downloaded,
+                    r.media.decoded,
+                    r.media.encoded,
+                    r.files_written,
+                    started.elapsed().as_millis()
+                );
+                for w in &r.warnings {
+                    super::warn(&super::of_feed(name, w));
+                }
             }
-            true
-        }
-        Err(e) => {
-            eprintln!(
-                "[{}] {what}: error: {e}\n(still watching; the last good output stays published)",
-                stamp()
-            );
-            false
+            Err(e) => ok = failed(e, name),
         }
     }
+    ok
 }
 
 fn watched_paths(config_path: &std::path::Path, config: &Config) -> Vec<(PathBuf, RecursiveMode)> {
@@ -75,15 +86,22 @@ fn watched_paths(config_path: &std::path::Path, config: &Config) -> Vec<(PathBuf
             .map_or_else(|| PathBuf::from("."), PathBuf::from)
     };
     let mut paths = vec![(dir(config_path), RecursiveMode::NonRecursive)];
-    if let Some(t) = &config.output.theme_dir {
-        paths.push((t.clone(), RecursiveMode::Recursive));
+    for feed in &config.feeds {
+        if let Some(t) = &feed.output.theme_dir {
+            paths.push((t.clone(), RecursiveMode::Recursive));
+        }
+        for file in feed
+            .output
+            .extra_css
+            .iter()
+            .chain(&feed.token.file)
+            .chain(&feed.filter.overrides)
+        {
+            paths.push((dir(file), RecursiveMode::NonRecursive));
+        }
     }
-    for extra in &config.output.extra_css {
-        paths.push((dir(extra), RecursiveMode::NonRecursive));
-    }
-    if let Some(f) = &config.token.file {
-        paths.push((dir(f), RecursiveMode::NonRecursive));
-    }
+    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    paths.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     paths
 }
 
@@ -97,17 +115,22 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
         .transpose()
         .map_err(|e| feedgen::error::ConfigError::invalid("--refetch-every", &e))?;
 
-    // Start from the snapshot when there is one: no API call just for starting.
-    let has_snapshot = config.source.snapshot_dir.join("feed.json").is_file();
-    rebuild(&config, has_snapshot || config.source.offline, "start");
+    // Start from the snapshots when there are: no API call just for starting.
+    let has_snapshots = config
+        .feeds
+        .iter()
+        .all(|f| f.source.offline || f.source.snapshot_dir.join("feed.json").is_file());
+    rebuild(&config, has_snapshots, "start");
     let mut last_fetch = Instant::now();
     let server = match &args.serve {
         Some(addr) => {
+            // One folder is served: the first feed's (choose another with --feed).
+            let shown = &config.feeds[0].output;
             let (server, local) = super::serve::start(
                 addr,
-                config.output.dir.clone(),
-                config.output.page.clone(),
-                config.output.html.clone(),
+                shown.dir.clone(),
+                shown.page.clone(),
+                shown.html.clone(),
             )?;
             println!(
                 "[{}] serving http://{local}/ (reloads after each rebuild)",
@@ -153,7 +176,7 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
     };
     rewatch(&mut watcher, &config);
     println!(
-        "[{}] watching {} (theme files, extra CSS and the token file too); Ctrl-C stops",
+        "[{}] watching {} (theme files, extra CSS, overrides and token files too); Ctrl-C stops",
         stamp(),
         config_path.display()
     );
@@ -177,7 +200,8 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
                 if changes.config {
                     match args.config.load(false) {
                         Ok(next) => {
-                            fetch = needs_fetch(&config, &next) && !next.source.offline;
+                            fetch = needs_fetch(&config, &next)
+                                && next.feeds.iter().any(|f| !f.source.offline);
                             config = next;
                             rewatch(&mut watcher, &config);
                         }
@@ -196,7 +220,7 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
                 }
             }
             Err(RecvTimeoutError::Timeout) if refetch.is_some() => {
-                reload(rebuild(&config, config.source.offline, "refetch"));
+                reload(rebuild(&config, false, "refetch"));
                 last_fetch = Instant::now();
             }
             Err(RecvTimeoutError::Timeout) => {}

@@ -59,6 +59,10 @@ pub struct AssetOutcome {
 
 /// Everything the media stage needs, borrowed from the build.
 pub struct MediaStage<'a> {
+    /// The feed's name, for progress.
+    pub feed: &'a str,
+    /// Decoding and encoding workers, shared by the feeds of a run.
+    pub cpu: Arc<Semaphore>,
     /// The shared client; `None` when offline.
     pub http: Option<&'a reqwest::Client>,
     /// The API, to re-read one media item whose CDN link expired; `None` offline.
@@ -82,26 +86,21 @@ pub struct MediaStage<'a> {
 impl MediaStage<'_> {
     /// Processes every asset; outcomes come back in no particular order.
     pub async fn run(&self, assets: Vec<Asset>) -> Vec<AssetOutcome> {
-        let cpu = Arc::new(Semaphore::new(
-            std::thread::available_parallelism().map_or(2, |n| n.get()),
-        ));
+        let cpu = &self.cpu;
         futures_util::stream::iter(assets)
-            .map(|asset| {
-                let cpu = cpu.clone();
-                async move {
-                    let mut stats = MediaStats::default();
-                    let result = self.one(&asset, &cpu, &mut stats).await;
-                    AssetOutcome {
-                        asset_id: asset.id,
-                        result,
-                        stats,
-                    }
+            .map(|asset| async move {
+                let mut stats = MediaStats::default();
+                let result = self.one(&asset, cpu, &mut stats).await;
+                AssetOutcome {
+                    asset_id: asset.id,
+                    result,
+                    stats,
                 }
             })
             .buffer_unordered(DOWNLOAD_CONCURRENCY)
             .inspect(|_| {
                 if let Some(p) = self.progress {
-                    p.step(Stage::Media);
+                    p.step(self.feed, Stage::Media);
                 }
             })
             .collect()

@@ -107,6 +107,14 @@ pub fn parts(text: &str, links: bool) -> Vec<Part> {
     out
 }
 
+/// The hashtags of a caption, lowercase and without `#`, as Instagram links them.
+pub fn hashtags(text: &str) -> Vec<String> {
+    parts(text, true)
+        .into_iter()
+        .filter_map(|p| p.text.strip_prefix('#').map(str::to_lowercase))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +148,9 @@ mod tests {
         let text: String = p.iter().map(|x| x.text.as_str()).collect();
         assert_eq!(text, "Sunset #Golden_Hour with @some.one. Mail a@b.c #");
         assert!(parts("#tag", false).iter().all(|x| x.href.is_none()));
+        assert_eq!(
+            hashtags("Sunset #Golden_Hour, #ÉTÉ and a#b #"),
+            ["golden_hour", "été"]
+        );
     }
 }

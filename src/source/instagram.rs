@@ -5,6 +5,12 @@
 //! host. The token is sent as the `access_token` query parameter, as in every
 //! documented example; it is stripped from `next` links and re-added by us, so
 //! a link can never swap the token or leak it to another origin.
+//!
+//! The same client speaks the Facebook-Login flavour on `graph.facebook.com`
+//! ([`InstagramClient::facebook`]): versioned paths (`/v25.0/...`) and the
+//! Instagram business account's id where graph.instagram.com says `me`; the
+//! media shape, paging and errors are the same. Finding that id from the
+//! token's Pages is in [`super::facebook`].
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -13,6 +19,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use url::Url;
 
 use super::wire;
+use crate::config::SourceKind;
 use crate::error::{ApiError, Error, TokenProblem};
 use crate::http::describe;
 use crate::model::{Account, Asset, AssetRole, Feed, Post, PostKind};
@@ -20,12 +27,15 @@ use crate::retry::{
     Attempts, RetryPolicy, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, retry_after, usage,
 };
 use crate::secret::{Token, url_for_display};
+use crate::select::Selection;
 
 /// Media fields of the Basic Display protocol, which the Instagram API with
 /// Instagram Login still serves on the same route.
 pub const BASE_FIELDS: &str = "id,caption,media_type,media_url,permalink,thumbnail_url,timestamp,username,children{id,media_type,media_url,thumbnail_url}";
 /// Instagram-Login extras; dropped automatically if the API says they do not exist.
 pub const EXTRA_FIELDS: &str = "alt_text,media_product_type";
+/// Asked for too with `source.counts`.
+pub const COUNT_FIELDS: &str = "like_count,comments_count";
 /// The API caps `limit` at 100 per page.
 pub const MAX_PAGE_SIZE: usize = 100;
 /// Largest API response body read (a page of 100 posts is ~100 KB).
@@ -58,6 +68,12 @@ pub struct InstagramClient<'a> {
     http: &'a reqwest::Client,
     api_base: Url,
     token: &'a Token,
+    /// Which flavour of the API: the paths and the remedies of token errors differ.
+    kind: SourceKind,
+    /// `v25.0/` on graph.facebook.com; nothing on graph.instagram.com.
+    version: String,
+    /// The account node: `me`, or the Instagram business account's id.
+    user: String,
     /// Another secret sent in a query (the app secret of the exchange), scrubbed like the token.
     secret: Option<&'a Token>,
     retry: RetryPolicy,
@@ -129,8 +145,52 @@ impl<'a> InstagramClient<'a> {
             http,
             api_base,
             token,
+            kind: SourceKind::Instagram,
+            version: String::new(),
+            user: "me".into(),
             secret: None,
             retry: RetryPolicy::default(),
+            pace: Mutex::new(None),
+            notes: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The Facebook-Login flavour: every path under `version` (e.g. `v25.0`).
+    /// Until [`InstagramClient::for_user`] names the account, `me` is the token's user or Page.
+    pub fn facebook(mut self, version: &str) -> Self {
+        self.kind = SourceKind::Facebook;
+        self.version = format!("{}/", version.trim_matches('/'));
+        self
+    }
+
+    /// Reads the account with this id instead of `me` (a Facebook-Login
+    /// Instagram business account; ids are digits, checked by the config).
+    pub fn for_user(mut self, id: &str) -> Self {
+        self.user = id.to_string();
+        self
+    }
+
+    /// Which flavour of the API this client speaks.
+    pub fn kind(&self) -> SourceKind {
+        self.kind
+    }
+
+    /// The token this client sends.
+    pub(super) fn token(&self) -> &Token {
+        self.token
+    }
+
+    /// A copy that also scrubs `secret` (an app secret sent in a query) from every message.
+    pub(super) fn with_secret<'b>(&'b self, secret: &'b Token) -> InstagramClient<'b> {
+        InstagramClient {
+            secret: Some(secret),
+            http: self.http,
+            api_base: self.api_base.clone(),
+            token: self.token,
+            kind: self.kind,
+            version: self.version.clone(),
+            user: self.user.clone(),
+            retry: self.retry,
             pace: Mutex::new(None),
             notes: Mutex::new(Vec::new()),
         }
@@ -152,7 +212,7 @@ impl<'a> InstagramClient<'a> {
         let mut requests = 0;
         let me: wire::User = self
             .get(
-                self.endpoint("me", &[("fields", "id,username")]),
+                self.endpoint(&self.user, &[("fields", "id,username")]),
                 &mut requests,
             )
             .await?;
@@ -164,8 +224,12 @@ impl<'a> InstagramClient<'a> {
 
     /// The account and its type (`BUSINESS`, `MEDIA_CREATOR`, `PERSONAL`), when the API reports it.
     pub async fn me_with_type(&self) -> Result<(Account, Option<String>), Error> {
+        if self.kind == SourceKind::Facebook {
+            // The Facebook-Login IG User node has no account_type: it is a business account.
+            return Ok((self.me().await?, None));
+        }
         let mut requests = 0;
-        let url = self.endpoint("me", &[("fields", "id,username,account_type")]);
+        let url = self.endpoint(&self.user, &[("fields", "id,username,account_type")]);
         match self.get::<wire::User>(url, &mut requests).await {
             Ok(me) => Ok((
                 Account {
@@ -184,7 +248,7 @@ impl<'a> InstagramClient<'a> {
     pub async fn newest_media_url(&self) -> Result<Option<Url>, Error> {
         let mut requests = 0;
         let url = self.endpoint(
-            "me/media",
+            &format!("{}/media", self.user),
             &[
                 ("fields", "id,media_type,media_url,thumbnail_url"),
                 ("limit", "1"),
@@ -219,15 +283,7 @@ impl<'a> InstagramClient<'a> {
     /// `GET /access_token?grant_type=ig_exchange_token`: trades the client's
     /// short-lived token for a long-lived one, with the app secret.
     pub async fn exchange(&self, app_secret: &Token) -> Result<IssuedToken, Error> {
-        let client = InstagramClient {
-            secret: Some(app_secret),
-            http: self.http,
-            api_base: self.api_base.clone(),
-            token: self.token,
-            retry: self.retry,
-            pace: Mutex::new(None),
-            notes: Mutex::new(Vec::new()),
-        };
+        let client = self.with_secret(app_secret);
         let mut requests = 0;
         let url = client.endpoint(
             "access_token",
@@ -285,14 +341,31 @@ impl<'a> InstagramClient<'a> {
         }
     }
 
-    /// Fetches the account and up to `max_posts` posts.
-    pub async fn fetch(&self, max_posts: usize) -> Result<Fetched, Error> {
+    /// Fetches the account and the posts `want` keeps: page after page until
+    /// `max_posts` of them pass its filter, `scan_limit` posts were read, the
+    /// posts get older than `filter.since`, or the account has no more; then
+    /// every pinned post the pages did not reach, by its id. Posts come back
+    /// in the API's order (newest first), pinned extras last.
+    pub async fn fetch(&self, want: &Selection, counts: bool) -> Result<Fetched, Error> {
         let mut requests = 1;
         let account = self.me().await?;
 
-        let limit = max_posts.min(MAX_PAGE_SIZE).to_string();
-        let with_extras = format!("{BASE_FIELDS},{EXTRA_FIELDS}");
-        let first = self.endpoint("me/media", &[("fields", &with_extras), ("limit", &limit)]);
+        // A filter may pass few posts per page: then fewer, fuller pages.
+        let pinned = want.overrides.pin.len();
+        let page_size = if want.filter.is_open() {
+            want.max_posts + pinned
+        } else {
+            MAX_PAGE_SIZE
+        };
+        let limit = page_size.min(MAX_PAGE_SIZE).to_string();
+        let extras = if counts {
+            format!("{EXTRA_FIELDS},{COUNT_FIELDS}")
+        } else {
+            EXTRA_FIELDS.to_string()
+        };
+        let media = format!("{}/media", self.user);
+        let mut fields = format!("{BASE_FIELDS},{extras}");
+        let first = self.endpoint(&media, &[("fields", &fields), ("limit", &limit)]);
         let mut page: wire::MediaPage = match self.get(first, &mut requests).await {
             Err(Error::Api(ApiError::Graph {
                 code: 100, message, ..
@@ -300,57 +373,109 @@ impl<'a> InstagramClient<'a> {
                 tracing::debug!(
                     "the API lacks the Instagram-Login extra fields; asking without them"
                 );
-                let plain =
-                    self.endpoint("me/media", &[("fields", BASE_FIELDS), ("limit", &limit)]);
+                if counts {
+                    self.notes.lock().expect("notes lock").push(
+                        "the API serves no like or comment counts for this account; the feed is shown without them".into(),
+                    );
+                }
+                fields = BASE_FIELDS.to_string();
+                let plain = self.endpoint(&media, &[("fields", &fields), ("limit", &limit)]);
                 self.get(plain, &mut requests).await?
             }
             other => other?,
         };
 
-        let mut raw = Vec::new();
-        loop {
-            raw.append(&mut page.data);
-            if raw.len() >= max_posts {
-                break;
+        let mut warnings = Vec::new();
+        let mut posts: Vec<Post> = Vec::new();
+        let (mut scanned, mut shown) = (0, 0);
+        'pages: loop {
+            for m in std::mem::take(&mut page.data) {
+                scanned += 1;
+                match convert(m) {
+                    Ok((post, mut w)) => {
+                        let older = want.past_since(&post);
+                        if want.wants(&post) {
+                            warnings.append(&mut w);
+                            shown += usize::from(want.pin_rank(&post).is_none());
+                            posts.push(post);
+                        }
+                        if older {
+                            break 'pages;
+                        }
+                    }
+                    // Unreadable, so the filter cannot judge it: say so either way.
+                    Err(w) => warnings.push(w),
+                }
+                if shown >= want.max_posts || scanned >= want.scan_limit {
+                    break 'pages;
+                }
             }
-            let Some(next) = page.paging.and_then(|p| p.next) else {
+            let Some(next) = page.paging.take().and_then(|p| p.next) else {
                 break;
             };
             let next = self.checked_next(&next)?;
             page = self.get(next, &mut requests).await?;
         }
-        raw.truncate(max_posts);
+        if scanned >= want.scan_limit && shown < want.max_posts && !want.filter.is_open() {
+            tracing::info!(
+                "read {scanned} posts (source.scan_limit) and {shown} passed the filter"
+            );
+        }
 
-        let mut warnings = self.take_notes();
-        let posts = raw
-            .into_iter()
-            .filter_map(|m| match convert(m) {
-                Ok((post, mut w)) => {
-                    warnings.append(&mut w);
-                    Some(post)
-                }
-                Err(w) => {
-                    warnings.push(w);
-                    None
-                }
-            })
+        // Pinned posts older than the pages read: one request each.
+        let missing: Vec<String> = want
+            .pinned_ids()
+            .filter(|id| !posts.iter().any(|p| p.id == *id))
+            .map(str::to_string)
             .collect();
+        for id in missing {
+            let url = self.endpoint(&id, &[("fields", &fields)]);
+            match self.get::<wire::Media>(url, &mut requests).await {
+                Ok(m) => match convert(m) {
+                    Ok((post, mut w)) => {
+                        warnings.append(&mut w);
+                        posts.push(post);
+                    }
+                    Err(w) => warnings.push(format!("pinned {w}")),
+                },
+                Err(e @ Error::Token { .. }) => return Err(e),
+                Err(e) => warnings.push(format!(
+                    "pinned post {id} could not be read, so it is not shown: {e}{}",
+                    if matches!(&e, Error::Api(ApiError::Graph { code: 100, .. })) {
+                        format!(" (is it a post of @{}?)", account.username)
+                    } else {
+                        String::new()
+                    }
+                )),
+            }
+        }
+        for link in want.missing_pinned_links(&posts) {
+            warnings.push(format!(
+                "pinned post {link} is not among the {scanned} newest posts read, so it is not shown; pin it by its media id (the `id` in the JSON data file) and feedgen fetches it directly"
+            ));
+        }
+        let mut notes = self.take_notes();
+        notes.append(&mut warnings);
         Ok(Fetched {
             feed: Feed { account, posts },
-            warnings,
+            warnings: notes,
             requests,
         })
     }
 
-    fn endpoint(&self, path: &str, query: &[(&str, &str)]) -> Url {
-        let mut url = self.api_base.join(path).expect("static path joins");
+    /// `path` under the API base and version, with `query`.
+    pub(super) fn endpoint(&self, path: &str, query: &[(&str, &str)]) -> Url {
+        let mut url = self
+            .api_base
+            .join(&format!("{}{path}", self.version))
+            .expect("paths of digits and words join");
         url.query_pairs_mut().extend_pairs(query);
         url
     }
 
     /// Accepts a `paging.next` link only on the configured origin, and replaces
     /// whatever token it carries with ours.
-    fn checked_next(&self, next: &str) -> Result<Url, Error> {
+    pub(super) fn checked_next(&self, next: &str) -> Result<Url, Error> {
         let url = Url::parse(next).map_err(|e| ApiError::Unexpected {
             url: url_for_display(&self.api_base),
             status: 200,
@@ -373,16 +498,29 @@ impl<'a> InstagramClient<'a> {
         Ok(clean)
     }
 
-    async fn get<T: serde::de::DeserializeOwned>(
+    pub(super) async fn get<T: serde::de::DeserializeOwned>(
         &self,
         url: Url,
         requests: &mut usize,
     ) -> Result<T, Error> {
+        self.get_as(url, requests, true).await
+    }
+
+    /// [`Self::get`], optionally without `access_token` (the token exchange
+    /// carries the token in a parameter of its own).
+    pub(super) async fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        url: Url,
+        requests: &mut usize,
+        send_token: bool,
+    ) -> Result<T, Error> {
         let shown = url_for_display(&url);
         let mut with_token = url;
-        with_token
-            .query_pairs_mut()
-            .append_pair("access_token", self.token.expose());
+        if send_token {
+            with_token
+                .query_pairs_mut()
+                .append_pair("access_token", self.token.expose());
+        }
         let mut attempts = Attempts::new(self.retry);
         loop {
             let pace = *self.pace.lock().expect("pace lock");
@@ -532,6 +670,7 @@ impl<'a> InstagramClient<'a> {
         };
         let token_error = |problem| Error::Token {
             problem,
+            login: self.kind,
             detail: Some(message.clone()),
         };
         match (code, subcode) {
@@ -719,13 +858,21 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
             c
         }
     });
+    let permalink = permalink(m.permalink.as_deref());
+    let reel = m.media_product_type.as_deref() == Some("REELS")
+        || permalink
+            .as_ref()
+            .is_some_and(|p| p.path().starts_with("/reel/"));
     let post = Post {
-        permalink: permalink(m.permalink.as_deref()),
+        permalink,
         alt_text: m.alt_text.filter(|a| !a.trim().is_empty()),
         caption,
         id,
         kind,
         timestamp,
+        reel,
+        like_count: m.like_count,
+        comments_count: m.comments_count,
         assets,
     };
     Ok((post, warnings))

@@ -40,6 +40,9 @@ pub(crate) struct Media {
     pub thumbnail_url: Option<String>,
     pub timestamp: Option<String>,
     pub alt_text: Option<String>,
+    pub media_product_type: Option<String>,
+    pub like_count: Option<u64>,
+    pub comments_count: Option<u64>,
     pub children: Option<Children>,
 }
 
@@ -47,6 +50,31 @@ pub(crate) struct Media {
 pub(crate) struct Children {
     #[serde(default)]
     pub data: Vec<Media>,
+}
+
+/// One page of `GET /me/accounts` (Facebook Login): the Pages the user can act on.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Pages {
+    #[serde(default)]
+    pub data: Vec<Page>,
+    pub paging: Option<Paging>,
+}
+
+/// A Facebook Page, with the fields feedgen asks for.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Page {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    pub name: Option<String>,
+    pub access_token: Option<String>,
+    pub instagram_business_account: Option<Node>,
+}
+
+/// `{"id": "..."}`: a reference to another node.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Node {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
 }
 
 /// The answer of `refresh_access_token` and `access_token`.

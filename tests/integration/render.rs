@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::TimeZone;
-use feedgen::config::{Config, ImageFormat};
+use feedgen::config::{Config, FeedConfig, ImageFormat};
 use feedgen::model::{Account, Asset, AssetRole, Feed, Original, Post, PostKind};
 use feedgen::render;
 use feedgen::store::{AssetEntry, Variant};
@@ -63,6 +63,9 @@ fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
             alt_text: None,
             permalink: link("AAA"),
             timestamp: at(20),
+            reel: false,
+            like_count: None,
+            comments_count: None,
             assets: vec![asset("101", AssetRole::Image)],
         },
         Post {
@@ -72,6 +75,9 @@ fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
             alt_text: Some("A lake, a hill and a tree".into()),
             permalink: link("BBB"),
             timestamp: at(19),
+            reel: false,
+            like_count: None,
+            comments_count: None,
             assets: vec![asset("1021", AssetRole::Image), asset("1022:poster", AssetRole::VideoPoster), asset("1023", AssetRole::Image)],
         },
         Post {
@@ -81,6 +87,9 @@ fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
             alt_text: None,
             permalink: None,
             timestamp: at(18),
+            reel: true,
+            like_count: None,
+            comments_count: None,
             assets: vec![asset("103:poster", AssetRole::VideoPoster)],
         },
     ];
@@ -100,12 +109,14 @@ fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
     )
 }
 
-fn config() -> Config {
+fn config() -> FeedConfig {
     Config::parse(
         "[output]\nbase_url = \"/feed/\"\n",
         std::path::Path::new("/site"),
     )
     .unwrap()
+    .feeds
+    .remove(0)
 }
 
 #[test]
@@ -164,7 +175,9 @@ fn masonry_with_linked_captions_snapshot() {
         "[output]\nbase_url = \"/feed/\"\nlayout = \"masonry\"\ncaptions = true\ncaption_links = true\ncaption_length = 40\n",
         std::path::Path::new("/site"),
     )
-    .unwrap();
+    .unwrap()
+    .feeds
+    .remove(0);
     let views = render::views(&feed, &entries, &c.output, &c.images.formats);
     let html = render::fragment(&views, &c.output, None).unwrap();
     assert_eq!(
@@ -185,7 +198,9 @@ fn feeds_snapshot() {
         "[output]\nbase_url = \"/feed/\"\nsite_url = \"https://example.org/\"\n",
         std::path::Path::new("/site"),
     )
-    .unwrap();
+    .unwrap()
+    .feeds
+    .remove(0);
     let views = render::views(&feed, &entries, &c.output, &c.images.formats);
     let site = c.output.site_url.clone().unwrap();
     let json = render::feeds::json_feed(&feed.account, &views, &c.output, &site);
