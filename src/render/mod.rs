@@ -132,12 +132,29 @@ pub struct PostView {
     pub images: Vec<ImageView>,
     /// The caption as shown: cut to `output.caption_length` graphemes, in parts.
     pub caption_parts: Vec<caption::Part>,
+    /// Likes, when the source was asked for counts and the owner shows them.
+    pub like_count: Option<u64>,
+    /// Comments, when the source was asked for counts.
+    pub comments_count: Option<u64>,
 }
 
 impl PostView {
     /// The image shown in the grid.
     pub fn cover(&self) -> &ImageView {
         &self.images[0]
+    }
+
+    /// "12 likes · 3 comments", from the counts there are (empty without any).
+    pub fn counts(&self) -> String {
+        let n = |count: u64, one: &str, many: &str| {
+            format!("{count} {}", if count == 1 { one } else { many })
+        };
+        self.like_count
+            .map(|c| n(c, "like", "likes"))
+            .into_iter()
+            .chain(self.comments_count.map(|c| n(c, "comment", "comments")))
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     /// Alt text of the `index`-th image (1-based) of an album.
@@ -307,6 +324,8 @@ fn post_view(
     };
     Some(PostView {
         caption_parts,
+        like_count: post.like_count,
+        comments_count: post.comments_count,
         id: post.id.clone(),
         kind: post.kind.as_str(),
         permalink: post.permalink.as_ref().map(|u| u.to_string()),
@@ -374,6 +393,10 @@ struct PostJson<'a> {
     timestamp: &'a str,
     caption: Option<&'a str>,
     alt: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    like_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comments_count: Option<u64>,
     images: Vec<ImageJson<'a>>,
 }
 
@@ -443,6 +466,8 @@ pub fn json(feed: &Feed, posts: &[PostView]) -> String {
                 timestamp: &p.timestamp,
                 caption: p.caption.as_deref(),
                 alt: &p.alt,
+                like_count: p.like_count,
+                comments_count: p.comments_count,
                 images: p
                     .images
                     .iter()

@@ -60,7 +60,7 @@ fn a_warm_rebuild_of_a_thousand_posts_downloads_and_decodes_nothing() {
             shortcode: format!("T{i}"),
             timestamp: 1_790_000_000 - i64::from(i) * 3600,
             image: name,
-            children: vec![],
+            ..FakePost::default()
         });
     }
     let fake = FakeInstagram::start(posts, images);

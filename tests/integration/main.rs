@@ -8,6 +8,7 @@ mod build;
 mod cli;
 mod crash;
 mod example_site;
+mod facebook;
 mod faults;
 mod images;
 mod outputs;

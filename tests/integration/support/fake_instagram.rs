@@ -51,7 +51,7 @@ pub struct FakeToken {
 }
 
 /// One child of a carousel.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FakeChild {
     pub id: String,
     /// `IMAGE` or `VIDEO`.
@@ -61,11 +61,17 @@ pub struct FakeChild {
 }
 
 /// One post as the fake API holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FakePost {
     pub id: String,
     /// `IMAGE`, `VIDEO` or `CAROUSEL_ALBUM`.
     pub media_type: &'static str,
+    /// `FEED` or `REELS` (`media_product_type`); reels link to `/reel/`.
+    pub product_type: &'static str,
+    /// `like_count`: absent when the owner hides likes.
+    pub like_count: Option<u64>,
+    /// `comments_count`.
+    pub comments_count: u64,
     pub caption: Option<String>,
     pub alt_text: Option<String>,
     pub shortcode: String,
@@ -74,6 +80,17 @@ pub struct FakePost {
     /// Image name: the photo, the video's poster, or the album's first child.
     pub image: String,
     pub children: Vec<FakeChild>,
+}
+
+impl FakePost {
+    /// `media_product_type`: as set, else `REELS` for videos and `FEED` otherwise.
+    pub fn product(&self) -> &'static str {
+        match (self.product_type, self.media_type) {
+            ("", "VIDEO") => "REELS",
+            ("", _) => "FEED",
+            (p, _) => p,
+        }
+    }
 }
 
 /// A scripted answer to a graph request.
@@ -220,6 +237,8 @@ pub struct State {
     pub cdn_requests: usize,
     /// Every `access_token` value received, to check nothing else was sent.
     pub tokens_seen: Vec<String>,
+    /// Set: the fake is graph.facebook.com (Facebook Login), not graph.instagram.com.
+    pub facebook: Option<super::fake_facebook::FakeFacebook>,
 }
 
 /// A running fake; stops when dropped.
@@ -264,6 +283,7 @@ impl FakeInstagram {
             graph_requests: Vec::new(),
             cdn_requests: 0,
             tokens_seen: Vec::new(),
+            facebook: None,
         }));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         listener.set_nonblocking(true).unwrap();
@@ -310,6 +330,14 @@ impl FakeInstagram {
             shutdown: Some(tx),
             thread: Some(thread),
         }
+    }
+
+    /// A fake graph.facebook.com: the account is the Instagram business account
+    /// of one Facebook Page, read with [`super::fake_facebook::FB_USER_TOKEN`].
+    pub fn start_facebook(posts: Vec<FakePost>, images: HashMap<String, Vec<u8>>) -> Self {
+        let fake = FakeInstagram::start(posts, images);
+        fake.with(|s| s.facebook = Some(super::fake_facebook::FakeFacebook::new(&s.user_id)));
+        fake
     }
 
     /// `http://127.0.0.1:PORT`: the value for `FEEDGEN_API_BASE`.
@@ -395,7 +423,7 @@ fn query_map(uri: &Uri) -> HashMap<String, String> {
 }
 
 /// Graph JSON: `/` escaped as `\/`, as the real API sends it.
-fn graph_json(status: u16, body: &Value) -> Response<Body> {
+pub(super) fn graph_json(status: u16, body: &Value) -> Response<Body> {
     let text = serde_json::to_string(body).unwrap().replace('/', "\\/");
     Response::builder()
         .status(status)
@@ -413,7 +441,7 @@ fn graph_json(status: u16, body: &Value) -> Response<Body> {
         .unwrap()
 }
 
-fn graph_error(
+pub(super) fn graph_error(
     status: u16,
     code: i64,
     subcode: Option<i64>,
@@ -527,6 +555,9 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
     if flaky_hit(s) {
         return Fault::unavailable().response();
     }
+    if s.facebook.is_some() && path.ends_with("/oauth/access_token") {
+        return super::fake_facebook::exchange(s, &q);
+    }
     let Some(token) = q.get("access_token").cloned() else {
         return graph_error(
             400,
@@ -536,6 +567,9 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
             "An active access token must be used to query information about the current user.",
         );
     };
+    if s.facebook.is_some() {
+        return super::fake_facebook::handle(s, addr, &path, &q, &token);
+    }
     if path == "/access_token" {
         return exchange(s, &q, &token);
     }
@@ -587,38 +621,7 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
             graph_json(200, &Value::Object(obj))
         }
         [u, "media"] if is_user(u) => media_page(s, addr, &q, &token),
-        [media_id] => {
-            // Album children are media nodes too.
-            let child = s
-                .posts
-                .iter()
-                .flat_map(|p| &p.children)
-                .find(|c| c.id == *media_id)
-                .cloned();
-            if let Some(c) = child {
-                let fields = q.get("fields").map(String::as_str).unwrap_or("id");
-                return match render_child(&c, &split_fields(fields), s, addr, true) {
-                    Ok(v) => graph_json(200, &v),
-                    Err(UnknownField(f)) => nonexisting(&f, "Media"),
-                };
-            }
-            let Some(post) = s.posts.iter().find(|p| p.id == *media_id) else {
-                return graph_error(
-                    400,
-                    100,
-                    Some(33),
-                    "IGApiException",
-                    &format!(
-                        "Unsupported get request. Object with ID '{media_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation"
-                    ),
-                );
-            };
-            let fields = q.get("fields").map(String::as_str).unwrap_or("id");
-            match render_media(post, &split_fields(fields), s, addr, true) {
-                Ok(v) => graph_json(200, &v),
-                Err(UnknownField(f)) => nonexisting(&f, "Media"),
-            }
-        }
+        [media_id] => media_node(s, addr, media_id, &q, "IGApiException"),
         _ => graph_error(
             400,
             100,
@@ -629,7 +632,46 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
     }
 }
 
-fn nonexisting(field: &str, node: &str) -> Response<Body> {
+/// `GET /{media-id}`: a post or an album child, with the fields asked for.
+pub(super) fn media_node(
+    s: &State,
+    addr: SocketAddr,
+    media_id: &str,
+    q: &HashMap<String, String>,
+    error_type: &str,
+) -> Response<Body> {
+    // Album children are media nodes too.
+    let child = s
+        .posts
+        .iter()
+        .flat_map(|p| &p.children)
+        .find(|c| c.id == media_id)
+        .cloned();
+    let fields = q.get("fields").map(String::as_str).unwrap_or("id");
+    if let Some(c) = child {
+        return match render_child(&c, &split_fields(fields), s, addr, true) {
+            Ok(v) => graph_json(200, &v),
+            Err(UnknownField(f)) => nonexisting(&f, "Media"),
+        };
+    }
+    let Some(post) = s.posts.iter().find(|p| p.id == media_id) else {
+        return graph_error(
+            400,
+            100,
+            Some(33),
+            error_type,
+            &format!(
+                "Unsupported get request. Object with ID '{media_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation"
+            ),
+        );
+    };
+    match render_media(post, &split_fields(fields), s, addr, true) {
+        Ok(v) => graph_json(200, &v),
+        Err(UnknownField(f)) => nonexisting(&f, "Media"),
+    }
+}
+
+pub(super) fn nonexisting(field: &str, node: &str) -> Response<Body> {
     graph_error(
         400,
         100,
@@ -640,10 +682,10 @@ fn nonexisting(field: &str, node: &str) -> Response<Body> {
 }
 
 /// A requested field the node does not have (answered with code 100).
-struct UnknownField(String);
+pub(super) struct UnknownField(pub(super) String);
 
 /// Splits `a,b,children{c,d}` at top-level commas.
-fn split_fields(fields: &str) -> Vec<String> {
+pub(super) fn split_fields(fields: &str) -> Vec<String> {
     let mut out = Vec::new();
     let (mut depth, mut cur) = (0, String::new());
     for c in fields.chars() {
@@ -676,7 +718,7 @@ fn timestamp(unix: i64) -> String {
         .to_string()
 }
 
-fn render_child(
+pub(super) fn render_child(
     c: &FakeChild,
     fields: &[String],
     s: &State,
@@ -715,7 +757,7 @@ fn render_child(
     Ok(Value::Object(obj))
 }
 
-fn render_media(
+pub(super) fn render_media(
     p: &FakePost,
     fields: &[String],
     s: &State,
@@ -761,14 +803,15 @@ fn render_media(
                 obj.insert(f.clone(), json!(p.media_type));
             }
             "media_product_type" => {
-                obj.insert(
-                    f.clone(),
-                    json!(if p.media_type == "VIDEO" {
-                        "REELS"
-                    } else {
-                        "FEED"
-                    }),
-                );
+                obj.insert(f.clone(), json!(p.product()));
+            }
+            "like_count" => {
+                if let Some(n) = p.like_count {
+                    obj.insert(f.clone(), json!(n));
+                }
+            }
+            "comments_count" => {
+                obj.insert(f.clone(), json!(p.comments_count));
             }
             "media_url" => {
                 let url = if p.media_type == "VIDEO" {
@@ -784,7 +827,7 @@ fn render_media(
                 }
             }
             "permalink" => {
-                let kind = if p.media_type == "VIDEO" { "reel" } else { "p" };
+                let kind = if p.product() == "REELS" { "reel" } else { "p" };
                 obj.insert(
                     f.clone(),
                     json!(format!("https://www.instagram.com/{kind}/{}/", p.shortcode)),
@@ -806,7 +849,7 @@ fn render_media(
     Ok(Value::Object(obj))
 }
 
-fn media_page(
+pub(super) fn media_page(
     s: &State,
     addr: SocketAddr,
     q: &HashMap<String, String>,
@@ -856,7 +899,7 @@ fn media_page(
     graph_json(200, &json!({"data": data, "paging": paging}))
 }
 
-fn issue(s: &mut State, long_lived: bool, lifetime: i64) -> String {
+pub(super) fn issue(s: &mut State, long_lived: bool, lifetime: i64) -> String {
     s.issued += 1;
     let token = format!("IGAAissued{:04}-NOT-REAL-{}", s.issued, "x".repeat(60));
     s.tokens.insert(

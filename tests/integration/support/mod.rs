@@ -1,11 +1,13 @@
 //! Test harness: a temp site folder, the real `feedgen` binary, and the fake API.
 
+pub mod fake_facebook;
 pub mod fake_instagram;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use fake_facebook::{FB_PAGE_TOKEN, FB_SHORT_TOKEN, FB_USER_TOKEN};
 pub use fake_instagram::{FakeChild, FakeError, FakeInstagram, FakePost, TEST_TOKEN};
 
 /// The sample photos shipped with the example site: real JPEGs.
@@ -59,6 +61,13 @@ pub fn account(n: usize) -> (Vec<FakePost>, HashMap<String, Vec<u8>>) {
         posts.push(FakePost {
             id,
             media_type,
+            // Every other video is a reel; the rest were published to the feed.
+            product_type: match (media_type, i % 2) {
+                ("VIDEO", 0) => "REELS",
+                _ => "FEED",
+            },
+            like_count: (i % 5 != 4).then_some(10 * i as u64 + 3),
+            comments_count: i as u64,
             caption: (i % 4 != 3).then(|| format!("Post number {i} #test")),
             alt_text: None,
             shortcode: format!("Sc{i:03}"),
@@ -150,6 +159,15 @@ pub fn fake_env(fake: &FakeInstagram) -> Vec<(&'static str, String)> {
     vec![
         ("FEEDGEN_TOKEN", TEST_TOKEN.to_string()),
         ("FEEDGEN_API_BASE", fake.base_url()),
+        ("FEEDGEN_MEDIA_HOSTS", fake.host()),
+    ]
+}
+
+/// The `FEEDGEN_*` variables that point a Facebook-Login build at the fake.
+pub fn facebook_env(fake: &FakeInstagram) -> Vec<(&'static str, String)> {
+    vec![
+        ("FEEDGEN_TOKEN", FB_USER_TOKEN.to_string()),
+        ("FEEDGEN_FACEBOOK_API_BASE", fake.base_url()),
         ("FEEDGEN_MEDIA_HOSTS", fake.host()),
     ]
 }
