@@ -210,3 +210,37 @@ fn serve_shows_the_feed_and_reloads_the_page_after_a_rebuild() {
     );
     assert!(http_get(&addr, "/").contains("feedgen-item"));
 }
+
+#[test]
+fn an_overrides_edit_rearranges_the_feed_from_the_snapshot() {
+    let (posts, images) = account(4);
+    let (hidden, pinned) = (posts[0].id.clone(), posts[3].id.clone());
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("[filter]\noverrides = \"overrides.toml\"\n[http]\nbackoff_ms = 10\n");
+    std::fs::write(site.path("overrides.toml"), "").unwrap();
+    let watch = Watch::start(&site, &fake);
+    watch.expect("start: 4 posts", Duration::from_secs(30));
+    watch.expect("watching", Duration::from_secs(5));
+    fake.reset_counts();
+
+    std::fs::write(
+        site.path("overrides.toml"),
+        format!("hide = [\"{hidden}\"]\npin = [\"{pinned}\"]\n"),
+    )
+    .unwrap();
+    let line = watch.expect("overrides:", Duration::from_secs(5));
+    assert!(
+        line.contains("3 posts, 0 API requests, 0 downloaded, 0 decoded"),
+        "{line}"
+    );
+    let json = site.json();
+    let ids: Vec<&str> = json["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[0], pinned);
+    assert!(!ids.contains(&hidden.as_str()));
+    assert_eq!(fake.with(|s| s.graph_requests.len() + s.cdn_requests), 0);
+}
