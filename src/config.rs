@@ -1409,6 +1409,11 @@ mod tests {
         Config::parse(t, Path::new("/site"))
     }
 
+    /// The error text of a config that must be refused.
+    fn err(t: &str) -> String {
+        parse(t).unwrap_err().to_string()
+    }
+
     fn one(t: &str) -> FeedConfig {
         let mut c = parse(t).unwrap();
         assert_eq!(c.feeds.len(), 1);
@@ -1459,16 +1464,17 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let err = parse("[images]\nwidths = [0]\n").unwrap_err().to_string();
-        assert!(err.contains("images.widths"), "{err}");
-        let err = parse("[source]\napi_base = \"http://example.com\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("plain http"), "{err}");
-        let err = parse("[output]\nhtml = \"../x.html\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("output.html"), "{err}");
+        for (text, needle) in [
+            ("[images]\nwidths = [0]\n", "images.widths"),
+            (
+                "[source]\napi_base = \"http://example.com\"\n",
+                "plain http",
+            ),
+            ("[output]\nhtml = \"../x.html\"\n", "output.html"),
+        ] {
+            let e = err(text);
+            assert!(e.contains(needle), "{text}: {e}");
+        }
     }
 
     #[test]
@@ -1606,23 +1612,23 @@ dir = "static/shop-feed"
 
     #[test]
     fn feeds_may_not_share_folders_or_names() {
-        let err = parse(
-            "[[feed]]\nname = \"a\"\n[feed.output]\ndir = \"out\"\n[[feed]]\nname = \"b\"\n[feed.output]\ndir = \"out/b\"\n",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("`a` and `b`") && err.contains("output.dir"),
-            "{err}"
-        );
-        let err = parse("[[feed]]\nname = \"a\"\n[[feed]]\nname = \"a\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("two feeds are named `a`"), "{err}");
-        let err = parse("[[feed]]\nname = \"My Feed\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("`My Feed` is not a feed name"), "{err}");
+        for (text, needle) in [
+            (
+                "[[feed]]\nname = \"a\"\n[feed.output]\ndir = \"out\"\n[[feed]]\nname = \"b\"\n[feed.output]\ndir = \"out/b\"\n",
+                "`a` and `b` would share",
+            ),
+            (
+                "[[feed]]\nname = \"a\"\n[[feed]]\nname = \"a\"\n",
+                "two feeds are named `a`",
+            ),
+            (
+                "[[feed]]\nname = \"My Feed\"\n",
+                "`My Feed` is not a feed name",
+            ),
+        ] {
+            let e = err(text);
+            assert!(e.contains(needle), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -6,15 +6,6 @@ use chrono::{DateTime, Utc};
 
 use crate::support::*;
 
-fn ids(json: &serde_json::Value) -> Vec<String> {
-    json["posts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 fn media_pages(fake: &FakeInstagram) -> usize {
     fake.with(|s| {
         s.graph_requests
@@ -63,7 +54,7 @@ fn the_filter_reads_on_until_enough_posts_pass_and_downloads_only_those() {
     );
     site.build(&fake, &[]).expect_code(0);
     let json = site.json();
-    assert_eq!(ids(&json), wanted);
+    assert_eq!(post_ids(&json), wanted);
     for p in json["posts"].as_array().unwrap() {
         assert_ne!(p["type"], "video", "{p}");
     }
@@ -119,7 +110,7 @@ fn a_date_range_stops_reading_at_since_and_reels_can_be_left_out() {
     fake.with(|s| s.max_page_size = 5);
     let site = Site::new(&config);
     site.build(&fake, &[]).expect_code(0);
-    assert_eq!(ids(&site.json()), expected);
+    assert_eq!(post_ids(&site.json()), expected);
     // Post 13, the first before `since`, is on the third page: no fourth is read.
     assert_eq!(media_pages(&fake), 3);
 }
@@ -154,7 +145,7 @@ fn overrides_hide_pin_and_edit_posts_and_fetch_an_old_pinned_one_by_id() {
 
     let json = site.json();
     assert_eq!(
-        ids(&json),
+        post_ids(&json),
         expected,
         "pinned first, in pin order; hidden never"
     );
@@ -207,7 +198,7 @@ fn overrides_hide_pin_and_edit_posts_and_fetch_an_old_pinned_one_by_id() {
     site.run(&["build", "--offline"], &[]).expect_code(0);
     assert_eq!(fake.with(|s| s.graph_requests.len()), 0);
     let json = site.json();
-    assert_eq!(ids(&json), expected);
+    assert_eq!(post_ids(&json), expected);
     let caption = json["posts"][3]["caption"].as_str().unwrap();
     assert_eq!(caption, posts[4].caption.as_deref().unwrap());
 }

@@ -66,8 +66,8 @@ fn a_user_token_finds_the_account_through_its_pages_and_reads_every_page_of_medi
             // The Instagram business account, then its media, 3 per page.
             &format!("/v25.0/{IG}"),
             &format!("/v25.0/{IG}/media"),
-            &format!("/v21.0/{IG}/media"),
-            &format!("/v21.0/{IG}/media"),
+            &format!("/v25.0/{IG}/media"),
+            &format!("/v25.0/{IG}/media"),
         ]
         .map(String::from)
     );

@@ -41,15 +41,6 @@ fn env(photos: &FakeInstagram, shop: &FakeInstagram) -> Vec<(&'static str, Strin
     ]
 }
 
-fn ids(json: &serde_json::Value) -> Vec<String> {
-    json["posts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 fn json_of(site: &Site, feed: &str) -> serde_json::Value {
     let text =
         std::fs::read_to_string(site.path(&format!("public/feed/{feed}/feed.json"))).unwrap();
@@ -86,7 +77,7 @@ fn two_feeds_build_in_one_run_and_a_dead_token_keeps_only_its_last_good_output()
         first.stdout
     );
     // Each feed its own folder, layout, token and host; records apart, one store.
-    assert_eq!(ids(&json_of(&site, "photos")).len(), 5);
+    assert_eq!(post_ids(&json_of(&site, "photos")).len(), 5);
     assert_eq!(json_of(&site, "shop")["account"]["username"], "shop.test");
     let shop_html = std::fs::read_to_string(site.path("public/feed/shop/feed.html")).unwrap();
     assert!(shop_html.contains("feedgen--carousel") && shop_html.contains("aria-label=\"Shop\""));
@@ -134,7 +125,7 @@ fn two_feeds_build_in_one_run_and_a_dead_token_keeps_only_its_last_good_output()
         second.stdout
     );
     assert_eq!(
-        ids(&json_of(&site, "photos"))[0],
+        post_ids(&json_of(&site, "photos"))[0],
         "17900000000099999",
         "photos published"
     );

@@ -233,14 +233,8 @@ fn an_overrides_edit_rearranges_the_feed_from_the_snapshot() {
         line.contains("3 posts, 0 API requests, 0 downloaded, 0 decoded"),
         "{line}"
     );
-    let json = site.json();
-    let ids: Vec<&str> = json["posts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
+    let ids = post_ids(&site.json());
     assert_eq!(ids[0], pinned);
-    assert!(!ids.contains(&hidden.as_str()));
+    assert!(!ids.contains(&hidden));
     assert_eq!(fake.with(|s| s.graph_requests.len() + s.cdn_requests), 0);
 }

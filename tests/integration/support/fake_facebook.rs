@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 
 use super::fake_instagram::{
     APP_ID, APP_SECRET, State, UnknownField, graph_error, graph_json, media_node, media_page,
-    nonexisting, split_fields,
+    nonexisting, paged, split_fields,
 };
 
 /// A long-lived Facebook user token the fake accepts (obviously fake, `EAA…` like real ones).
@@ -231,22 +231,17 @@ pub fn handle(
                     Err(UnknownField(f)) => return nonexisting(&f, "Page"),
                 }
             }
-            let cursor = |i: usize| format!("UGFn{i:x}");
-            let mut paging = json!({"cursors": {"before": cursor(start), "after": cursor(end)}});
-            if end < fb.pages.len() {
-                let next = url::Url::parse_with_params(
-                    &format!("http://{addr}/{version}/10000000000001/accounts"),
-                    &[
-                        ("access_token", token),
-                        ("fields", &fields.join(",")),
-                        ("limit", &limit.to_string()),
-                        ("after", &cursor(end)),
-                    ],
-                )
-                .unwrap();
-                paging["next"] = json!(next.as_str());
-            }
-            graph_json(200, &json!({"data": data, "paging": paging}))
+            paged(
+                data,
+                "UGFn",
+                (start, end, fb.pages.len()),
+                &format!("http://{addr}/{version}/10000000000001/accounts"),
+                &[
+                    ("access_token", token),
+                    ("fields", &fields.join(",")),
+                    ("limit", &limit.to_string()),
+                ],
+            )
         }
         (["10000000000001", "accounts"], Caller::User) => {
             // The `next` links of /me/accounts name the user by id.
@@ -301,7 +296,7 @@ pub fn handle(
             if !reads_ig {
                 return unsupported(id);
             }
-            media_page(s, addr, q, token)
+            media_page(s, addr, q, token, &version)
         }
         ([id], who) => {
             let found = fb.pages.iter().find(|p| p.id == *id);

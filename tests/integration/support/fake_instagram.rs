@@ -620,7 +620,7 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
             obj.insert("id".into(), json!(s.user_id));
             graph_json(200, &Value::Object(obj))
         }
-        [u, "media"] if is_user(u) => media_page(s, addr, &q, &token),
+        [u, "media"] if is_user(u) => media_page(s, addr, &q, &token, API_VERSION),
         [media_id] => media_node(s, addr, media_id, &q, "IGApiException"),
         _ => graph_error(
             400,
@@ -854,6 +854,7 @@ pub(super) fn media_page(
     addr: SocketAddr,
     q: &HashMap<String, String>,
     token: &str,
+    version: &str,
 ) -> Response<Body> {
     let fields = q.get("fields").map(String::as_str).unwrap_or("id");
     let fields = split_fields(fields);
@@ -880,20 +881,39 @@ pub(super) fn media_page(
             Err(UnknownField(f)) => return nonexisting(&f, "Media"),
         }
     }
-    let cursor = |i: usize| format!("QVFI{i:x}");
+    let limit = limit.to_string();
+    let fields = fields.join(",");
+    paged(
+        data,
+        "QVFI",
+        (start, end, s.posts.len()),
+        &format!("http://{addr}/{version}/{}/media", s.user_id),
+        &[
+            ("access_token", token),
+            ("pretty", "1"),
+            ("fields", &fields),
+            ("limit", &limit),
+        ],
+    )
+}
+
+/// One page of an edge: `data`, cursors, and unless it is the last an
+/// absolute `next` link to `next_base` with `params` (the token among them, as
+/// the real API writes it) and the `after` cursor.
+pub(super) fn paged(
+    data: Vec<Value>,
+    cursor_prefix: &str,
+    (start, end, total): (usize, usize, usize),
+    next_base: &str,
+    params: &[(&str, &str)],
+) -> Response<Body> {
+    let cursor = |i: usize| format!("{cursor_prefix}{i:x}");
     let mut paging = json!({"cursors": {"before": cursor(start), "after": cursor(end)}});
-    if end < s.posts.len() {
-        let next = url::Url::parse_with_params(
-            &format!("http://{addr}/{API_VERSION}/{}/media", s.user_id),
-            &[
-                ("access_token", token),
-                ("pretty", "1"),
-                ("fields", &fields.join(",")),
-                ("limit", &limit.to_string()),
-                ("after", &cursor(end)),
-            ],
-        )
-        .unwrap();
+    if end < total {
+        let mut next = url::Url::parse(next_base).unwrap();
+        next.query_pairs_mut()
+            .extend_pairs(params)
+            .append_pair("after", &cursor(end));
         paging["next"] = json!(next.as_str());
     }
     graph_json(200, &json!({"data": data, "paging": paging}))

@@ -172,6 +172,16 @@ pub fn facebook_env(fake: &FakeInstagram) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The post ids of a JSON data file, in order.
+pub fn post_ids(json: &serde_json::Value) -> Vec<String> {
+    json["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Every file under `dir` with its bytes, by relative path.
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
