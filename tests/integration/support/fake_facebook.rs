@@ -109,6 +109,17 @@ fn caller(fb: &FakeFacebook, token: &str) -> Option<Caller> {
         .map(Caller::Page)
 }
 
+/// 190 without a subcode: a token graph.facebook.com does not know.
+fn cannot_parse() -> Response<Body> {
+    graph_error(
+        400,
+        190,
+        None,
+        "OAuthException",
+        "Invalid OAuth access token - Cannot parse access token",
+    )
+}
+
 fn unsupported(id: &str) -> Response<Body> {
     graph_error(
         400,
@@ -193,13 +204,7 @@ pub fn handle(
     let fields = split_fields(q.get("fields").map(String::as_str).unwrap_or("id"));
 
     let Some(who) = caller(&fb, token) else {
-        return graph_error(
-            400,
-            190,
-            None,
-            "OAuthException",
-            "Invalid OAuth access token - Cannot parse access token",
-        );
+        return cannot_parse();
     };
     let ig = s.user_id.clone();
     // The Instagram account is readable by a user who has its Page, or by that Page.
@@ -336,13 +341,7 @@ pub fn exchange(s: &mut State, q: &HashMap<String, String>) -> Response<Body> {
     let fb = s.facebook.as_mut().expect("facebook flavour");
     let short = get("fb_exchange_token").to_string();
     if !fb.short_tokens.contains(&short) && !fb.user_tokens.contains(&short) {
-        return graph_error(
-            400,
-            190,
-            None,
-            "OAuthException",
-            "Invalid OAuth access token - Cannot parse access token",
-        );
+        return cannot_parse();
     }
     s.issued += 1;
     let long = format!("EAAlong{:04}-NOT-REAL-{}", s.issued, "y".repeat(60));
