@@ -247,6 +247,13 @@ async fn build_feed(shared: &Shared<'_>, feed: &FeedConfig) -> Result<Built, Err
     let now = shared.now;
     let client = &shared.client;
     let snapshot = Snapshot::new(&feed.source.snapshot_dir);
+    let elsewhere: Vec<Snapshot> = shared
+        .config
+        .feeds
+        .iter()
+        .filter(|f| f.name != feed.name)
+        .map(|f| Snapshot::new(&f.source.snapshot_dir))
+        .collect();
     // Held until the build ends: one build at a time per output folder.
     let _lock = output::lock(&feed.output.dir, feed.output.lock_timeout)?;
     let store = &shared.store;
@@ -271,7 +278,7 @@ async fn build_feed(shared: &Shared<'_>, feed: &FeedConfig) -> Result<Built, Err
             shared,
             feed,
             &selection,
-            &snapshot,
+            &elsewhere,
             &mut warnings,
             &mut token_report,
             &mut api_requests,
@@ -324,8 +331,15 @@ async fn build_feed(shared: &Shared<'_>, feed: &FeedConfig) -> Result<Built, Err
         client_for(client, feed, &r.state.token, user).with_retry(shared.config.http.retry)
     });
 
-    // 2. Media: originals and variants.
-    let previous = Manifest::load(&feed.manifest);
+    // 2. Media: originals and variants. Another feed of the same account may
+    // have made a variant already: its entry counts when this feed has none
+    // (the variant must still match original, width, format and settings).
+    let mut previous = Manifest::load(&feed.manifest);
+    for other in shared.config.feeds.iter().filter(|f| f.name != feed.name) {
+        for (id, entry) in Manifest::load(&other.manifest).assets {
+            previous.assets.entry(id).or_insert(entry);
+        }
+    }
     let post_of: HashMap<String, String> = shown
         .posts
         .iter()
@@ -343,6 +357,7 @@ async fn build_feed(shared: &Shared<'_>, feed: &FeedConfig) -> Result<Built, Err
         retry: shared.config.http.retry,
         hosts: &shared.hosts,
         snapshot: &snapshot,
+        elsewhere: &elsewhere,
         store,
         images: &feed.images,
         previous: &previous,
@@ -559,7 +574,7 @@ async fn fetch_online(
     shared: &Shared<'_>,
     feed: &FeedConfig,
     selection: &Selection,
-    snapshot: &Snapshot,
+    elsewhere: &[Snapshot],
     warnings: &mut Vec<String>,
     token_report: &mut Option<TokenReport>,
     api_requests: &mut usize,
@@ -601,22 +616,26 @@ async fn fetch_online(
     }
     warnings.extend(fetched.warnings);
     let mut fetched_feed = fetched.feed;
-    // Reuse originals already downloaded, by asset id (CDN URLs change every fetch).
-    let known: HashMap<String, Original> = match snapshot.load() {
-        Ok(Some((prev, _))) => prev
-            .posts
-            .into_iter()
-            .flat_map(|p| p.assets)
-            .filter_map(|a| Some((a.id, a.original?)))
-            .collect(),
-        Ok(None) => HashMap::new(),
-        Err(e) => {
-            warnings.push(format!(
+    // Reuse originals already downloaded, by asset id (CDN URLs change every
+    // fetch): this feed's, else another feed's of the same account.
+    let mut known: HashMap<String, Original> = HashMap::new();
+    let own = Snapshot::new(&feed.source.snapshot_dir);
+    for (i, snap) in std::iter::once(&own).chain(elsewhere).enumerate() {
+        match snap.load() {
+            Ok(Some((prev, _))) => {
+                for a in prev.posts.into_iter().flat_map(|p| p.assets) {
+                    if let Some(o) = a.original {
+                        known.entry(a.id).or_insert(o);
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) if i == 0 => warnings.push(format!(
                 "the previous snapshot is unusable ({e}); downloading every image again"
-            ));
-            HashMap::new()
+            )),
+            Err(_) => {}
         }
-    };
+    }
     for asset in fetched_feed
         .posts
         .iter_mut()

@@ -75,6 +75,9 @@ pub struct MediaStage<'a> {
     pub hosts: &'a MediaHosts,
     /// Where originals are kept.
     pub snapshot: &'a Snapshot,
+    /// The other feeds' snapshots: an original one of them already has is
+    /// linked from there, not downloaded again (feeds of the same account).
+    pub elsewhere: &'a [Snapshot],
     /// Where variants are stored.
     pub store: &'a ContentStore,
     /// Widths, formats, quality.
@@ -107,6 +110,31 @@ impl MediaStage<'_> {
             .await
     }
 
+    /// Links the original `file` from another feed's snapshot into this one;
+    /// whether it could. Names are content hashes, so the same name is the same bytes.
+    fn adopt(&self, file: &str) -> bool {
+        let Some(from) = self
+            .elsewhere
+            .iter()
+            .map(|s| s.original_path(file))
+            .find(|p| p.is_file())
+        else {
+            return false;
+        };
+        let to = self.snapshot.original_path(file);
+        let linked = to
+            .parent()
+            .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
+            && (std::fs::hard_link(&from, &to).is_ok() || std::fs::copy(&from, &to).is_ok());
+        if !linked {
+            tracing::debug!(
+                "could not link {} into this feed's snapshot",
+                from.display()
+            );
+        }
+        linked
+    }
+
     async fn one(
         &self,
         asset: &Asset,
@@ -114,7 +142,7 @@ impl MediaStage<'_> {
         stats: &mut MediaStats,
     ) -> Result<(Original, AssetEntry), String> {
         let original = match &asset.original {
-            Some(o) if self.snapshot.original_path(&o.file).is_file() => {
+            Some(o) if self.snapshot.original_path(&o.file).is_file() || self.adopt(&o.file) => {
                 stats.reused_originals += 1;
                 o.clone()
             }

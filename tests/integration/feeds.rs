@@ -228,3 +228,36 @@ fn feeds_that_would_share_a_folder_are_refused_by_name() {
         run.stderr
     );
 }
+
+#[test]
+fn two_feeds_of_one_account_download_each_image_once() {
+    let (posts, images) = account(6);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(
+        "[build]\nconcurrency = 1\n[http]\nbackoff_ms = 10\n[[feed]]\nname = \"grid\"\n[[feed]]\nname = \"videos\"\n[feed.filter]\ntypes = [\"video\", \"carousel\"]\n[feed.output]\nlayout = \"masonry\"\n",
+    );
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(
+        run.stdout.contains("[grid]: 6 posts") && run.stdout.contains("[videos]: 4 posts"),
+        "{}",
+        run.stdout
+    );
+    // Six posts with 10 images; the second feed links the originals the first
+    // downloaded (the same bytes by name) and reuses the variants it made.
+    assert_eq!(fake.with(|s| s.cdn_requests), 10);
+    assert!(
+        run.stdout.contains(
+            "[videos]: 4 posts from @feedgen.test via the API (2 requests); images: 0 downloaded, 0 decoded, 0 variants made"
+        ),
+        "{}",
+        run.stdout
+    );
+    let grid = media_files(&site.path("public/feed/grid/media"));
+    let videos = media_files(&site.path("public/feed/videos/media"));
+    assert!(
+        videos
+            .iter()
+            .filter(|f| !f.ends_with(".css"))
+            .all(|f| grid.contains(f))
+    );
+}
