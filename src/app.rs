@@ -199,15 +199,36 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
     };
-    let outcomes: Vec<(&FeedConfig, Result<Built, Error>)> =
-        futures_util::stream::iter(&config.feeds)
-            .map(|feed| {
-                let shared = &shared;
-                async move { (feed, build_feed(shared, feed).await) }
-            })
-            .buffered(config.concurrency)
-            .collect()
-            .await;
+    // Feeds of one account run one after the other, so that the second finds
+    // the originals and variants of the first; different accounts run at once.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, feed) in config.feeds.iter().enumerate() {
+        let key = account_key(feed);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    let mut outcomes: Vec<(usize, Result<Built, Error>)> = futures_util::stream::iter(groups)
+        .map(|(_, members)| {
+            let shared = &shared;
+            async move {
+                let mut done = Vec::new();
+                for i in members {
+                    done.push((i, build_feed(shared, &config.feeds[i]).await));
+                }
+                done
+            }
+        })
+        .buffer_unordered(config.concurrency)
+        .flat_map(futures_util::stream::iter)
+        .collect()
+        .await;
+    outcomes.sort_by_key(|(i, _)| *i);
+    let outcomes: Vec<(&FeedConfig, Result<Built, Error>)> = outcomes
+        .into_iter()
+        .map(|(i, r)| (&config.feeds[i], r))
+        .collect();
 
     // The store is shared: keep what any output or any feed's records refer to.
     let mut keep: HashSet<String> = HashSet::new();
@@ -238,6 +259,24 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
             .collect(),
         warnings,
     })
+}
+
+/// Which account a feed reads, as far as the config tells: its API, its
+/// token's source, and the account it names (never the token itself).
+fn account_key(feed: &FeedConfig) -> String {
+    let token = match (&feed.token.env, &feed.token.file, &feed.source.token) {
+        (Some(t), _, _) => format!("token {}", token::fingerprint(t)),
+        (None, Some(file), _) => format!("file {}", file.display()),
+        (None, None, Some(t)) => format!("token {}", token::fingerprint(t)),
+        (None, None, None) => format!("state {}", feed.token.state_file.display()),
+    };
+    format!(
+        "{} {} {token} {:?} {:?}",
+        feed.source.kind.name(),
+        feed.source.api_base,
+        feed.source.ig_user_id,
+        feed.source.page_id
+    )
 }
 
 /// Fetches (or loads) one feed, makes its media, renders and publishes it.

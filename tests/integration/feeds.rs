@@ -234,7 +234,7 @@ fn two_feeds_of_one_account_download_each_image_once() {
     let (posts, images) = account(6);
     let fake = FakeInstagram::start(posts, images);
     let site = Site::new(
-        "[build]\nconcurrency = 1\n[http]\nbackoff_ms = 10\n[[feed]]\nname = \"grid\"\n[[feed]]\nname = \"videos\"\n[feed.filter]\ntypes = [\"video\", \"carousel\"]\n[feed.output]\nlayout = \"masonry\"\n",
+        "[build]\nconcurrency = 2\n[http]\nbackoff_ms = 10\n[[feed]]\nname = \"grid\"\n[[feed]]\nname = \"videos\"\n[feed.filter]\ntypes = [\"video\", \"carousel\"]\n[feed.output]\nlayout = \"masonry\"\n",
     );
     let run = site.build(&fake, &[]).expect_code(0);
     assert!(
@@ -242,8 +242,9 @@ fn two_feeds_of_one_account_download_each_image_once() {
         "{}",
         run.stdout
     );
-    // Six posts with 10 images; the second feed links the originals the first
-    // downloaded (the same bytes by name) and reuses the variants it made.
+    // Six posts with 10 images. Reading one account, the feeds are built one
+    // after the other even with concurrency 2: the second links the originals
+    // the first downloaded (the same bytes by name) and reuses its variants.
     assert_eq!(fake.with(|s| s.cdn_requests), 10);
     assert!(
         run.stdout.contains(
