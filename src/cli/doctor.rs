@@ -56,14 +56,15 @@ pub fn run(arg: &ConfigArg) -> Result<ExitCode, Error> {
         feed_checks(&config, feed, &mut r)?;
     }
     let store = ContentStore::new(config.cache_dir.join("media"));
-    let (total, missing) = config
+    // Feeds of one account share variants: count each file once.
+    let files: std::collections::BTreeSet<String> = config
         .feeds
         .iter()
         .flat_map(|f| Manifest::load(&f.manifest).assets.into_values())
-        .flat_map(|e| e.variants)
-        .fold((0, 0), |(t, m), v| {
-            (t + 1, m + usize::from(!store.has(&v.file)))
-        });
+        .flat_map(|e| e.variants.into_iter().map(|v| v.file))
+        .collect();
+    let total = files.len();
+    let missing = files.iter().filter(|f| !store.has(f)).count();
     if missing == 0 {
         r.pass(&format!(
             "store consistent: {total} variants in {}",
