@@ -36,6 +36,19 @@ fn no_account(found: String) -> Error {
     }
 }
 
+/// Ids from the API go into paths: only strings of digits are taken.
+fn checked_id(id: &str, what: &str) -> Result<(), Error> {
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::Unexpected {
+            url: "graph.facebook.com".into(),
+            status: 200,
+            reason: format!("the {what} id {id:?} is not a string of digits"),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 fn page_name(p: &wire::Page) -> String {
     p.name.clone().unwrap_or_else(|| p.id.clone())
 }
@@ -76,7 +89,7 @@ impl InstagramClient<'_> {
         let mut requests = 0;
         let fields = "id,name,instagram_business_account";
         let one = |p: wire::Page, requests: usize| match &p.instagram_business_account {
-            Some(ig) => Ok(Discovered {
+            Some(ig) => checked_id(&ig.id, "Instagram account").map(|()| Discovered {
                 ig_user_id: ig.id.clone(),
                 page: (p.id.clone(), page_name(&p)),
                 requests,
@@ -105,6 +118,7 @@ impl InstagramClient<'_> {
         }
         let mut found = Vec::new();
         for p in &pages {
+            checked_id(&p.id, "Page")?;
             let url = self.endpoint(&p.id, &[("fields", fields)]);
             let page: wire::Page = self.get(url, &mut requests).await?;
             if page.instagram_business_account.is_some() {

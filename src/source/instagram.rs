@@ -351,9 +351,9 @@ impl<'a> InstagramClient<'a> {
         let account = self.me().await?;
 
         // A filter may pass few posts per page: then fewer, fuller pages.
-        let pinned = want.overrides.pin.len();
+        let curated = want.overrides.pin.len() + want.overrides.hide.len();
         let page_size = if want.filter.is_open() {
-            want.max_posts + pinned
+            want.max_posts + curated
         } else {
             MAX_PAGE_SIZE
         };

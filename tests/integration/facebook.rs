@@ -262,3 +262,23 @@ fn token_exchange_stores_a_page_token_that_later_builds_use() {
     );
     assert_no_tokens(&site, &[&exchange, &status, &refresh, &doctor]);
 }
+
+#[test]
+fn an_id_from_the_api_that_is_not_digits_never_reaches_a_path() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start_facebook(posts, images);
+    fake.with(|s| s.facebook.as_mut().unwrap().pages[1].ig_user_id = Some("../me/accounts".into()));
+    let site = Site::new(CONFIG);
+    let run = site.run(&["build"], &facebook_env(&fake)).expect_code(4);
+    assert!(
+        run.stderr
+            .contains("\"../me/accounts\" is not a string of digits"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !requests(&fake)
+            .iter()
+            .any(|p| p.contains("..") || p.ends_with("/me/accounts/media"))
+    );
+}
