@@ -354,6 +354,13 @@ async fn build_feed(shared: &Shared<'_>, feed: &FeedConfig) -> Result<Built, Err
         account: candidates.account.clone(),
         posts: selection.apply(&candidates.posts),
     };
+    if !feed.source.counts {
+        // A snapshot fetched with counts keeps them; they show only while asked for.
+        for post in &mut shown.posts {
+            post.like_count = None;
+            post.comments_count = None;
+        }
+    }
     if origin == FeedOrigin::Snapshot {
         let missing: Vec<&str> = selection
             .pinned_ids()

@@ -201,6 +201,21 @@ fn overrides_hide_pin_and_edit_posts_and_fetch_an_old_pinned_one_by_id() {
     assert_eq!(post_ids(&json), expected);
     let caption = json["posts"][3]["caption"].as_str().unwrap();
     assert_eq!(caption, posts[4].caption.as_deref().unwrap());
+
+    // Counts turned off show no more, though the snapshot has them.
+    let config = std::fs::read_to_string(site.path("feedgen.toml")).unwrap();
+    std::fs::write(
+        site.path("feedgen.toml"),
+        config.replace("counts = true", "counts = false"),
+    )
+    .unwrap();
+    site.run(&["build", "--offline"], &[]).expect_code(0);
+    let json = site.json();
+    assert!(
+        json["posts"][4].get("like_count").is_none(),
+        "{}",
+        json["posts"][4]
+    );
 }
 
 #[test]
