@@ -66,7 +66,13 @@ pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
     // A config without [[feed]] reports exactly as it always did.
     if !config.named_feeds {
         let report = run.into_single()?;
-        return Ok(finish(&args, global, None, &report, started.elapsed()));
+        return Ok(ExitCode::from(finish(
+            &args,
+            global,
+            None,
+            &report,
+            started.elapsed(),
+        )));
     }
     if args.report == ReportFormat::Json {
         let feeds: Vec<serde_json::Value> = run
@@ -94,14 +100,11 @@ pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
             Ok(report) => finish(&args, global, Some(&f.name), report, started.elapsed()),
             Err(e) => {
                 eprintln!("error: {}", of_feed(Some(&f.name), &e.to_string()));
-                ExitCode::from(e.exit_code())
+                e.exit_code()
             }
         };
-        if code == exit::OK && this != ExitCode::from(exit::OK) {
-            code = match &f.result {
-                Err(e) => e.exit_code(),
-                Ok(r) => feed_code(&args, r),
-            };
+        if code == exit::OK {
+            code = this;
         }
     }
     Ok(ExitCode::from(code))
@@ -130,7 +133,7 @@ fn finish(
     name: Option<&str>,
     report: &BuildReport,
     took: std::time::Duration,
-) -> ExitCode {
+) -> u8 {
     for w in &report.warnings {
         warn(&of_feed(name, w));
     }
@@ -168,7 +171,7 @@ fn finish(
         ),
         _ => {}
     }
-    ExitCode::from(code)
+    code
 }
 
 fn print_summary(name: Option<&str>, r: &BuildReport, took: std::time::Duration) {
