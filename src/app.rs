@@ -214,8 +214,13 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
             let shared = &shared;
             async move {
                 let mut done = Vec::new();
-                for i in members {
-                    done.push((i, build_feed(shared, &config.feeds[i]).await));
+                for &i in &members {
+                    let siblings: Vec<&FeedConfig> = members
+                        .iter()
+                        .filter(|&&j| j != i)
+                        .map(|&j| &config.feeds[j])
+                        .collect();
+                    done.push((i, build_feed(shared, &config.feeds[i], &siblings).await));
                 }
                 done
             }
@@ -280,17 +285,20 @@ fn account_key(feed: &FeedConfig) -> String {
 }
 
 /// Fetches (or loads) one feed, makes its media, renders and publishes it.
-async fn build_feed(shared: &Shared<'_>, feed: &FeedConfig) -> Result<Built, Error> {
+/// `siblings` are the other feeds of the same account: their originals and
+/// variants are this feed's too.
+async fn build_feed(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    siblings: &[&FeedConfig],
+) -> Result<Built, Error> {
     let progress = shared.options.progress.as_deref();
     let name = feed.name.as_str();
     let now = shared.now;
     let client = &shared.client;
     let snapshot = Snapshot::new(&feed.source.snapshot_dir);
-    let elsewhere: Vec<Snapshot> = shared
-        .config
-        .feeds
+    let elsewhere: Vec<Snapshot> = siblings
         .iter()
-        .filter(|f| f.name != feed.name)
         .map(|f| Snapshot::new(&f.source.snapshot_dir))
         .collect();
     // Held until the build ends: one build at a time per output folder.
@@ -381,7 +389,7 @@ async fn build_feed(shared: &Shared<'_>, feed: &FeedConfig) -> Result<Built, Err
     // have made a variant already: its entry counts when this feed has none
     // (the variant must still match original, width, format and settings).
     let mut previous = Manifest::load(&feed.manifest);
-    for other in shared.config.feeds.iter().filter(|f| f.name != feed.name) {
+    for other in siblings {
         for (id, entry) in Manifest::load(&other.manifest).assets {
             previous.assets.entry(id).or_insert(entry);
         }

@@ -75,8 +75,8 @@ pub struct MediaStage<'a> {
     pub hosts: &'a MediaHosts,
     /// Where originals are kept.
     pub snapshot: &'a Snapshot,
-    /// The other feeds' snapshots: an original one of them already has is
-    /// linked from there, not downloaded again (feeds of the same account).
+    /// The snapshots of the other feeds of this account: an original one holds is
+    /// linked from there, not downloaded again.
     pub elsewhere: &'a [Snapshot],
     /// Where variants are stored.
     pub store: &'a ContentStore,

@@ -205,7 +205,7 @@ impl InstagramClient<'_> {
         });
         Ok(chosen.and_then(|p| {
             let name = page_name(&p);
-            p.access_token.map(|t| (Token::new(t), name))
+            p.access_token.map(|t| (t, name))
         }))
     }
 }

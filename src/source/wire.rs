@@ -66,7 +66,8 @@ pub(crate) struct Page {
     #[serde(deserialize_with = "id_string")]
     pub id: String,
     pub name: Option<String>,
-    pub access_token: Option<String>,
+    /// The Page's token: a secret, so a type that never prints itself.
+    pub access_token: Option<crate::Token>,
     pub instagram_business_account: Option<Node>,
 }
 
