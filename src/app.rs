@@ -382,7 +382,9 @@ async fn build_feed(
         }
     }
     let api = in_use.as_ref().map(|(r, user)| {
-        client_for(client, feed, &r.state.token, user).with_retry(shared.config.http.retry)
+        InstagramClient::for_source(client, &feed.source, &r.state.token)
+            .for_user(user)
+            .with_retry(shared.config.http.retry)
     });
 
     // 2. Media: originals and variants. Another feed of the same account may
@@ -606,21 +608,6 @@ fn load_snapshot(snapshot: &Snapshot, token_var: &str) -> Result<(Feed, DateTime
     })
 }
 
-/// The client of a feed's API: graph.instagram.com as `me`, or graph.facebook.com
-/// for the Instagram business account `user`.
-fn client_for<'a>(
-    http: &'a reqwest::Client,
-    feed: &FeedConfig,
-    token: &'a crate::Token,
-    user: &str,
-) -> InstagramClient<'a> {
-    let client = InstagramClient::new(http, &feed.source.api_base, token);
-    match feed.source.kind {
-        SourceKind::Instagram => client,
-        SourceKind::Facebook => client.facebook(&feed.source.api_version).for_user(user),
-    }
-}
-
 /// Keeps the token alive, finds the account, fetches the posts `selection`
 /// wants, and reattaches the originals already downloaded. Returns the feed,
 /// the token in use and the account node it was read from.
@@ -639,29 +626,21 @@ async fn fetch_online(
     *api_requests += token_report
         .as_ref()
         .map_or(0, |t| usize::from(t.refresh_attempted));
-    let user = match (feed.source.kind, &feed.source.ig_user_id) {
-        (SourceKind::Instagram, _) => "me".to_string(),
-        (SourceKind::Facebook, Some(id)) => id.clone(),
-        (SourceKind::Facebook, None) => {
-            let found = InstagramClient::new(client, &feed.source.api_base, &resolved.state.token)
-                .facebook(&feed.source.api_version)
-                .with_retry(retry)
-                .discover(feed.source.page_id.as_deref())
-                .await?;
-            *api_requests += found.requests;
-            tracing::info!(
-                "{}: Instagram account {} of the Facebook Page {}",
-                feed.name,
-                found.ig_user_id,
-                found.page.1
-            );
-            found.ig_user_id
-        }
-    };
-    let fetched = client_for(client, feed, &resolved.state.token, &user)
+    let (api, found) = InstagramClient::for_source(client, &feed.source, &resolved.state.token)
         .with_retry(retry)
-        .fetch(selection, feed.source.counts)
+        .into_account(&feed.source)
         .await?;
+    if let Some(found) = &found {
+        *api_requests += found.requests;
+        tracing::info!(
+            "{}: Instagram account {} of the Facebook Page {}",
+            feed.name,
+            found.ig_user_id,
+            found.page.1
+        );
+    }
+    let user = api.user().to_string();
+    let fetched = api.fetch(selection, feed.source.counts).await?;
     *api_requests += fetched.requests;
     // The token works: remember it (first sight, or the refresh attempt's outcome).
     if resolved.dirty {

@@ -171,33 +171,31 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
 
     let hosts = MediaHosts::new(&config.source.media_hosts);
     let http = client_with_timeout(&hosts, shared.http.timeout);
-    let mut api = InstagramClient::new(&http, &config.source.api_base, &resolved.state.token)
-        .with_retry(shared.http.retry);
     let rt = runtime()?;
-    if config.source.kind == SourceKind::Facebook {
-        api = api.facebook(&config.source.api_version);
-        let id = match &config.source.ig_user_id {
-            Some(id) => id.clone(),
-            None => match rt.block_on(api.discover(config.source.page_id.as_deref())) {
-                Ok(found) => {
-                    r.pass(&format!(
-                        "the token reads Instagram account {} through the Facebook Page {} (set source.ig_user_id = \"{}\" to skip this lookup)",
-                        found.ig_user_id, found.page.1, found.ig_user_id
-                    ));
-                    found.ig_user_id
-                }
-                Err(e) => {
-                    r.fail(
-                        &format!("Instagram account: {e}"),
-                        "see the message: connect the account to a Page, or name it in source.ig_user_id",
-                        e.exit_code(),
-                    );
-                    return Ok(());
-                }
-            },
-        };
-        api = api.for_user(&id);
-    }
+    let located = rt.block_on(
+        InstagramClient::for_source(&http, &config.source, &resolved.state.token)
+            .with_retry(shared.http.retry)
+            .into_account(&config.source),
+    );
+    let api = match located {
+        Ok((api, found)) => {
+            if let Some(found) = found {
+                r.pass(&format!(
+                    "the token reads Instagram account {} through the Facebook Page {} (set source.ig_user_id = \"{}\" to skip this lookup)",
+                    found.ig_user_id, found.page.1, found.ig_user_id
+                ));
+            }
+            api
+        }
+        Err(e) => {
+            r.fail(
+                &format!("Instagram account: {e}"),
+                "see the message: connect the account to a Page, or name it in source.ig_user_id",
+                e.exit_code(),
+            );
+            return Ok(());
+        }
+    };
     match rt.block_on(api.me_with_type()) {
         Ok((account, kind)) => match kind.as_deref() {
             Some("PERSONAL") => r.fail(

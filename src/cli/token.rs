@@ -78,22 +78,12 @@ fn account(
     http: &reqwest::Client,
     token: &Token,
 ) -> Result<feedgen::model::Account, Error> {
-    let rt = runtime()?;
-    let client = InstagramClient::new(http, &config.source.api_base, token);
-    match config.source.kind {
-        SourceKind::Instagram => rt.block_on(client.me()),
-        SourceKind::Facebook => {
-            let client = client.facebook(&config.source.api_version);
-            let id = match &config.source.ig_user_id {
-                Some(id) => id.clone(),
-                None => {
-                    rt.block_on(client.discover(config.source.page_id.as_deref()))?
-                        .ig_user_id
-                }
-            };
-            rt.block_on(client.for_user(&id).me())
-        }
-    }
+    runtime()?.block_on(async {
+        let (client, _) = InstagramClient::for_source(http, &config.source, token)
+            .into_account(&config.source)
+            .await?;
+        client.me().await
+    })
 }
 
 use token::current;
@@ -272,7 +262,7 @@ fn store_long_lived(
     secret: &Token,
 ) -> Result<(), Error> {
     let now = Utc::now();
-    let client = InstagramClient::new(http, &config.source.api_base, short);
+    let client = InstagramClient::for_source(http, &config.source, short);
     let issued = match config.source.kind {
         SourceKind::Instagram => rt.block_on(client.exchange(secret))?,
         SourceKind::Facebook => {
@@ -285,15 +275,12 @@ fn store_long_lived(
                         "is not set: put your Meta app's id in it (App dashboard → App settings → Basic)",
                     )
                 })?;
-            let client = client.facebook(&config.source.api_version);
             let long = rt.block_on(client.exchange_facebook(app_id.trim(), secret))?;
             let page = rt.block_on(
-                InstagramClient::new(http, &config.source.api_base, &long.token)
-                    .facebook(&config.source.api_version)
-                    .page_token(
-                        config.source.ig_user_id.as_deref(),
-                        config.source.page_id.as_deref(),
-                    ),
+                InstagramClient::for_source(http, &config.source, &long.token).page_token(
+                    config.source.ig_user_id.as_deref(),
+                    config.source.page_id.as_deref(),
+                ),
             )?;
             match page {
                 Some((token, name)) => {

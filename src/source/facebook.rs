@@ -54,6 +54,24 @@ fn page_name(p: &wire::Page) -> String {
 }
 
 impl InstagramClient<'_> {
+    /// Points the client at the account `source` reads: `me` on
+    /// graph.instagram.com; on graph.facebook.com `source.ig_user_id`, or the
+    /// account [`InstagramClient::discover`] finds (returned, for its Page and
+    /// the requests it took).
+    pub async fn into_account(
+        self,
+        source: &crate::config::SourceConfig,
+    ) -> Result<(Self, Option<Discovered>), Error> {
+        match (source.kind, &source.ig_user_id) {
+            (SourceKind::Instagram, _) => Ok((self, None)),
+            (SourceKind::Facebook, Some(id)) => Ok((self.for_user(id), None)),
+            (SourceKind::Facebook, None) => {
+                let found = self.discover(source.page_id.as_deref()).await?;
+                Ok((self.for_user(&found.ig_user_id), Some(found)))
+            }
+        }
+    }
+
     /// Every Page of `GET /me/accounts` with `fields`; `None` when the token
     /// is a Page token (a Page has no `accounts` edge).
     async fn pages(

@@ -163,6 +163,26 @@ impl<'a> InstagramClient<'a> {
         self
     }
 
+    /// A client for the API a feed's `[source]` names: its host and, with
+    /// Facebook Login, its version. The account is still `me`; see
+    /// [`InstagramClient::into_account`].
+    pub fn for_source(
+        http: &'a reqwest::Client,
+        source: &crate::config::SourceConfig,
+        token: &'a Token,
+    ) -> Self {
+        let client = InstagramClient::new(http, &source.api_base, token);
+        match source.kind {
+            SourceKind::Instagram => client,
+            SourceKind::Facebook => client.facebook(&source.api_version),
+        }
+    }
+
+    /// The account node this client reads (`me`, or an Instagram business account's id).
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
     /// Reads the account with this id instead of `me` (a Facebook-Login
     /// Instagram business account; ids are digits, checked by the config).
     pub fn for_user(mut self, id: &str) -> Self {
