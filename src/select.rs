@@ -318,15 +318,12 @@ impl Selection {
     pub fn apply(&self, posts: &[Post]) -> Vec<Post> {
         let mut pinned: Vec<(usize, &Post)> = Vec::new();
         let mut rest: Vec<&Post> = Vec::new();
-        for post in posts {
-            if self.hidden(post) {
-                continue;
-            }
+        for post in posts.iter().filter(|p| self.wants(p)) {
             match self.pin_rank(post) {
-                Some(rank) if !pinned.iter().any(|(r, _)| *r == rank) => pinned.push((rank, post)),
-                Some(_) => {}
-                None if self.passes_filter(post) => rest.push(post),
-                None => {}
+                // A pinned post that comes twice (listed, and fetched by id) shows once.
+                Some(rank) if pinned.iter().any(|(r, _)| *r == rank) => {}
+                Some(rank) => pinned.push((rank, post)),
+                None => rest.push(post),
             }
         }
         pinned.sort_by_key(|(rank, _)| *rank);
