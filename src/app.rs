@@ -27,6 +27,7 @@ use crate::media::{MediaStage, MediaStats};
 use crate::model::{Feed, Original};
 use crate::output::{self, ContentStore};
 use crate::render;
+use crate::secret::Token;
 use crate::select::Selection;
 use crate::source::{InstagramClient, Snapshot};
 use crate::store::Manifest;
@@ -469,7 +470,9 @@ async fn build_feed(
     }
 
     // 3. Render, then publish the whole output folder in one swap.
-    let (documents, media_files) = render_documents(feed, &shown, &manifest, store, &mut warnings)?;
+    let secrets = known_secrets(feed, in_use.as_ref().map(|(r, _)| &r.state.token));
+    let (documents, media_files) =
+        render_documents(feed, &shown, &manifest, store, &secrets, &mut warnings)?;
     let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
 
     // 4. Record state; the store is pruned once every feed is done.
@@ -542,6 +545,7 @@ fn render_documents(
     shown: &Feed,
     manifest: &Manifest,
     store: &ContentStore,
+    secrets: &[Token],
     warnings: &mut Vec<String>,
 ) -> Result<(Documents, HashSet<String>), Error> {
     let out = &feed.output;
@@ -578,6 +582,20 @@ fn render_documents(
             render::feeds::atom(&shown.account, &views, out, site)?.into_bytes(),
         );
     }
+    // The token must never be published, whatever file the config names.
+    let holding: Vec<String> = documents
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .chain(
+            css.iter()
+                .map(|(path, _, text)| (path.as_str(), text.as_bytes())),
+        )
+        .filter(|(_, bytes)| secrets.iter().any(|t| t.is_in(bytes)))
+        .map(|(name, _)| name.to_string())
+        .collect();
+    if !holding.is_empty() {
+        return Err(Error::SecretInOutput { files: holding });
+    }
     // Visitors' browsers must never contact Meta: check everything that would load.
     let findings = crate::privacy::check(
         documents
@@ -599,6 +617,26 @@ fn render_documents(
         }
     }
     Ok((documents, media_files))
+}
+
+/// Every token this feed could know: the one in use, the inputs, and the
+/// state file's (an offline build has no token in use, but the output must
+/// not hold any of them either).
+fn known_secrets(feed: &FeedConfig, in_use: Option<&Token>) -> Vec<Token> {
+    let stored = token::load_state(&feed.token.state_file)
+        .ok()
+        .flatten()
+        .map(|s| s.token);
+    let from_file = token::input(feed).ok().flatten().map(|(t, _)| t);
+    in_use
+        .cloned()
+        .into_iter()
+        .chain(feed.token.env.clone())
+        .chain(feed.source.token.clone())
+        .chain(from_file)
+        .chain(stored)
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 fn load_snapshot(snapshot: &Snapshot, token_var: &str) -> Result<(Feed, DateTime<Utc>), Error> {
@@ -739,12 +777,12 @@ async fn keep_token_alive(
                 InstagramClient::new(&shared.client, &feed.source.api_base, &resolved.state.token);
             match api.refresh().await {
                 Ok(issued) => {
+                    let (expires_at, doubt) = token::expiry_after(now, issued.expires_in);
+                    warnings.extend(doubt);
                     resolved.state.token = issued.token;
                     resolved.state.obtained_at = now;
                     resolved.state.obtained = Obtained::Refreshed;
-                    resolved.state.expires_at = issued
-                        .expires_in
-                        .map(|s| now + chrono::Duration::seconds(s));
+                    resolved.state.expires_at = expires_at;
                     resolved.state.last_refresh_error = None;
                     // Saved at once: the new token must survive whatever fails next.
                     token::save_state(&feed.token.state_file, &resolved.state)?;

@@ -692,7 +692,7 @@ impl Config {
     pub fn parse(text: &str, base_dir: &Path) -> Result<Config, ConfigError> {
         let parse_error = |e: toml::de::Error| ConfigError::Parse {
             path: None,
-            message: e.to_string(),
+            message: redact_token_values(text, &e.to_string()),
         };
         let file: RawFile = toml::from_str(text).map_err(parse_error)?;
         let cache_dir = resolve(
@@ -845,6 +845,53 @@ impl Config {
         hosts.dedup();
         hosts
     }
+}
+
+/// toml's errors quote the offending line: a mistake next to
+/// `token = "IGAA…"` would print the token. Every string on a line that
+/// mentions `token` is replaced in `message` by `[redacted]`.
+fn redact_token_values(text: &str, message: &str) -> String {
+    let mut message = message.to_string();
+    for line in text.lines().filter(|l| l.contains("token")) {
+        for quote in ['"', '\''] {
+            let parts: Vec<&str> = line.split(quote).collect();
+            // Odd parts are inside quotes (the closing one may be missing).
+            for value in parts.iter().skip(1).step_by(2) {
+                if value.len() >= 8 {
+                    message = message.replace(value, crate::secret::REDACTED);
+                }
+            }
+        }
+    }
+    message
+}
+
+/// An `output.extra_css` entry is published as it is, world-readable: only a
+/// `.css` file, and none inside the cache (which holds the token state).
+fn extra_css_file(path: PathBuf, cache_dir: &Path) -> Result<PathBuf, ConfigError> {
+    // Compared resolved where the files exist, so `..` and symlinks do not hide anything.
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let css = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("css"));
+    if !css(&path) || !css(&real(&path)) {
+        return Err(ConfigError::invalid(
+            "output.extra_css",
+            &format!(
+                "{} is not a .css file; extra_css files are published as part of the public stylesheet, so only stylesheets are taken",
+                path.display()
+            ),
+        ));
+    }
+    if real(&path).starts_with(real(cache_dir)) {
+        return Err(ConfigError::invalid(
+            "output.extra_css",
+            &format!(
+                "{} is inside the cache folder {}, which holds the token state; keep your stylesheets with your site",
+                path.display(),
+                cache_dir.display()
+            ),
+        ));
+    }
+    Ok(path)
 }
 
 fn resolve(base_dir: &Path, p: PathBuf) -> PathBuf {
@@ -1121,11 +1168,20 @@ impl FeedConfig {
             Some(p) if !p.is_empty() => Some(file_name("output.page", Some(p), "")?),
             _ => None,
         };
-        let shared_dir = resolve(
-            raw.output
-                .dir
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR)),
-        );
+        let raw_dir = raw
+            .output
+            .dir
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
+        if raw_dir.starts_with("~") {
+            return Err(ConfigError::invalid(
+                "output.dir",
+                &format!(
+                    "{} starts with `~`, which only a shell expands; feedgen would make a folder named `~`. Write the full path, or one relative to the config file",
+                    raw_dir.display()
+                ),
+            ));
+        }
+        let shared_dir = resolve(raw_dir);
         let shared_base_url = raw.output.base_url.unwrap_or_default();
         let (dir, base_url) = match placement {
             Placement::Single => (shared_dir, shared_base_url),
@@ -1171,7 +1227,8 @@ impl FeedConfig {
                 .unwrap_or_default()
                 .into_iter()
                 .map(&resolve)
-                .collect(),
+                .map(|p| extra_css_file(p, cache_dir))
+                .collect::<Result<_, _>>()?,
             captions: raw.output.captions.unwrap_or(false),
             caption_length: raw.output.caption_length.unwrap_or(120),
             caption_links: raw.output.caption_links.unwrap_or(false),
@@ -1341,21 +1398,36 @@ pub fn is_loopback(host: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn validate_api_base(url: &Url, kind: SourceKind) -> Result<(), String> {
+/// The rule for every base URL a secret is sent to (the API bases, the OAuth
+/// base): https, or plain http to a loopback test server only, and no query.
+/// Messages show the URL without credentials.
+pub fn check_secure_base(url: &Url) -> Result<(), String> {
     let host = url.host_str().unwrap_or_default();
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(host) => {}
         "http" => {
             return Err(format!(
-                "`{url}` uses plain http; the token would travel unencrypted. Use https (http is allowed only for 127.0.0.1/localhost test servers)"
+                "`{}` uses plain http; the token and app secret would travel unencrypted. Use https (http is allowed only for 127.0.0.1/localhost test servers)",
+                crate::secret::url_for_display(url)
             ));
         }
-        other => return Err(format!("scheme `{other}` is not http(s)")),
+        other => {
+            return Err(format!(
+                "scheme `{}` is not http(s)",
+                crate::secret::printable(other)
+            ));
+        }
     }
     if url.query().is_some() {
         return Err("must not carry a query string; the token goes in FEEDGEN_TOKEN".into());
     }
+    Ok(())
+}
+
+fn validate_api_base(url: &Url, kind: SourceKind) -> Result<(), String> {
+    let host = url.host_str().unwrap_or_default();
+    check_secure_base(url)?;
     if url.path().contains("/v1") && host == "api.instagram.com" {
         return Err(
             "api.instagram.com/v1 is the legacy Platform API, shut down on 2020-06-29; use https://graph.instagram.com (Instagram API with Instagram Login)".into(),

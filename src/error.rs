@@ -223,6 +223,19 @@ pub enum ApiError {
         /// What did not match.
         reason: String,
     },
+    /// The API kept sending next-page links: a page seen before, or more
+    /// pages than `source.scan_limit` could need.
+    #[error(
+        "the API's paging does not end: {reason} (after {pages} pages holding {posts} posts). The last good feed is kept; this is an API fault, so retry later or build with --offline"
+    )]
+    EndlessPaging {
+        /// What gave it away.
+        reason: String,
+        /// Pages read.
+        pages: usize,
+        /// Posts those pages held.
+        posts: usize,
+    },
     /// A `paging.next` URL pointed away from the configured API host.
     #[error(
         "the API's next-page link points to {got}, not to the configured API host {expected}; refusing to send the token there"
@@ -278,6 +291,12 @@ pub enum Error {
         /// `file: URL` for each resource that would load from Meta.
         findings: Vec<String>,
     },
+    /// A file about to be published holds the access token.
+    #[error("refusing to publish {}: it would hold the access token, so nothing was published. The token can reach the output only through a file the config names: check output.extra_css and the files in output.theme_dir (they must be stylesheets, not a token or state file)", files.join(", "))]
+    SecretInOutput {
+        /// The files that hold it.
+        files: Vec<String>,
+    },
     /// Another build holds the output folder's lock.
     #[error("another feedgen build is writing {} (lock file {}); waited {waited} s for it to finish. Try again when it is done, or raise output.lock_timeout", out.display(), lock.display())]
     Busy {
@@ -328,7 +347,7 @@ impl Error {
     /// The process exit code for this error (see [`exit`]).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Config(_) | Error::Privacy { .. } => exit::CONFIG,
+            Error::Config(_) | Error::Privacy { .. } | Error::SecretInOutput { .. } => exit::CONFIG,
             Error::Token { .. } => exit::TOKEN,
             Error::Api(_) | Error::NothingToPublish { .. } => exit::API,
             Error::Snapshot { .. } | Error::Io { .. } | Error::Busy { .. } => exit::IO,

@@ -126,3 +126,196 @@ pub struct Original {
     /// Height after EXIF orientation, in pixels.
     pub height: u32,
 }
+
+/// Longest media id accepted: real ones are 17-19 digits.
+const MAX_ID_LEN: usize = 32;
+
+/// Whether `id` is a Graph media or user id: a short string of ASCII digits.
+/// Ids reach URLs, `feed.json` and Atom `<id>`s, so nothing else is accepted.
+pub fn is_graph_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `id` is an asset id feedgen makes: a media id, or one plus `:poster`.
+pub fn is_asset_id(id: &str) -> bool {
+    is_graph_id(id.strip_suffix(":poster").unwrap_or(id))
+}
+
+/// Only links to instagram.com posts are kept; anything else is never rendered.
+pub fn is_post_permalink(url: &Url) -> bool {
+    url.scheme() == "https"
+        && url.host_str() == Some("www.instagram.com")
+        && url.port().is_none()
+        && url.username().is_empty()
+        && url.password().is_none()
+}
+
+/// Removes the characters XML 1.0 forbids (C0 controls but tab, newline and
+/// carriage return; the non-characters U+FFFE and U+FFFF): a caption holding
+/// one would make `atom.xml` invalid, and they are invisible in HTML anyway.
+pub fn strip_xml_invalid(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c <= '\u{1f}' && !matches!(c, '\t' | '\n' | '\r'))
+            || c == '\u{fffe}'
+            || c == '\u{ffff}'
+    };
+    if text.contains(bad) {
+        std::borrow::Cow::Owned(text.chars().filter(|&c| !bad(c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+impl Account {
+    /// The account as the API names it: the id must be a Graph id (it reaches
+    /// URLs and paths); a username is kept without control characters and
+    /// cut to 64 characters (Instagram's are at most 30), or the id stands in.
+    pub fn from_api(id: String, username: Option<String>) -> Result<Account, crate::Error> {
+        if !is_graph_id(&id) {
+            return Err(crate::error::ApiError::Unexpected {
+                url: "/me".into(),
+                status: 200,
+                reason: format!(
+                    "the account id {:?} is not a string of digits",
+                    crate::secret::printable(&id)
+                ),
+            }
+            .into());
+        }
+        let username = username
+            .map(|u| {
+                u.chars()
+                    .filter(|c| !c.is_control() && !c.is_whitespace())
+                    .take(64)
+                    .collect::<String>()
+            })
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| id.clone());
+        Ok(Account { id, username })
+    }
+
+    /// The account's page on instagram.com; the username is percent-encoded as
+    /// one path segment, so a hostile one cannot change where the link points.
+    pub fn profile_url(&self) -> String {
+        let mut url = Url::parse("https://www.instagram.com/").expect("a valid URL");
+        url.path_segments_mut()
+            .expect("an https URL has path segments")
+            .pop_if_empty()
+            .push(&self.username)
+            .push("");
+        url.to_string()
+    }
+}
+
+impl Post {
+    /// Checks a post read from the API or a snapshot, neither of which feedgen
+    /// trusts: a post whose id or date cannot be published as they are is
+    /// refused (the reason names it); text is cleaned of XML-invalid
+    /// characters and a permalink off instagram.com is dropped. Ids are
+    /// printed with [`crate::secret::printable`], as they came from a server.
+    pub fn check(&mut self) -> Result<(), String> {
+        if !is_graph_id(&self.id) {
+            return Err(format!(
+                "post {}: its id is not a string of digits; skipped",
+                crate::secret::printable(&self.id)
+            ));
+        }
+        // RFC 3339 (Atom, JSON Feed) has four-digit years only.
+        let year = chrono::Datelike::year(&self.timestamp);
+        if !(1..=9999).contains(&year) {
+            return Err(format!(
+                "post {}: its timestamp has the year {year}, which no feed format can carry; skipped",
+                self.id
+            ));
+        }
+        if let Some(a) = self.assets.iter().find(|a| !is_asset_id(&a.id)) {
+            return Err(format!(
+                "post {}: its image id {} is not a string of digits; skipped",
+                self.id,
+                crate::secret::printable(&a.id)
+            ));
+        }
+        if self
+            .permalink
+            .as_ref()
+            .is_some_and(|u| !is_post_permalink(u))
+        {
+            self.permalink = None;
+        }
+        for text in [&mut self.caption, &mut self.alt_text]
+            .into_iter()
+            .flatten()
+        {
+            if let std::borrow::Cow::Owned(clean) = strip_xml_invalid(text) {
+                *text = clean;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(id: &str) -> Post {
+        Post {
+            id: id.into(),
+            kind: PostKind::Image,
+            caption: Some("a\u{0}b\u{1b}[31mc\td\u{ffff}".into()),
+            alt_text: None,
+            permalink: Some(Url::parse("javascript:alert(1)").unwrap()),
+            timestamp: "2026-11-30T10:00:00Z".parse().unwrap(),
+            reel: false,
+            like_count: None,
+            comments_count: None,
+            assets: vec![Asset {
+                id: id.into(),
+                role: AssetRole::Image,
+                url: None,
+                original: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn check_cleans_text_and_drops_foreign_links() {
+        let mut p = post("17895695668004550");
+        p.check().unwrap();
+        assert_eq!(p.caption.as_deref(), Some("ab[31mc\td"));
+        assert_eq!(p.permalink, None);
+    }
+
+    #[test]
+    fn check_refuses_ids_and_years_no_feed_can_carry() {
+        for id in ["", "12a", "../x", "1\r\n::error::x", &"9".repeat(40)] {
+            let err = post(id).check().unwrap_err();
+            assert!(!err.contains('\r') && !err.contains('\n'), "{err:?}");
+        }
+        let mut p = post("1");
+        p.timestamp = chrono::DateTime::from_timestamp(300_000_000_000, 0).unwrap();
+        assert!(p.check().unwrap_err().contains("year"));
+        let mut p = post("1");
+        p.assets[0].id = "1:../../x".into();
+        assert!(p.check().is_err());
+    }
+
+    #[test]
+    fn profile_url_keeps_a_hostile_username_in_one_segment() {
+        let a = |u: &str| Account {
+            id: "1".into(),
+            username: u.into(),
+        };
+        assert_eq!(
+            a("jane.doe").profile_url(),
+            "https://www.instagram.com/jane.doe/"
+        );
+        let evil = a("../../evil.example/?x=#y").profile_url();
+        assert!(evil.starts_with("https://www.instagram.com/"), "{evil}");
+        assert!(!evil.contains('?') && !evil.contains('#'), "{evil}");
+        assert_eq!(
+            Url::parse(&evil).unwrap().path_segments().unwrap().count(),
+            2
+        );
+    }
+}

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::error::{ConfigError, Error};
+use crate::secret::printable;
 
 /// The folder, inside the output folder, holding content-addressed files.
 pub const MEDIA_DIR: &str = "media";
@@ -51,6 +52,11 @@ pub fn is_content_name(name: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         && !ext.is_empty()
         && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Whether `path` is a regular file itself, not a symlink to one.
+pub fn is_regular_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a
@@ -103,18 +109,19 @@ impl ContentStore {
         self.dir.join(name)
     }
 
-    /// Whether a file is stored.
+    /// Whether a file is stored: a content name of a regular file in the store
+    /// (a symlink planted in a shared cache is not one, and is never published).
     pub fn has(&self, name: &str) -> bool {
-        self.path(name).is_file()
+        is_content_name(name) && is_regular_file(&self.path(name))
     }
 
     /// Stores bytes under their content name; returns the name and whether it wrote.
     pub fn put(&self, bytes: &[u8], ext: &str) -> Result<(String, bool), Error> {
         let name = content_name(bytes, ext);
         let path = self.path(&name);
-        let present = std::fs::metadata(&path)
-            .map(|m| m.len() == bytes.len() as u64)
-            .unwrap_or(false);
+        // A symlink in the store's place is not the file: the write replaces it.
+        let present = std::fs::symlink_metadata(&path)
+            .is_ok_and(|m| m.file_type().is_file() && m.len() == bytes.len() as u64);
         if !present {
             write_atomic(&path, bytes)?;
         }
@@ -174,6 +181,25 @@ fn sibling(out: &Path, suffix: &str) -> Result<PathBuf, Error> {
     Ok(parent.join(format!(".{}.{suffix}", name.to_string_lossy())))
 }
 
+/// The folder a build publishes into: `out`, or where it points when it is a
+/// symbolic link (`static/feed -> /srv/feed`). Swapping the link itself for a
+/// real folder would leave its target stale forever.
+pub fn real_dir(out: &Path) -> Result<PathBuf, Error> {
+    match std::fs::symlink_metadata(out) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(out).map_err(|e| {
+            ConfigError::invalid(
+                "output.dir",
+                &format!(
+                    "{} is a symbolic link whose target cannot be used ({e}); create the folder it points to, or point output.dir at a real folder",
+                    out.display()
+                ),
+            )
+            .into()
+        }),
+        _ => Ok(out.to_path_buf()),
+    }
+}
+
 /// Refuses an output folder that holds files feedgen did not write.
 fn check_ownership(out: &Path) -> Result<(), Error> {
     match std::fs::read_dir(out) {
@@ -199,6 +225,7 @@ fn check_ownership(out: &Path) -> Result<(), Error> {
 
 /// Whether a build could publish into `out`: feedgen's (or new) and writable.
 pub fn check_publishable(out: &Path) -> Result<(), Error> {
+    let out = &real_dir(out)?;
     check_ownership(out)?;
     let staging = sibling(out, "feedgen-staging")?;
     let parent = staging.parent().unwrap_or(Path::new("."));
@@ -252,6 +279,7 @@ pub struct OutputLock {
 
 /// Takes the lock beside `out`, waiting up to `wait` for another build to finish.
 pub fn lock(out: &Path, wait: Duration) -> Result<OutputLock, Error> {
+    let out = &real_dir(out)?;
     let path = sibling(out, "feedgen-lock")?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
@@ -299,6 +327,7 @@ pub fn publish(
     media: &HashSet<String>,
     store: &ContentStore,
 ) -> Result<Published, Error> {
+    let out = &real_dir(out)?;
     check_ownership(out)?;
     let staging = sibling(out, "feedgen-staging")?;
     if staging.exists() {
@@ -317,6 +346,18 @@ pub fn publish(
         .unwrap_or_default();
     let mut published = Published::default();
     for name in media {
+        // Names come from the manifest, which a shared CI cache lets others
+        // write: only content names of regular store files are ever published.
+        if !store.has(name) {
+            return Err(Error::io(
+                "publish",
+                store.path(&printable(name)),
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "not a file of the content store (a damaged cache?); run the build again",
+                ),
+            ));
+        }
         link_or_copy(&store.path(name), &media_dir.join(name))?;
         published.written += usize::from(!old_media.contains(name));
     }

@@ -30,6 +30,12 @@ impl Token {
         self.0.is_empty()
     }
 
+    /// Whether `bytes` hold the token (tokens too short to be real never match).
+    pub fn is_in(&self, bytes: &[u8]) -> bool {
+        let t = self.0.as_bytes();
+        t.len() >= 8 && bytes.windows(t.len()).any(|w| w == t)
+    }
+
     /// Replaces every occurrence of the token in `text` with [`REDACTED`].
     pub fn scrub(&self, text: &str) -> String {
         // Tokens shorter than this could match ordinary text; real ones are ~150+ chars.
@@ -54,13 +60,46 @@ impl fmt::Display for Token {
     }
 }
 
-/// Removes the query string (which may carry `access_token`) from a URL
-/// before it is shown anywhere.
+/// Longest piece of server text shown in one message, in characters.
+pub const MAX_SHOWN_CHARS: usize = 300;
+
+/// Text from a server made safe to print: control characters (newlines that
+/// would forge a GitHub Actions `::error` line, ANSI escapes, carriage
+/// returns) and bidirectional overrides are shown escaped (`\u{1b}`), and
+/// anything past [`MAX_SHOWN_CHARS`] is cut with `…`. Apply it to every value
+/// from the API, the CDN or a cache that reaches a message.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let long = text.len() > MAX_SHOWN_CHARS && text.chars().nth(MAX_SHOWN_CHARS).is_some();
+    if !long && !text.contains(risky) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().min(MAX_SHOWN_CHARS * 2));
+    for c in text.chars().take(MAX_SHOWN_CHARS) {
+        if risky(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    if long {
+        out.push('…');
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Removes the query string (which may carry `access_token`) and any
+/// `user:password@` from a URL before it is shown anywhere, and cuts a very
+/// long one.
 pub fn url_for_display(url: &url::Url) -> String {
     let mut shown = url.clone();
     shown.set_query(None);
     shown.set_fragment(None);
-    shown.to_string()
+    // Fails only for URLs that cannot carry credentials at all.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    printable(shown.as_str()).into_owned()
 }
 
 #[cfg(test)]
@@ -83,9 +122,28 @@ mod tests {
     }
 
     #[test]
+    fn printable_escapes_what_forges_log_lines_and_cuts_long_text() {
+        assert_eq!(printable("jane_doe"), "jane_doe");
+        let forged = printable("x\n::error file=a::owned\r\u{1b}[31m\u{202e}");
+        assert!(
+            !forged.contains(['\n', '\r', '\u{1b}', '\u{202e}']),
+            "{forged}"
+        );
+        assert!(forged.contains("\\u{a}::error"), "{forged}");
+        let text = "é".repeat(1000);
+        let long = printable(&text);
+        assert_eq!(long.chars().count(), MAX_SHOWN_CHARS + 1);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
     fn url_for_display_drops_query() {
         let u =
             url::Url::parse("https://graph.instagram.com/me/media?access_token=abc&x=1").unwrap();
         assert_eq!(url_for_display(&u), "https://graph.instagram.com/me/media");
+        let u = url::Url::parse("https://me:hunter2@graph.example/v1").unwrap();
+        assert_eq!(url_for_display(&u), "https://graph.example/v1");
+        let u = url::Url::parse(&format!("https://cdn.example/{}", "a".repeat(5000))).unwrap();
+        assert!(url_for_display(&u).chars().count() <= MAX_SHOWN_CHARS + 1);
     }
 }

@@ -14,7 +14,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ImageFormat;
 use crate::error::Error;
-use crate::output::write_atomic;
+use crate::output::{is_content_name, write_atomic};
+
+/// The extensions an original can have (what [`crate::media::pipeline::sniff`] names).
+pub const ORIGINAL_EXTENSIONS: [&str; 4] = ["jpg", "png", "webp", "gif"];
+
+/// Whether `name` is a name the snapshot gives an original: a content name
+/// with an image extension.
+pub fn is_original_name(name: &str) -> bool {
+    is_content_name(name)
+        && name
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| ORIGINAL_EXTENSIONS.contains(&ext))
+}
 
 /// Version of the manifest's shape.
 pub const MANIFEST_VERSION: u32 = 2;
@@ -82,7 +94,16 @@ impl Manifest {
             return Manifest::default();
         };
         match serde_json::from_slice::<Manifest>(&bytes) {
-            Ok(m) if m.version == MANIFEST_VERSION && m.pipeline == PIPELINE_VERSION => m,
+            Ok(mut m) if m.version == MANIFEST_VERSION && m.pipeline == PIPELINE_VERSION => {
+                let dropped = m.drop_untrusted();
+                if dropped > 0 {
+                    tracing::warn!(
+                        "the manifest {} names {dropped} file(s) or value(s) that feedgen never writes (a damaged or tampered cache); those entries are dropped and made again",
+                        path.display()
+                    );
+                }
+                m
+            }
             Ok(_) => {
                 tracing::info!(
                     "the image pipeline changed since the last build; every variant is made again"
@@ -97,6 +118,36 @@ impl Manifest {
                 Manifest::default()
             }
         }
+    }
+
+    /// Drops whatever the store could not have written: an asset id that is
+    /// not a media id, an original or variant that is not a content name (a
+    /// path like `../../feedgen.toml` would otherwise be published), a
+    /// variant whose extension is not its format's, a placeholder that is not
+    /// a colour and a WebP data URL (it is pasted into a `style` attribute).
+    /// Returns how many things were dropped.
+    pub fn drop_untrusted(&mut self) -> usize {
+        let mut dropped = 0;
+        self.assets.retain(|id, entry| {
+            let keep = crate::model::is_asset_id(id) && is_original_name(&entry.original);
+            dropped += usize::from(!keep);
+            keep
+        });
+        for entry in self.assets.values_mut() {
+            let before = entry.variants.len();
+            entry.variants.retain(|v| {
+                is_content_name(&v.file)
+                    && v.file.ends_with(&format!(".{}", v.format.extension()))
+                    && v.width > 0
+                    && v.height > 0
+            });
+            dropped += before - entry.variants.len();
+            if entry.placeholder.as_ref().is_some_and(|p| !p.is_sound()) {
+                entry.placeholder = None;
+                dropped += 1;
+            }
+        }
+        dropped
     }
 
     /// Writes the manifest atomically.

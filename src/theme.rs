@@ -31,7 +31,8 @@ fn file(output: &OutputConfig, name: &str) -> Result<String, Error> {
         .filter(|p| p.is_file());
     if let Some(path) = overridden {
         let css = read(&path, "output.theme_dir")?;
-        return Ok(format!("/* {name} (from {}) */\n{css}", path.display()));
+        // Named by the key, not the path: the build machine's folders stay private.
+        return Ok(format!("/* {name} (from output.theme_dir) */\n{css}"));
     }
     if name == "auto.css" {
         return Ok(format!(

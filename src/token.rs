@@ -181,10 +181,42 @@ pub fn decide(state: &TokenState, now: DateTime<Utc>, policy: &RefreshPolicy) ->
             Decision::Keep(format!(
                 "more than {} days remain; the refresh is due from {}",
                 policy.refresh_days_left,
-                (exp - Duration::days(policy.refresh_days_left)).format("%Y-%m-%d")
+                exp.checked_sub_signed(Duration::days(policy.refresh_days_left))
+                    .unwrap_or(exp)
+                    .format("%Y-%m-%d")
             ))
         }
         _ => Decision::Refresh,
+    }
+}
+
+/// The lifetime Meta documents for a long-lived token: 60 days.
+pub const DOCUMENTED_LIFETIME: Duration = Duration::days(60);
+/// Longest `expires_in` believed; Meta's tokens live 60 days.
+const MAX_BELIEVED_LIFETIME: Duration = Duration::days(366);
+
+/// When a token issued `now` with the API's `expires_in` expires, and a
+/// warning when that value is not believable (zero, negative, or beyond a
+/// year): then the documented 60 days are assumed, since believing a
+/// far-away date would stop the refreshes that keep the token alive, and a
+/// date past chrono's range would panic after the new token was issued.
+pub fn expiry_after(
+    now: DateTime<Utc>,
+    expires_in: Option<i64>,
+) -> (Option<DateTime<Utc>>, Option<String>) {
+    let Some(secs) = expires_in else {
+        return (None, None);
+    };
+    let believed = Duration::try_seconds(secs)
+        .filter(|d| *d > Duration::zero() && *d <= MAX_BELIEVED_LIFETIME);
+    match believed {
+        Some(d) => (now.checked_add_signed(d), None),
+        None => (
+            now.checked_add_signed(DOCUMENTED_LIFETIME),
+            Some(format!(
+                "the API said the new token expires in {secs} seconds, which is not believable; feedgen assumes the documented 60 days"
+            )),
+        ),
     }
 }
 
@@ -286,23 +318,70 @@ pub fn resolve(
     }
 }
 
+/// Largest token file read: tokens are a few hundred bytes; a path such as
+/// `/dev/zero` must not fill the memory.
+pub const MAX_TOKEN_FILE_BYTES: u64 = 16 * 1024;
+
+fn read_token_file(path: &Path) -> Result<String, Error> {
+    use std::io::Read;
+    let cannot = |why: String| -> Error {
+        ConfigError::invalid(
+            "token.file",
+            &format!("cannot read the token file {}: {why}", path.display()),
+        )
+        .into()
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TOKEN_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(e.to_string()))?;
+    if bytes.len() as u64 > MAX_TOKEN_FILE_BYTES {
+        return Err(cannot(format!(
+            "it is larger than {MAX_TOKEN_FILE_BYTES} bytes, so it is not a token file; it should hold the token alone"
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| cannot("it is not text; it should hold the token alone".into()))
+}
+
+/// Refuses a token that cannot be one (Meta's are a few hundred printable
+/// ASCII characters with no spaces): a file or variable holding something
+/// else (several lines, a JSON file, a binary) would otherwise be sent as
+/// the token. The message never shows the value.
+fn check_shape(token: &Token, key: &str) -> Result<(), Error> {
+    let t = token.expose();
+    let why = if t.len() > 4096 {
+        Some("it is longer than 4,096 characters")
+    } else if !t.bytes().all(|b| b.is_ascii_graphic()) {
+        Some("it holds spaces, line breaks, control or non-ASCII characters")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(ConfigError::invalid(
+            key,
+            &format!("this does not look like an access token ({why}); it should hold the token alone, on one line"),
+        )
+        .into()),
+        None => Ok(()),
+    }
+}
+
 /// The input token, the first found of the feed's `token.env` variable
 /// (`FEEDGEN_TOKEN`), the token file and `source.token`.
 pub fn input(config: &FeedConfig) -> Result<Option<(Token, TokenOrigin)>, Error> {
     if let Some(t) = config.token.env.as_ref().filter(|t| !t.is_empty()) {
+        check_shape(t, &config.token.env_var)?;
         return Ok(Some((
             t.clone(),
             TokenOrigin::Env(config.token.env_var.clone()),
         )));
     }
     if let Some(path) = &config.token.file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::invalid(
-                "token.file",
-                &format!("cannot read the token file {}: {e}", path.display()),
-            )
-        })?;
+        let text = read_token_file(path)?;
         let token = Token::new(text);
+        check_shape(&token, "token.file")?;
         if token.is_empty() {
             return Err(ConfigError::invalid(
                 "token.file",
@@ -313,6 +392,7 @@ pub fn input(config: &FeedConfig) -> Result<Option<(Token, TokenOrigin)>, Error>
         return Ok(Some((token, TokenOrigin::File(path.clone()))));
     }
     if let Some(t) = config.source.token.as_ref().filter(|t| !t.is_empty()) {
+        check_shape(t, "source.token")?;
         return Ok(Some((t.clone(), TokenOrigin::Config)));
     }
     Ok(None)

@@ -122,8 +122,13 @@ pub fn of_feed(name: Option<&str>, message: &str) -> String {
 /// Prints a warning; in GitHub Actions also as an annotation on the run.
 pub fn warn(message: &str) {
     if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
-        // Annotations are one line; %0A is the documented newline escape.
-        eprintln!("::warning title=feedgen::{}", message.replace('\n', "%0A"));
+        // Annotations are one line: GitHub's documented escapes for %, CR and LF,
+        // so no text inside can end it and start a workflow command of its own.
+        let one_line = message
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A");
+        eprintln!("::warning title=feedgen::{one_line}");
     } else {
         eprintln!("warning: {message}");
     }

@@ -189,10 +189,14 @@ fn refresh(config: &FeedConfig) -> Result<ExitCode, Error> {
     resolved.state.last_refresh_attempt = Some(now);
     match result {
         Ok(issued) => {
+            let (expires_at, doubt) = token::expiry_after(now, issued.expires_in);
+            if let Some(doubt) = doubt {
+                crate::cli::warn(&doubt);
+            }
             resolved.state.token = issued.token;
             resolved.state.obtained_at = now;
             resolved.state.obtained = Obtained::Refreshed;
-            resolved.state.expires_at = issued.expires_in.map(|s| now + Duration::seconds(s));
+            resolved.state.expires_at = expires_at;
             resolved.state.last_refresh_error = None;
             token::save_state(&config.token.state_file, &resolved.state)?;
             println!(
@@ -301,6 +305,10 @@ fn store_long_lived(
             }
         }
     };
+    let (expires_at, doubt) = token::expiry_after(now, issued.expires_in);
+    if let Some(doubt) = doubt {
+        crate::cli::warn(&doubt);
+    }
     let state = TokenState {
         version: token::STATE_VERSION,
         // Should the short token still sit in FEEDGEN_TOKEN, its long-lived successor is used.
@@ -308,7 +316,7 @@ fn store_long_lived(
         token: issued.token,
         obtained_at: now,
         obtained: Obtained::Exchanged,
-        expires_at: issued.expires_in.map(|s| now + Duration::seconds(s)),
+        expires_at,
         last_refresh_attempt: None,
         last_refresh_error: None,
     };
@@ -366,6 +374,9 @@ fn exchange_code(args: &ExchangeCodeArgs) -> Result<ExitCode, Error> {
     let base = std::env::var("FEEDGEN_OAUTH_BASE").unwrap_or_else(|_| DEFAULT_OAUTH_BASE.into());
     let oauth_base = url::Url::parse(&base)
         .map_err(|e| ConfigError::invalid("FEEDGEN_OAUTH_BASE", &format!("not a URL ({e})")))?;
+    // The app secret goes there: the same rule as the API bases.
+    feedgen::config::check_secure_base(&oauth_base)
+        .map_err(|why| ConfigError::invalid("FEEDGEN_OAUTH_BASE", &why))?;
     let http = client(&MediaHosts::default());
     let rt = runtime()?;
     let grant = rt.block_on(oauth::exchange_code(

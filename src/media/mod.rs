@@ -116,8 +116,8 @@ impl MediaStage<'_> {
         let Some(from) = self
             .elsewhere
             .iter()
+            .find(|s| s.has_original(file))
             .map(|s| s.original_path(file))
-            .find(|p| p.is_file())
         else {
             return false;
         };
@@ -142,7 +142,7 @@ impl MediaStage<'_> {
         stats: &mut MediaStats,
     ) -> Result<(Original, AssetEntry), String> {
         let original = match &asset.original {
-            Some(o) if self.snapshot.original_path(&o.file).is_file() || self.adopt(&o.file) => {
+            Some(o) if self.snapshot.has_original(&o.file) || self.adopt(&o.file) => {
                 stats.reused_originals += 1;
                 o.clone()
             }

@@ -197,6 +197,26 @@ pub struct Placeholder {
     pub lqip: String,
 }
 
+impl Placeholder {
+    /// Whether this is what [`placeholder`] makes: `#rrggbb` and a WebP data
+    /// URL of base64 under 4 KB. Both are pasted into a `style` attribute, so
+    /// one read from a cache is used only when it passes.
+    pub fn is_sound(&self) -> bool {
+        let hex = self.color.strip_prefix('#').unwrap_or("");
+        let b64 = self
+            .lqip
+            .strip_prefix("data:image/webp;base64,")
+            .unwrap_or("");
+        hex.len() == 6
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            && !b64.is_empty()
+            && b64.len() <= 4096
+            && b64
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    }
+}
+
 /// Width of the low-quality preview.
 pub const LQIP_WIDTH: u32 = 16;
 /// The preview is made from a copy this wide, not from the full image: cheaper.

@@ -42,7 +42,10 @@ fn checked_id(id: &str, what: &str) -> Result<(), Error> {
         return Err(ApiError::Unexpected {
             url: "graph.facebook.com".into(),
             status: 200,
-            reason: format!("the {what} id {id:?} is not a string of digits"),
+            reason: format!(
+                "the {what} id {:?} is not a string of digits",
+                crate::secret::printable(id)
+            ),
         }
         .into());
     }
@@ -50,7 +53,7 @@ fn checked_id(id: &str, what: &str) -> Result<(), Error> {
 }
 
 fn page_name(p: &wire::Page) -> String {
-    p.name.clone().unwrap_or_else(|| p.id.clone())
+    crate::secret::printable(p.name.as_deref().unwrap_or(&p.id)).into_owned()
 }
 
 impl InstagramClient<'_> {
@@ -190,10 +193,7 @@ impl InstagramClient<'_> {
             .with_secret(app_secret)
             .get_as(url, &mut requests, false)
             .await?;
-        Ok(IssuedToken {
-            token: Token::new(t.access_token),
-            expires_in: t.expires_in,
-        })
+        IssuedToken::from_wire(t)
     }
 
     /// The Page token of the Page connected to Instagram account `ig_user_id`

@@ -26,7 +26,7 @@ use crate::model::{Account, Asset, AssetRole, Feed, Post, PostKind};
 use crate::retry::{
     Attempts, RetryPolicy, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, retry_after, usage,
 };
-use crate::secret::{Token, url_for_display};
+use crate::secret::{Token, printable, url_for_display};
 use crate::select::Selection;
 
 /// Media fields of the Basic Display protocol, which the Instagram API with
@@ -81,6 +81,29 @@ pub struct InstagramClient<'a> {
     pace: Mutex<Option<Duration>>,
     /// Warnings for the build report (rate-limit usage).
     notes: Mutex<Vec<String>>,
+}
+
+impl IssuedToken {
+    /// A token from the refresh or exchange endpoints, checked before it
+    /// replaces a working one: stored blindly, an empty or garbled answer
+    /// would lose the token for good.
+    pub(super) fn from_wire(t: wire::TokenResponse) -> Result<IssuedToken, Error> {
+        let token = Token::new(t.access_token);
+        let t_str = token.expose();
+        if t_str.is_empty() || t_str.len() > 4096 || !t_str.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ApiError::Unexpected {
+                url: "the token endpoint".into(),
+                status: 200,
+                reason: "the new token is empty or not printable ASCII; the current token is kept"
+                    .into(),
+            }
+            .into());
+        }
+        Ok(IssuedToken {
+            token,
+            expires_in: t.expires_in,
+        })
+    }
 }
 
 /// The outcome of a failed attempt.
@@ -236,10 +259,7 @@ impl<'a> InstagramClient<'a> {
                 &mut requests,
             )
             .await?;
-        Ok(Account {
-            username: me.username.unwrap_or_else(|| me.id.clone()),
-            id: me.id,
-        })
+        Account::from_api(me.id, me.username)
     }
 
     /// The account and its type (`BUSINESS`, `MEDIA_CREATOR`, `PERSONAL`), when the API reports it.
@@ -251,13 +271,7 @@ impl<'a> InstagramClient<'a> {
         let mut requests = 0;
         let url = self.endpoint(&self.user, &[("fields", "id,username,account_type")]);
         match self.get::<wire::User>(url, &mut requests).await {
-            Ok(me) => Ok((
-                Account {
-                    username: me.username.unwrap_or_else(|| me.id.clone()),
-                    id: me.id,
-                },
-                me.account_type,
-            )),
+            Ok(me) => Ok((Account::from_api(me.id, me.username)?, me.account_type)),
             // Graph's Facebook-Login node has no account_type: ask without it.
             Err(Error::Api(ApiError::Graph { code: 100, .. })) => Ok((self.me().await?, None)),
             Err(e) => Err(e),
@@ -294,10 +308,7 @@ impl<'a> InstagramClient<'a> {
             &[("grant_type", "ig_refresh_token")],
         );
         let t: wire::TokenResponse = self.get(url, &mut requests).await?;
-        Ok(IssuedToken {
-            token: Token::new(t.access_token),
-            expires_in: t.expires_in,
-        })
+        IssuedToken::from_wire(t)
     }
 
     /// `GET /access_token?grant_type=ig_exchange_token`: trades the client's
@@ -313,10 +324,7 @@ impl<'a> InstagramClient<'a> {
             ],
         );
         let t: wire::TokenResponse = client.get(url, &mut requests).await?;
-        Ok(IssuedToken {
-            token: Token::new(t.access_token),
-            expires_in: t.expires_in,
-        })
+        IssuedToken::from_wire(t)
     }
 
     /// A fresh download URL for one asset whose signed CDN link expired:
@@ -359,6 +367,12 @@ impl<'a> InstagramClient<'a> {
             Some(s) => s.scrub(&text),
             None => text,
         }
+    }
+
+    /// Server text as it may be shown: secrets scrubbed (before cutting, so no
+    /// part of one survives), control characters escaped, length bounded.
+    pub(super) fn shown(&self, text: &str) -> String {
+        printable(&self.scrub(text)).into_owned()
     }
 
     /// Fetches the account and the posts `want` keeps: page after page until
@@ -408,6 +422,7 @@ impl<'a> InstagramClient<'a> {
         let mut warnings = Vec::new();
         let mut posts: Vec<Post> = Vec::new();
         let (mut scanned, mut shown) = (0, 0);
+        let mut paging = PageGuard::new(want.scan_limit, page_size.min(MAX_PAGE_SIZE));
         'pages: loop {
             for m in std::mem::take(&mut page.data) {
                 scanned += 1;
@@ -434,6 +449,7 @@ impl<'a> InstagramClient<'a> {
                 break;
             };
             let next = self.checked_next(&next)?;
+            paging.admit(&next, scanned)?;
             page = self.get(next, &mut requests).await?;
         }
         if scanned >= want.scan_limit && shown < want.max_posts && !want.filter.is_open() {
@@ -574,7 +590,7 @@ impl<'a> InstagramClient<'a> {
             Failure::Retryable(
                 ApiError::Network {
                     url: shown.to_string(),
-                    reason: self.scrub(&reason),
+                    reason: self.shown(&reason),
                 }
                 .into(),
                 None,
@@ -648,7 +664,12 @@ impl<'a> InstagramClient<'a> {
                 ApiError::Unexpected {
                     url: shown.to_string(),
                     status,
-                    reason: format!("the JSON does not have the documented shape ({e})"),
+                    // serde quotes the offending value: a server that echoes the
+                    // request URL into a typed field would otherwise print the token.
+                    reason: format!(
+                        "the JSON does not have the documented shape ({})",
+                        self.shown(&e.to_string())
+                    ),
                 }
                 .into(),
                 None,
@@ -657,8 +678,9 @@ impl<'a> InstagramClient<'a> {
     }
 
     fn snippet(&self, body: &[u8]) -> String {
-        let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
-        let text = self.scrub(text.trim());
+        // Scrubbed whole, then cut: cutting first could leave half a token.
+        let text = String::from_utf8_lossy(body);
+        let text = self.shown(text.trim());
         if text.is_empty() {
             "empty body".into()
         } else {
@@ -683,7 +705,7 @@ impl<'a> InstagramClient<'a> {
                 ),
             ),
         };
-        let message = self.scrub(&message);
+        let message = self.shown(&message);
         let basic_display = {
             let t = self.token.expose();
             t.starts_with("IGQV") || t.starts_with("IGQW")
@@ -718,6 +740,52 @@ impl<'a> InstagramClient<'a> {
                 .into()
             }
         }
+    }
+}
+
+/// Ends paging that would never end by itself: a server answering empty
+/// pages with a `next` link forever, or sending back a page already read.
+struct PageGuard {
+    seen: std::collections::HashSet<String>,
+    pages: usize,
+    max_pages: usize,
+}
+
+impl PageGuard {
+    /// Room for twice the pages `scan_limit` posts fill at `page_size` a
+    /// page (the API's pages may come short), plus a few.
+    fn new(scan_limit: usize, page_size: usize) -> Self {
+        PageGuard {
+            seen: Default::default(),
+            pages: 1,
+            max_pages: scan_limit.div_ceil(page_size.max(1)) * 2 + 3,
+        }
+    }
+
+    /// Whether the page at `next` may be read, `posts` read so far.
+    fn admit(&mut self, next: &Url, posts: usize) -> Result<(), Error> {
+        // The cursor is what names the page; the rest of the link may vary.
+        let key = next
+            .query_pairs()
+            .find(|(k, _)| k == "after")
+            .map_or_else(|| next.to_string(), |(_, v)| format!("after={v}"));
+        let endless = |reason: String| ApiError::EndlessPaging {
+            reason,
+            pages: self.pages,
+            posts,
+        };
+        if !self.seen.insert(key) {
+            return Err(endless("a next-page link names a page already read".into()).into());
+        }
+        if self.pages >= self.max_pages {
+            return Err(endless(format!(
+                "more next-page links than the {} pages source.scan_limit needs",
+                self.max_pages
+            ))
+            .into());
+        }
+        self.pages += 1;
+        Ok(())
     }
 }
 
@@ -762,9 +830,7 @@ fn https_url(s: Option<&str>) -> Option<Url> {
 
 /// Only links to instagram.com posts are kept; anything else is not rendered.
 fn permalink(s: Option<&str>) -> Option<Url> {
-    https_url(s).filter(|u| {
-        u.scheme() == "https" && u.host_str() == Some("www.instagram.com") && u.port().is_none()
-    })
+    https_url(s).filter(crate::model::is_post_permalink)
 }
 
 fn child_asset(child: &wire::Media, post_id: &str) -> Result<Asset, String> {
@@ -784,7 +850,7 @@ fn child_asset(child: &wire::Media, post_id: &str) -> Result<Asset, String> {
     let url = https_url(url).ok_or_else(|| {
         format!(
             "post {post_id}: carousel item {} has no usable image URL; it is left out",
-            child.id
+            printable(&child.id)
         )
     })?;
     Ok(Asset {
@@ -798,6 +864,13 @@ fn child_asset(child: &wire::Media, post_id: &str) -> Result<Asset, String> {
 /// Turns one API media object into a post, or explains why it is skipped.
 fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
     let mut warnings = Vec::new();
+    // Checked first: every warning below names the post by its id.
+    if !crate::model::is_graph_id(&m.id) {
+        return Err(format!(
+            "post {}: its id is not a string of digits; skipped",
+            printable(&m.id)
+        ));
+    }
     let id = m.id.clone();
     let timestamp = m
         .timestamp
@@ -806,7 +879,7 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
         .ok_or_else(|| {
             format!(
                 "post {id}: missing or unreadable timestamp {:?}; skipped",
-                m.timestamp.as_deref().unwrap_or("")
+                printable(m.timestamp.as_deref().unwrap_or(""))
             )
         })?;
     let (kind, assets) = match m.media_type.as_deref() {
@@ -864,7 +937,7 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
         other => {
             return Err(format!(
                 "post {id}: unknown media_type {:?}; skipped",
-                other.unwrap_or("")
+                printable(other.unwrap_or(""))
             ));
         }
     };
@@ -895,6 +968,8 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
         comments_count: m.comments_count,
         assets,
     };
+    let mut post = post;
+    post.check()?;
     Ok((post, warnings))
 }
 
@@ -979,7 +1054,7 @@ mod tests {
                 ".{0,8}"
             ];
             (
-                ".{0,20}",
+                prop_oneof!["[0-9]{1,19}", ".{0,20}"],
                 opt(kind),
                 opt(any_text()),
                 opt(any_text()),
@@ -1024,6 +1099,12 @@ mod tests {
                 match convert(wire) {
                     Ok((post, _)) => {
                         prop_assert!(!post.assets.is_empty());
+                        prop_assert!(crate::model::is_graph_id(&post.id));
+                        prop_assert!(post.assets.iter().all(|a| crate::model::is_asset_id(&a.id)));
+                        let year = chrono::Datelike::year(&post.timestamp);
+                        prop_assert!((1..=9999).contains(&year));
+                        let xml_safe = |t: &Option<String>| t.as_deref().is_none_or(|t| t == crate::model::strip_xml_invalid(t));
+                        prop_assert!(xml_safe(&post.caption) && xml_safe(&post.alt_text));
                         if let Some(link) = &post.permalink {
                             prop_assert_eq!(link.host_str(), Some("www.instagram.com"));
                             prop_assert_eq!(link.scheme(), "https");
@@ -1031,8 +1112,9 @@ mod tests {
                         prop_assert!(post.caption.as_ref().is_none_or(|c| c.chars().count() <= MAX_CAPTION_CHARS));
                     }
                     Err(w) => {
-                        let named = w.contains(&format!("post {id}"));
+                        let named = w.contains(&format!("post {}", printable(&id)));
                         prop_assert!(named, "warning does not name the post: {}", w);
+                        prop_assert!(!w.contains(|c: char| c.is_control()), "raw control character in {:?}", w);
                     }
                 }
             }

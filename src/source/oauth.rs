@@ -10,7 +10,7 @@ use super::instagram::read_capped;
 use super::wire;
 use crate::error::{ApiError, Error};
 use crate::http::describe;
-use crate::secret::{Token, url_for_display};
+use crate::secret::{Token, printable, url_for_display};
 
 /// The OAuth host of the Instagram API with Instagram Login.
 pub const DEFAULT_OAUTH_BASE: &str = "https://api.instagram.com";
@@ -55,7 +55,8 @@ pub async fn exchange_code(
     let shown = url_for_display(&url);
     let code = clean_code(req.code);
     let code_secret = Token::new(code);
-    let scrub = |t: &str| code_secret.scrub(&req.app_secret.scrub(t));
+    // Every message from this server is scrubbed of both secrets, then made printable.
+    let scrub = |t: &str| printable(&code_secret.scrub(&req.app_secret.scrub(t))).into_owned();
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("client_id", req.app_id)
         .append_pair("client_secret", req.app_secret.expose())
@@ -109,7 +110,10 @@ pub async fn exchange_code(
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Unexpected {
             url: shown.clone(),
             status,
-            reason: format!("the JSON does not have the documented shape ({e})"),
+            reason: format!(
+                "the JSON does not have the documented shape ({})",
+                scrub(&e.to_string())
+            ),
         })?;
     let grant = match parsed {
         wire::CodeResponse::Flat(t) => t,

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::model::Feed;
-use crate::output::{content_name, write_atomic};
+use crate::output::{content_name, is_regular_file, write_atomic};
+use crate::store::is_original_name;
 
 /// Version of `feed.json`; bump it with a migration when the model changes shape.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -79,7 +80,22 @@ impl Snapshot {
                 ),
             });
         }
-        Ok(Some((file.feed, file.saved_at)))
+        let mut feed = file.feed;
+        let dropped = drop_untrusted(&mut feed);
+        if !dropped.is_empty() {
+            tracing::warn!(
+                "the snapshot {} holds what feedgen never writes (a damaged or tampered cache): {}",
+                self.dir.display(),
+                dropped.join("; ")
+            );
+        }
+        Ok(Some((feed, file.saved_at)))
+    }
+
+    /// Whether the original `file` is in this snapshot: an original's content
+    /// name, and a regular file (not a symlink planted in a shared cache).
+    pub fn has_original(&self, file: &str) -> bool {
+        is_original_name(file) && is_regular_file(&self.original_path(file))
     }
 
     /// Records `feed` (whose assets must all have originals) atomically.
@@ -123,4 +139,36 @@ impl Snapshot {
         }
         Ok(removed)
     }
+}
+
+/// Checks a feed read from a snapshot as if it came from the API (see
+/// [`crate::model::Post::check`]): posts that fail are dropped, and an
+/// original whose name is not a content name (`../../secret.jpg`) is
+/// forgotten, so it is downloaded again online and left out offline, never
+/// read from where the name points. Returns what was dropped, for a warning.
+pub fn drop_untrusted(feed: &mut Feed) -> Vec<String> {
+    let mut dropped = Vec::new();
+    feed.posts.retain_mut(|post| match post.check() {
+        Ok(()) => true,
+        Err(reason) => {
+            dropped.push(reason);
+            false
+        }
+    });
+    for post in &mut feed.posts {
+        for asset in &mut post.assets {
+            let bad = asset
+                .original
+                .as_ref()
+                .is_some_and(|o| !is_original_name(&o.file) || o.width == 0 || o.height == 0);
+            if bad {
+                asset.original = None;
+                dropped.push(format!(
+                    "post {}: the original of image {} is not named by its content; it is fetched again",
+                    post.id, asset.id
+                ));
+            }
+        }
+    }
+    dropped
 }
