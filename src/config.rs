@@ -870,7 +870,15 @@ fn redact_token_values(text: &str, message: &str) -> String {
 /// `.css` file, and none inside the cache (which holds the token state).
 fn extra_css_file(path: PathBuf, cache_dir: &Path) -> Result<PathBuf, ConfigError> {
     // Compared resolved where the files exist, so `..` and symlinks do not hide anything.
-    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let real = |p: &Path| {
+        std::fs::canonicalize(p)
+            .or_else(|e| match (p.parent(), p.file_name()) {
+                // A file not written yet: its folder, resolved, decides.
+                (Some(dir), Some(name)) => std::fs::canonicalize(dir).map(|d| d.join(name)),
+                _ => Err(e),
+            })
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
     let css = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("css"));
     if !css(&path) || !css(&real(&path)) {
         return Err(ConfigError::invalid(

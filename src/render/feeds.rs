@@ -101,7 +101,7 @@ pub fn json_feed(
     output: &OutputConfig,
     site: &Url,
 ) -> String {
-    let profile = format!("https://www.instagram.com/{}/", account.username);
+    let profile = account.profile_url();
     let doc = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: format!("{} (@{})", output.label, account.username),
@@ -177,7 +177,7 @@ pub fn atom(
             .first()
             .map_or("1970-01-01T00:00:00Z", |p| p.timestamp.as_str()),
         self_url: absolute(site, &format!("{}{}", output.base_url, output.atom)),
-        profile_url: format!("https://www.instagram.com/{}/", account.username),
+        profile_url: account.profile_url(),
         username: &account.username,
         entries: posts
             .iter()

@@ -455,7 +455,7 @@ pub fn json(feed: &Feed, posts: &[PostView]) -> String {
         account: AccountJson {
             id: &feed.account.id,
             username: &feed.account.username,
-            url: format!("https://www.instagram.com/{}/", feed.account.username),
+            url: feed.account.profile_url(),
         },
         posts: posts
             .iter()

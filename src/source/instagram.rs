@@ -749,7 +749,14 @@ struct PageGuard {
     seen: std::collections::HashSet<String>,
     pages: usize,
     max_pages: usize,
+    /// Pages in a row that held no post, and the posts read before them.
+    empty_run: usize,
+    posts_before: usize,
 }
+
+/// Empty pages in a row that still link to more: the API may send one (its
+/// last page), never a run of them.
+const MAX_EMPTY_PAGES: usize = 3;
 
 impl PageGuard {
     /// Room for twice the pages `scan_limit` posts fill at `page_size` a
@@ -759,6 +766,8 @@ impl PageGuard {
             seen: Default::default(),
             pages: 1,
             max_pages: scan_limit.div_ceil(page_size.max(1)) * 2 + 3,
+            empty_run: 0,
+            posts_before: 0,
         }
     }
 
@@ -776,6 +785,18 @@ impl PageGuard {
         };
         if !self.seen.insert(key) {
             return Err(endless("a next-page link names a page already read".into()).into());
+        }
+        self.empty_run = if posts == self.posts_before {
+            self.empty_run + 1
+        } else {
+            0
+        };
+        self.posts_before = posts;
+        if self.empty_run >= MAX_EMPTY_PAGES {
+            return Err(endless(format!(
+                "{MAX_EMPTY_PAGES} empty pages in a row still link to more"
+            ))
+            .into());
         }
         if self.pages >= self.max_pages {
             return Err(endless(format!(
@@ -976,6 +997,41 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paging_ends_on_a_repeat_a_run_of_empty_pages_or_the_page_cap() {
+        let next = |c: &str| {
+            Url::parse(&format!(
+                "https://graph.instagram.com/me/media?after={c}&limit=10"
+            ))
+            .unwrap()
+        };
+        let message = |e: Error| e.to_string();
+
+        let mut g = PageGuard::new(100, 10);
+        g.admit(&next("a"), 10).unwrap();
+        let e = message(g.admit(&next("a"), 20).unwrap_err());
+        assert!(e.contains("already read") && e.contains("20 posts"), "{e}");
+
+        let mut g = PageGuard::new(100, 10);
+        g.admit(&next("a"), 5).unwrap();
+        g.admit(&next("b"), 5).unwrap();
+        g.admit(&next("c"), 5).unwrap();
+        let e = message(g.admit(&next("d"), 5).unwrap_err());
+        assert!(e.contains("3 empty pages in a row"), "{e}");
+
+        // One post a page (a server dribbling): 2 x 10 + 3 pages, then an error.
+        let mut g = PageGuard::new(100, 10);
+        let mut pages = 1;
+        let e = loop {
+            match g.admit(&next(&pages.to_string()), pages) {
+                Ok(()) => pages += 1,
+                Err(e) => break message(e),
+            }
+        };
+        assert_eq!(pages, 23);
+        assert!(e.contains("23 pages source.scan_limit needs"), "{e}");
+    }
 
     #[test]
     fn parses_the_api_timestamp_form() {

@@ -15,6 +15,7 @@ mod feeds;
 mod images;
 mod outputs;
 mod render;
+mod security;
 mod ssg;
 mod support;
 mod token;

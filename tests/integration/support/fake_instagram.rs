@@ -104,6 +104,10 @@ pub enum Fault {
     },
     /// HTTP 200 with these raw bytes as the "JSON" body.
     Raw(Vec<u8>),
+    /// A hostile server that echoes the request: this status and body, with
+    /// `@REQUEST@` replaced by the request's path and query (the token in
+    /// it), or by the form body of a POST (the app secret in it), JSON-escaped.
+    Reflect { status: u16, body: &'static str },
 }
 
 impl Fault {
@@ -138,7 +142,21 @@ impl Fault {
     }
 
     fn response(&self) -> Response<Body> {
+        self.response_to("")
+    }
+
+    /// The answer to a request whose path and query (or POST body) is `request`.
+    fn response_to(&self, request: &str) -> Response<Body> {
         match self {
+            Fault::Reflect { status, body } => {
+                let escaped = serde_json::to_string(request).unwrap();
+                let text = body.replace("@REQUEST@", &escaped[1..escaped.len() - 1]);
+                Response::builder()
+                    .status(*status)
+                    .header(header::CONTENT_TYPE, "application/json; charset=UTF-8")
+                    .body(Body::from(text))
+                    .unwrap()
+            }
             Fault::Graph {
                 status,
                 body,
@@ -239,6 +257,9 @@ pub struct State {
     pub tokens_seen: Vec<String>,
     /// Set: the fake is graph.facebook.com (Facebook Login), not graph.instagram.com.
     pub facebook: Option<super::fake_facebook::FakeFacebook>,
+    /// While set, `/media` answers empty pages with a `next` link forever:
+    /// `Some(true)` with the same cursor each time, `Some(false)` a new one.
+    pub endless_paging: Option<bool>,
 }
 
 /// A running fake; stops when dropped.
@@ -284,6 +305,7 @@ impl FakeInstagram {
             cdn_requests: 0,
             tokens_seen: Vec::new(),
             facebook: None,
+            endless_paging: None,
         }));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         listener.set_nonblocking(true).unwrap();
@@ -547,10 +569,25 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         .iter()
         .find(|(needle, _)| full.contains(needle.as_str()))
     {
-        return f.response();
+        return f.response_to(&full);
     }
     if let Some(f) = s.faults.pop_front() {
-        return f.response();
+        return f.response_to(&full);
+    }
+    if let Some(same_cursor) = s.endless_paging
+        && path.ends_with("/media")
+    {
+        // An empty page with a link to one more, forever.
+        let cursor = if same_cursor {
+            "QVFIUx".to_string()
+        } else {
+            format!("QVFI{}", s.graph_requests.len())
+        };
+        return graph_json(
+            200,
+            &json!({"data": [], "paging": {"cursors": {"after": cursor},
+                "next": format!("http://{addr}{path}?limit=25&after={cursor}")}}),
+        );
     }
     if flaky_hit(s) {
         return Fault::unavailable().response();
@@ -996,6 +1033,14 @@ fn exchange(s: &mut State, q: &HashMap<String, String>, short: &str) -> Response
 fn oauth(state: &Mutex<State>, uri: &Uri, body: &str) -> Response<Body> {
     let mut s = state.lock().unwrap();
     s.graph_requests.push(format!("POST {}", uri.path()));
+    let request = format!("POST {uri} {body}");
+    if let Some((_, f)) = s
+        .sticky_faults
+        .iter()
+        .find(|(needle, _)| request.contains(needle.as_str()))
+    {
+        return f.response_to(&request);
+    }
     let legacy = |msg: &str| {
         let text =
             json!({"error_type": "OAuthException", "code": 400, "error_message": msg}).to_string();
