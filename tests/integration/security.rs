@@ -289,6 +289,34 @@ fn a_reflecting_oauth_server_never_gets_the_app_secret_printed() {
 }
 
 #[test]
+fn a_reflecting_exchange_endpoint_never_gets_the_app_secret_printed() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    let env = [
+        ("FEEDGEN_APP_SECRET", APP_SECRET.to_string()),
+        ("FEEDGEN_API_BASE", fake.base_url()),
+        ("FEEDGEN_LOG", "debug".to_string()),
+    ];
+    // The app secret travels in the query of GET /access_token.
+    let typed = (200, r#"{"access_token": "IGAAx0123456789", "expires_in": "@REQUEST@"}"#);
+    for (status, body) in REFLECTIONS.into_iter().chain([typed]) {
+        fake.with(|s| {
+            s.sticky_faults = vec![("/access_token".into(), Fault::Reflect { status, body })];
+        });
+        let run = site.run_with_stdin(
+            &["token", "exchange"],
+            &env,
+            "IGAAshort-NOT-REAL-token-value-0000000000\n",
+        );
+        assert_ne!(run.code, 0);
+        for text in [&run.stdout, &run.stderr] {
+            assert!(!text.contains(APP_SECRET), "{body} leaks the app secret:\n{text}");
+        }
+    }
+}
+
+#[test]
 fn the_oauth_base_must_be_https_or_loopback() {
     let site = Site::new(CONFIG);
     let env = vec![

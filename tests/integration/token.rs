@@ -376,29 +376,12 @@ fn exchange_turns_a_short_token_from_stdin_into_a_long_lived_one() {
         t
     });
     let site = Site::new(CONFIG);
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_feedgen"));
-    cmd.args(["token", "exchange"])
-        .current_dir(site.dir.path())
-        .env_clear()
-        .env("FEEDGEN_APP_SECRET", APP_SECRET)
-        .env("FEEDGEN_API_BASE", fake.base_url())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{short}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let run = Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    let env = [
+        ("FEEDGEN_APP_SECRET", APP_SECRET.to_string()),
+        ("FEEDGEN_API_BASE", fake.base_url()),
+    ];
+    let run = site
+        .run_with_stdin(&["token", "exchange"], &env, &format!("{short}\n"))
     .expect_code(0);
     assert!(
         run.stdout.contains("expires") && run.stdout.contains("(60 days)"),

@@ -123,16 +123,29 @@ impl Site {
 
     /// Runs `feedgen <args>` in the site folder with a clean environment plus `env`.
     pub fn run(&self, args: &[&str], env: &[(&str, String)]) -> Run {
+        self.run_with_stdin(args, env, "")
+    }
+
+    /// [`Site::run`] with `stdin` as the standard input.
+    pub fn run_with_stdin(&self, args: &[&str], env: &[(&str, String)], stdin: &str) -> Run {
+        use std::io::Write;
+        use std::process::Stdio;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedgen"));
         cmd.args(args)
             .current_dir(self.dir.path())
             .env_clear()
             .env("HOME", self.dir.path())
-            .env("PATH", std::env::var("PATH").unwrap_or_default());
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("run feedgen");
+        let mut child = cmd.spawn().expect("run feedgen");
+        // A command that does not read its input closes the pipe: not an error here.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        let out = child.wait_with_output().expect("run feedgen");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
