@@ -157,3 +157,90 @@ impl Manifest {
         write_atomic(path, &json)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// Names as the store writes them, and as an attacker would.
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9a-f]{32}\\.(jpg|webp|avif|png|gif)",
+            "(\\.\\./){1,4}[a-z.]{1,12}",
+            "/[a-z/]{0,20}",
+            "[0-9a-f]{32}\\.jpg/\\.\\./\\.\\./x",
+            ".{0,40}",
+        ]
+    }
+
+    fn variant() -> impl Strategy<Value = serde_json::Value> {
+        (
+            name(),
+            prop_oneof!["webp", "jpeg", "avif"],
+            0u32..3000,
+            0u32..3000,
+        )
+            .prop_map(|(file, format, width, height)| {
+                json!({"width": width, "height": height, "format": format, "quality": 80,
+                       "effort": 4, "file": file, "bytes": 1})
+            })
+    }
+
+    fn manifest() -> impl Strategy<Value = serde_json::Value> {
+        let entry = (
+            prop_oneof!["[0-9]{1,19}(:poster)?", ".{0,12}"],
+            name(),
+            proptest::collection::vec(variant(), 0..4),
+            proptest::option::of((".{0,12}", ".{0,40}")),
+        );
+        proptest::collection::vec(entry, 0..6).prop_map(|entries| {
+            let assets: serde_json::Map<_, _> = entries
+                .into_iter()
+                .map(|(id, original, variants, ph)| {
+                    let mut e = json!({"original": original, "variants": variants});
+                    if let Some((color, lqip)) = ph {
+                        e["placeholder"] = json!({"color": color, "lqip": lqip});
+                    }
+                    (id, e)
+                })
+                .collect();
+            json!({"version": MANIFEST_VERSION, "pipeline": PIPELINE_VERSION, "assets": assets})
+        })
+    }
+
+    fn load(bytes: &[u8]) -> Manifest {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.json");
+        std::fs::write(&path, bytes).unwrap();
+        Manifest::load(&path)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Whatever a cache holds, what is loaded names files inside the store only.
+        #[test]
+        fn any_manifest_loads_to_content_names_only(m in manifest()) {
+            let loaded = load(&serde_json::to_vec(&m).unwrap());
+            let store = std::path::Path::new("/cache/media");
+            for (id, e) in &loaded.assets {
+                prop_assert!(crate::model::is_asset_id(id), "{}", id);
+                prop_assert!(is_original_name(&e.original), "{}", e.original);
+                for v in &e.variants {
+                    prop_assert!(is_content_name(&v.file), "{}", v.file);
+                    let path = store.join(&v.file);
+                    prop_assert_eq!(path.parent(), Some(store));
+                }
+                prop_assert!(e.placeholder.as_ref().is_none_or(|p| p.is_sound()));
+            }
+        }
+
+        /// Arbitrary bytes are an empty manifest, never a panic.
+        #[test]
+        fn arbitrary_manifest_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = load(&bytes);
+        }
+    }
+}

@@ -172,3 +172,88 @@ pub fn drop_untrusted(feed: &mut Feed) -> Vec<String> {
     }
     dropped
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9a-f]{32}\\.(jpg|webp|png|gif|css)",
+            "(\\.\\./){1,4}[a-z.]{1,12}",
+            "/[a-z/]{0,20}",
+            ".{0,40}",
+        ]
+    }
+
+    fn post() -> impl Strategy<Value = serde_json::Value> {
+        (
+            prop_oneof!["[0-9]{1,19}", ".{0,12}"],
+            prop_oneof![
+                Just("2026-11-30T10:00:00Z".to_string()),
+                Just("+12026-11-30T10:00:00Z".to_string()),
+                Just("-0001-01-01T00:00:00Z".to_string()),
+            ],
+            proptest::option::of(".{0,40}"),
+            proptest::option::of(prop_oneof![
+                Just("https://www.instagram.com/p/x/".to_string()),
+                Just("javascript:alert(1)".to_string()),
+                Just("https://evil.example/".to_string()),
+            ]),
+            proptest::collection::vec(
+                (
+                    prop_oneof!["[0-9]{1,19}(:poster)?", ".{0,8}"],
+                    name(),
+                    0u32..3,
+                ),
+                1..4,
+            ),
+        )
+            .prop_map(|(id, ts, caption, link, assets)| {
+                let assets: Vec<_> = assets
+                    .into_iter()
+                    .map(|(aid, file, w)| {
+                        json!({"id": aid, "role": "image",
+                        "original": {"file": file, "width": w, "height": 2}})
+                    })
+                    .collect();
+                json!({"id": id, "kind": "image", "caption": caption, "permalink": link,
+                       "timestamp": ts, "assets": assets})
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever a snapshot holds, what is loaded reads originals inside it only.
+        #[test]
+        fn any_snapshot_loads_to_sound_posts_and_content_names_only(
+            posts in proptest::collection::vec(post(), 0..5),
+            junk in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let snapshot = Snapshot::new(dir.path());
+            let file = json!({"version": SNAPSHOT_VERSION, "saved_at": "2026-12-01T00:00:00Z",
+                "feed": {"account": {"id": "1", "username": "x"}, "posts": posts}});
+            std::fs::write(dir.path().join("feed.json"), serde_json::to_vec(&file).unwrap()).unwrap();
+            if let Ok(Some((feed, _))) = snapshot.load() {
+                for post in &feed.posts {
+                    prop_assert!(crate::model::is_graph_id(&post.id));
+                    prop_assert!(post.permalink.as_ref().is_none_or(crate::model::is_post_permalink));
+                    for a in &post.assets {
+                        if let Some(o) = &a.original {
+                            prop_assert!(is_original_name(&o.file), "{}", o.file);
+                            let path = snapshot.original_path(&o.file);
+                            let originals = dir.path().join("originals");
+                            prop_assert_eq!(path.parent(), Some(originals.as_path()));
+                        }
+                    }
+                }
+            }
+            std::fs::write(dir.path().join("feed.json"), &junk).unwrap();
+            let _ = snapshot.load();
+        }
+    }
+}

@@ -299,7 +299,10 @@ fn a_reflecting_exchange_endpoint_never_gets_the_app_secret_printed() {
         ("FEEDGEN_LOG", "debug".to_string()),
     ];
     // The app secret travels in the query of GET /access_token.
-    let typed = (200, r#"{"access_token": "IGAAx0123456789", "expires_in": "@REQUEST@"}"#);
+    let typed = (
+        200,
+        r#"{"access_token": "IGAAx0123456789", "expires_in": "@REQUEST@"}"#,
+    );
     for (status, body) in REFLECTIONS.into_iter().chain([typed]) {
         fake.with(|s| {
             s.sticky_faults = vec![("/access_token".into(), Fault::Reflect { status, body })];
@@ -311,7 +314,10 @@ fn a_reflecting_exchange_endpoint_never_gets_the_app_secret_printed() {
         );
         assert_ne!(run.code, 0);
         for text in [&run.stdout, &run.stderr] {
-            assert!(!text.contains(APP_SECRET), "{body} leaks the app secret:\n{text}");
+            assert!(
+                !text.contains(APP_SECRET),
+                "{body} leaks the app secret:\n{text}"
+            );
         }
     }
 }

@@ -382,7 +382,7 @@ fn exchange_turns_a_short_token_from_stdin_into_a_long_lived_one() {
     ];
     let run = site
         .run_with_stdin(&["token", "exchange"], &env, &format!("{short}\n"))
-    .expect_code(0);
+        .expect_code(0);
     assert!(
         run.stdout.contains("expires") && run.stdout.contains("(60 days)"),
         "{}",
