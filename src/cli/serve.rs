@@ -10,10 +10,12 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{Response, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Response, StatusCode, Uri, header};
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use feedgen::Error;
@@ -27,6 +29,46 @@ struct Site {
     index: Option<String>,
     html: String,
     reload: broadcast::Sender<()>,
+    /// Open live-reload streams, each holding a file descriptor.
+    listeners: Arc<AtomicUsize>,
+}
+
+/// Live-reload streams served at once: a handful of tabs is normal; a page
+/// opening thousands would use up the descriptors the rebuilds need.
+pub const MAX_LIVE_CLIENTS: usize = 64;
+
+/// Whether the request was addressed to this machine by a loopback name. A
+/// web page elsewhere can point its own host name at 127.0.0.1 (DNS
+/// rebinding) and read the preview; its requests carry that name as `Host`.
+fn loopback_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    feedgen::config::is_loopback(name)
+}
+
+fn refused(status: StatusCode, why: &'static str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONNECTION, "close")
+        .body(Body::from(why))
+        .unwrap()
+}
+
+const FOREIGN_HOST: &str =
+    "feedgen's preview answers only to localhost, 127.0.0.1 or [::1] as the Host";
+
+/// Counts an open live-reload stream until dropped.
+struct Listening(Arc<AtomicUsize>);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A running preview server; rebuilds call [`Server::reload`].
@@ -62,7 +104,10 @@ fn with_reload(html: &str) -> String {
     }
 }
 
-async fn file(State(site): State<Arc<Site>>, uri: Uri) -> Response<Body> {
+async fn file(State(site): State<Arc<Site>>, headers: HeaderMap, uri: Uri) -> Response<Body> {
+    if !loopback_host(&headers) {
+        return refused(StatusCode::FORBIDDEN, FOREIGN_HOST);
+    }
     let rel = uri.path().trim_start_matches('/');
     let not_found = || {
         Response::builder()
@@ -108,19 +153,31 @@ async fn file(State(site): State<Arc<Site>>, uri: Uri) -> Response<Body> {
     }
 }
 
-async fn events(
-    State(site): State<Arc<Site>>,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+async fn events(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response<Body> {
+    if !loopback_host(&headers) {
+        return refused(StatusCode::FORBIDDEN, FOREIGN_HOST);
+    }
+    if site.listeners.fetch_add(1, Ordering::SeqCst) >= MAX_LIVE_CLIENTS {
+        site.listeners.fetch_sub(1, Ordering::SeqCst);
+        return refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many live-reload connections; close some preview tabs",
+        );
+    }
+    let guard = Listening(site.listeners.clone());
     let rx = site.reload.subscribe();
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+    let stream = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
         match rx.recv().await {
-            Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                Some((Ok(Event::default().data("reload")), rx))
-            }
+            Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => Some((
+                Ok::<_, Infallible>(Event::default().data("reload")),
+                (rx, guard),
+            )),
             Err(broadcast::error::RecvError::Closed) => None,
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 /// Starts serving `root` on `addr` (loopback only); returns the server and its address.
@@ -156,6 +213,7 @@ pub fn start(
         index,
         html,
         reload: reload.clone(),
+        listeners: Arc::new(AtomicUsize::new(0)),
     });
     let app = axum::Router::new()
         .route("/__feedgen/events", get(events))

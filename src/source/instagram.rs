@@ -40,6 +40,9 @@ pub const COUNT_FIELDS: &str = "like_count,comments_count";
 pub const MAX_PAGE_SIZE: usize = 100;
 /// Largest API response body read (a page of 100 posts is ~100 KB).
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Items of an album read: Instagram allows 20; a server sending 2,000
+/// would otherwise cost 2,000 downloads.
+pub const MAX_ALBUM_ITEMS: usize = 20;
 /// Caption length kept: Instagram allows 2,200 characters; anything far beyond is hostile.
 const MAX_CAPTION_CHARS: usize = 4_400;
 
@@ -458,12 +461,21 @@ impl<'a> InstagramClient<'a> {
             );
         }
 
-        // Pinned posts older than the pages read: one request each.
-        let missing: Vec<String> = want
+        // Pinned posts older than the pages read: one request each, and no
+        // more than the feed can show.
+        let mut missing: Vec<String> = want
             .pinned_ids()
             .filter(|id| !posts.iter().any(|p| p.id == *id))
             .map(str::to_string)
             .collect();
+        if missing.len() > want.max_posts {
+            warnings.push(format!(
+                "{} pinned posts are older than the posts read; only the first {} (source.max_posts) are fetched",
+                missing.len(),
+                want.max_posts
+            ));
+            missing.truncate(want.max_posts);
+        }
         for id in missing {
             let url = self.endpoint(&id, &[("fields", &fields)]);
             match self.get::<wire::Media>(url, &mut requests).await {
@@ -931,7 +943,13 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
             let mut assets = Vec::new();
             match &m.children {
                 Some(children) if !children.data.is_empty() => {
-                    for child in &children.data {
+                    if children.data.len() > MAX_ALBUM_ITEMS {
+                        warnings.push(format!(
+                            "post {id}: an album of {} items, more than Instagram allows ({MAX_ALBUM_ITEMS}); only the first {MAX_ALBUM_ITEMS} are shown",
+                            children.data.len()
+                        ));
+                    }
+                    for child in children.data.iter().take(MAX_ALBUM_ITEMS) {
                         match child_asset(child, &id) {
                             Ok(a) => assets.push(a),
                             Err(w) => warnings.push(w),
@@ -1073,6 +1091,18 @@ mod tests {
         assert_eq!(ids, ["21", "22:poster"]);
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("23"));
+    }
+
+    #[test]
+    fn an_album_of_thousands_costs_twenty_downloads() {
+        let children: Vec<_> = (0..2000)
+            .map(|i| serde_json::json!({"id": format!("{}", 1000 + i), "media_type": "IMAGE", "media_url": format!("https://x.cdninstagram.com/{i}.jpg")}))
+            .collect();
+        let m = serde_json::json!({"id": "9", "media_type": "CAROUSEL_ALBUM",
+            "timestamp": "2020-01-01T00:00:00+0000", "children": {"data": children}});
+        let (p, w) = convert(media(&m.to_string())).unwrap();
+        assert_eq!(p.assets.len(), MAX_ALBUM_ITEMS);
+        assert!(w[0].contains("2000 items"), "{w:?}");
     }
 
     #[test]

@@ -130,11 +130,16 @@ fn watch_rerenders_on_theme_and_config_changes_without_api_calls() {
 }
 
 fn http_get(addr: &str, path: &str) -> String {
+    http_get_as(addr, path, addr)
+}
+
+/// A GET with this `Host` header.
+fn http_get_as(addr: &str, path: &str, host: &str) -> String {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut out = String::new();
@@ -178,6 +183,30 @@ fn serve_shows_the_feed_and_reloads_the_page_after_a_rebuild() {
         http_get(&addr, "/../feedgen.toml").starts_with("HTTP/1.1 404"),
         "nothing outside the output"
     );
+    // DNS rebinding: a page on another name that resolves to 127.0.0.1.
+    for path in ["/", "/feed.json", "/__feedgen/events"] {
+        let answer = http_get_as(&addr, path, "attacker.example:8000");
+        assert!(answer.starts_with("HTTP/1.1 403"), "{path}: {answer}");
+    }
+    let port = addr.rsplit(':').next().unwrap();
+    assert!(http_get_as(&addr, "/", &format!("localhost:{port}")).starts_with("HTTP/1.1 200"));
+    // A flood of live-reload streams is capped; the server keeps serving.
+    let open = |addr: &str| {
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(c, "GET /__feedgen/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+        let mut buf = [0u8; 256];
+        let n = c.read(&mut buf).unwrap();
+        (c, String::from_utf8_lossy(&buf[..n]).into_owned())
+    };
+    let flood: Vec<_> = (0..70).map(|_| open(&addr)).collect();
+    let refused = flood
+        .iter()
+        .filter(|(_, head)| head.starts_with("HTTP/1.1 503"))
+        .count();
+    assert_eq!(refused, 70 - 64, "streams over the cap are refused");
+    drop(flood);
+    std::thread::sleep(Duration::from_millis(300));
 
     let mut events = std::net::TcpStream::connect(&addr).unwrap();
     events
