@@ -346,7 +346,8 @@ enum Attempt {
 
 async fn download_once(http: &reqwest::Client, url: &Url, shown: &str) -> Result<Vec<u8>, Attempt> {
     let response = http.get(url.clone()).send().await.map_err(|e| {
-        let redirect = e.is_redirect();
+        // A refused redirect or a request that cannot be built fails alike every time.
+        let redirect = e.is_redirect() || e.is_builder();
         let message = format!("download from {shown} failed: {}", describe(e));
         if redirect {
             Attempt::Final(DownloadError::Failed(message))
@@ -369,7 +370,7 @@ async fn download_once(http: &reqwest::Client, url: &Url, shown: &str) -> Result
             if text.is_empty() || text.len() > 200 || text.starts_with('<') {
                 String::new()
             } else {
-                format!(": {text}")
+                format!(": {}", crate::secret::printable(text))
             }
         );
         return Err(if status.is_server_error() || status.as_u16() == 429 {

@@ -608,12 +608,14 @@ impl<'a> InstagramClient<'a> {
                 None,
             )
         };
-        let response = self
-            .http
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|e| network(describe(e)))?;
+        let response = self.http.get(url.clone()).send().await.map_err(|e| {
+            // A request that cannot even be built fails the same way every time.
+            let builder = e.is_builder();
+            match network(describe(e)) {
+                Failure::Retryable(error, _) if builder => Failure::Final(error),
+                other => other,
+            }
+        })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let mut hint = retry_after(&headers);
@@ -634,7 +636,14 @@ impl<'a> InstagramClient<'a> {
         }
         let body = read_capped(response, MAX_BODY_BYTES)
             .await
-            .map_err(network)?;
+            .map_err(|reason| {
+                // The same answer would be just as large: no retry.
+                let over = reason.contains("-byte limit");
+                match network(reason) {
+                    Failure::Retryable(error, _) if over => Failure::Final(error),
+                    other => other,
+                }
+            })?;
 
         // Graph reports some errors with HTTP 200 (code 200 "API access deactivated").
         if let Ok(err) = serde_json::from_slice::<wire::ErrorBody>(&body)

@@ -484,3 +484,18 @@ fn careless_paths_are_refused_or_followed() {
     assert_ne!(run.code, 0);
     assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
 }
+
+#[test]
+fn an_oversized_api_answer_is_not_asked_for_again() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let huge = format!(
+        r#"{{"data": [], "pad": "{}"}}"#,
+        "x".repeat(9 * 1024 * 1024)
+    );
+    fake.with(|s| s.faults.push_back(Fault::Raw(huge.into_bytes())));
+    let site = Site::new("[http]\nbackoff_ms = 10\nretries = 3\n");
+    let run = site.build(&fake, &[]).expect_code(4);
+    assert!(run.stderr.contains("byte limit"), "{}", run.stderr);
+    assert_eq!(fake.with(|s| s.graph_requests.len()), 1, "{}", run.stderr);
+}
