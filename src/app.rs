@@ -200,6 +200,10 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
     };
+    // Held until the prune: another config's build sharing this cache stops
+    // it, so no file is deleted while that build links it.
+    let claim = shared.store.claim()?;
+    let deadline = tokio::time::Instant::now() + config.deadline;
     // Feeds of one account run one after the other, so that the second finds
     // the originals and variants of the first; different accounts run at once.
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
@@ -221,7 +225,16 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
                         .filter(|&&j| j != i)
                         .map(|&j| &config.feeds[j])
                         .collect();
-                    done.push((i, build_feed(shared, &config.feeds[i], &siblings).await));
+                    // Publishing has no await point, so a deadline never cuts it short.
+                    let built = tokio::time::timeout_at(
+                        deadline,
+                        build_feed(shared, &config.feeds[i], &siblings),
+                    )
+                    .await
+                    .unwrap_or(Err(Error::Deadline {
+                        seconds: config.deadline.as_secs(),
+                    }));
+                    done.push((i, built));
                 }
                 done
             }
@@ -252,8 +265,12 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
     let mut warnings = Vec::new();
     // Files still in use by a failed feed's published output are hard links,
     // so pruning never breaks an output; keeping them only saves re-encoding.
-    if let Err(e) = shared.store.prune(&keep) {
-        warnings.push(format!("the content store could not be pruned: {e}"));
+    match shared.store.prune_if_alone(claim, &keep) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            tracing::info!("another build uses the content store; it is pruned by a later build")
+        }
+        Err(e) => warnings.push(format!("the content store could not be pruned: {e}")),
     }
     Ok(RunReport {
         feeds: outcomes

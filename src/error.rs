@@ -297,6 +297,14 @@ pub enum Error {
         /// The files that hold it.
         files: Vec<String>,
     },
+    /// The run took longer than `build.deadline`.
+    #[error(
+        "the build did not finish within build.deadline ({seconds} s), most likely because the API or the CDN stalled; nothing was published and the previous output was kept. Images downloaded so far are kept in the cache for the next build; raise build.deadline if your feed needs longer"
+    )]
+    Deadline {
+        /// The deadline, in seconds.
+        seconds: u64,
+    },
     /// Another build holds the output folder's lock.
     #[error("another feedgen build is writing {} (lock file {}); waited {waited} s for it to finish. Try again when it is done, or raise output.lock_timeout", out.display(), lock.display())]
     Busy {
@@ -349,7 +357,7 @@ impl Error {
         match self {
             Error::Config(_) | Error::Privacy { .. } | Error::SecretInOutput { .. } => exit::CONFIG,
             Error::Token { .. } => exit::TOKEN,
-            Error::Api(_) | Error::NothingToPublish { .. } => exit::API,
+            Error::Api(_) | Error::NothingToPublish { .. } | Error::Deadline { .. } => exit::API,
             Error::Snapshot { .. } | Error::Io { .. } | Error::Busy { .. } => exit::IO,
             Error::Internal(_) => exit::INTERNAL,
         }

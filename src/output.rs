@@ -16,7 +16,10 @@
 //! - **Ownership**: feedgen replaces its output folder as a whole, so it refuses a
 //!   folder holding files it did not write (no `.feedgen` marker): pointing
 //!   `output.dir` at a site's root by mistake cannot wipe the site.
-//! - **Lock**: `.<name>.feedgen-lock` beside the output folder serialises builds.
+//! - **Lock**: `.<name>.feedgen-lock` beside the output folder serialises builds;
+//!   `.media.feedgen-lock` beside the store is held shared by every build and
+//!   taken exclusively to prune, so configs sharing a cache never delete
+//!   what another build is linking.
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
@@ -128,6 +131,48 @@ impl ContentStore {
         Ok((name, !present))
     }
 
+    /// The lock beside the store folder (not in it: it holds content names only).
+    fn lock_path(&self) -> PathBuf {
+        sibling(&self.dir, "feedgen-lock").unwrap_or_else(|_| self.dir.join(".feedgen-lock"))
+    }
+
+    fn lock_file(&self) -> Result<std::fs::File, Error> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io("create folder", &self.dir, e))?;
+        let path = self.lock_path();
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io("open the lock file", path, e))
+    }
+
+    /// Claims the store for a build: while any claim is held, by this process
+    /// or another config's build sharing the cache, nothing is pruned from it.
+    pub fn claim(&self) -> Result<StoreClaim, Error> {
+        let file = self.lock_file()?;
+        file.lock_shared()
+            .map_err(|e| Error::io("lock", self.lock_path(), e))?;
+        Ok(StoreClaim { _file: file })
+    }
+
+    /// Gives up `claim` and prunes like [`ContentStore::prune`], but only if no
+    /// other build holds a claim (its files may not be in `keep`); `None` when
+    /// one does: the next build alone prunes instead.
+    pub fn prune_if_alone(
+        &self,
+        claim: StoreClaim,
+        keep: &HashSet<String>,
+    ) -> Result<Option<usize>, Error> {
+        drop(claim);
+        let file = self.lock_file()?;
+        match file.try_lock() {
+            Ok(()) => self.prune(keep).map(Some),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", self.lock_path(), e)),
+        }
+    }
+
     /// Deletes stored files not in `keep` and leftovers of interrupted writes; returns how many.
     pub fn prune(&self, keep: &HashSet<String>) -> Result<usize, Error> {
         if !self.dir.is_dir() {
@@ -151,6 +196,12 @@ impl ContentStore {
         }
         Ok(removed)
     }
+}
+
+/// A build's use of the content store, held until dropped (see [`ContentStore::claim`]).
+#[derive(Debug)]
+pub struct StoreClaim {
+    _file: std::fs::File,
 }
 
 /// What a publish did.
@@ -418,6 +469,27 @@ mod tests {
         assert_eq!(removed, 1);
         assert!(store.has(&keep) && !store.has(&gone));
         assert!(dir.path().join("README.txt").exists());
+    }
+
+    #[test]
+    fn a_build_sharing_the_store_stops_the_prune_of_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ContentStore::new(dir.path());
+        let (theirs, _) = store.put(b"another config's variant", "jpg").unwrap();
+        let ours = store.claim().unwrap();
+        let other_build = ContentStore::new(dir.path()).claim().unwrap();
+        assert_eq!(store.prune_if_alone(ours, &HashSet::new()).unwrap(), None);
+        assert!(
+            store.has(&theirs),
+            "a file another build may be linking stays"
+        );
+        drop(other_build);
+        let ours = store.claim().unwrap();
+        assert_eq!(
+            store.prune_if_alone(ours, &HashSet::new()).unwrap(),
+            Some(1)
+        );
+        assert!(!store.has(&theirs));
     }
 
     #[cfg(unix)]

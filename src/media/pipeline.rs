@@ -101,9 +101,41 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
+/// Largest compressed ICC profile read from a PNG. Real profiles are a few KB
+/// (sRGB, Display P3) to a few hundred KB compressed... rarely; a 1 MB PNG can
+/// carry a zlib bomb there that inflates to 512 MB before a pixel is read.
+pub const MAX_PNG_ICC_BYTES: usize = 64 * 1024;
+
+/// A PNG without an `iCCP` chunk over [`MAX_PNG_ICC_BYTES`] (the image keeps its
+/// pixels and is taken as sRGB); any other input as it is.
+fn without_oversized_icc(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !bytes.starts_with(SIGNATURE) {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut at = SIGNATURE.len();
+    while at + 8 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+        let kind = &bytes[at + 4..at + 8];
+        let end = at.saturating_add(12).saturating_add(len).min(bytes.len());
+        if kind == b"iCCP" && len > MAX_PNG_ICC_BYTES {
+            tracing::debug!("an ICC profile of {len} compressed bytes is ignored");
+            let mut out = bytes[..at].to_vec();
+            out.extend_from_slice(&bytes[end..]);
+            return std::borrow::Cow::Owned(out);
+        }
+        if kind == b"IDAT" {
+            break;
+        }
+        at = end;
+    }
+    std::borrow::Cow::Borrowed(bytes)
+}
+
 /// Checks format and dimensions from the header alone; returns the displayed
 /// size (EXIF rotation applied).
 pub fn inspect(bytes: &[u8]) -> Result<(u32, u32), ImageError> {
+    let bytes = &*without_oversized_icc(bytes);
     if sniff(bytes)? == "jpg" && !jpeg_is_complete(bytes) {
         return Err(ImageError::Decode(
             "the JPEG is truncated (no end-of-image marker): the download or the stored file was cut short".into(),
@@ -140,6 +172,7 @@ fn too_large_or(e: image::ImageError, _bytes: &[u8]) -> ImageError {
 
 /// Decodes to RGB with EXIF orientation applied (so width/height are as displayed).
 pub fn decode(bytes: &[u8]) -> Result<Rgb, ImageError> {
+    let bytes = &*without_oversized_icc(bytes);
     inspect(bytes)?;
     let mut decoder = reader(bytes, false)?
         .into_decoder()
@@ -495,6 +528,50 @@ mod tests {
         assert_eq!(p.color, "#c86432");
         assert!(p.lqip.starts_with("data:image/webp;base64,"));
         assert!(p.lqip.len() < 400, "{}", p.lqip.len());
+    }
+
+    /// A real PNG with an `iCCP` chunk holding `compressed` inserted after `IHDR`.
+    fn png_with_icc_chunk(compressed: &[u8]) -> Vec<u8> {
+        fn crc32(bytes: &[u8]) -> u32 {
+            let mut crc = 0xffff_ffffu32;
+            for &b in bytes {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 != 0 {
+                        (crc >> 1) ^ 0xedb8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        }
+        let img = image::RgbImage::from_pixel(40, 30, image::Rgb([200, 10, 10]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let png = png.into_inner();
+        let after_ihdr = 8 + 12 + 13;
+        let mut body = b"iCCPbomb\0\0".to_vec();
+        body.extend_from_slice(compressed);
+        let mut chunk = ((body.len() - 4) as u32).to_be_bytes().to_vec();
+        chunk.extend_from_slice(&body);
+        chunk.extend_from_slice(&crc32(&body).to_be_bytes());
+        [&png[..after_ihdr], &chunk[..], &png[after_ihdr..]].concat()
+    }
+
+    #[test]
+    fn an_oversized_png_icc_profile_is_never_inflated() {
+        // Not valid zlib either: had the decoder read it, the image would fail.
+        let bomb = png_with_icc_chunk(&vec![0x55; MAX_PNG_ICC_BYTES + 1]);
+        let stripped = without_oversized_icc(&bomb);
+        assert_eq!(
+            bomb.len() - stripped.len(),
+            12 + 10 + MAX_PNG_ICC_BYTES + 1 - 4
+        );
+        let img = decode(&bomb).unwrap();
+        assert_eq!((img.width, img.height), (40, 30));
+        let small = png_with_icc_chunk(&[0x78, 0x9c, 0x03, 0x00]);
+        assert_eq!(without_oversized_icc(&small).len(), small.len());
     }
 
     fn jpeg_with_icc(img: &Rgb, icc: Option<&[u8]>, exif: Option<&[u8]>) -> Vec<u8> {

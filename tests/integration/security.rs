@@ -499,3 +499,26 @@ fn an_oversized_api_answer_is_not_asked_for_again() {
     assert!(run.stderr.contains("byte limit"), "{}", run.stderr);
     assert_eq!(fake.with(|s| s.graph_requests.len()), 1, "{}", run.stderr);
 }
+
+#[test]
+fn a_stalled_api_ends_at_the_build_deadline_with_the_output_kept() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("[build]\ndeadline = 2\n[http]\nbackoff_ms = 10\n");
+    site.build(&fake, &[]).expect_code(0);
+    let before = tree(&site.out());
+    fake.with(|s| s.hang_next = Some(Duration::from_secs(30)));
+    let started = Instant::now();
+    let run = site.build(&fake, &[]).expect_code(4);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        run.stderr.contains("build.deadline (2 s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tree(&site.out()), before, "the previous output stays");
+}
