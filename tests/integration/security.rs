@@ -522,3 +522,35 @@ fn a_stalled_api_ends_at_the_build_deadline_with_the_output_kept() {
     );
     assert_eq!(tree(&site.out()), before, "the previous output stays");
 }
+
+#[test]
+fn pinned_posts_are_fetched_one_by_one_only_as_far_as_the_feed_shows() {
+    let (posts, images) = account(12);
+    let pins: Vec<String> = posts[7..].iter().map(|p| format!("\"{}\"", p.id)).collect();
+    let fake = FakeInstagram::start(posts.clone(), images);
+    let site = Site::new(
+        "[source]\nmax_posts = 2\n[filter]\noverrides = \"overrides.toml\"\n[http]\nbackoff_ms = 10\n",
+    );
+    std::fs::write(
+        site.path("overrides.toml"),
+        format!("pin = [{}]\n", pins.join(", ")),
+    )
+    .unwrap();
+    let run = site.build(&fake, &[]).expect_code(0);
+    let singles = fake.with(|s| {
+        s.graph_requests
+            .iter()
+            .filter(|p| {
+                posts
+                    .iter()
+                    .any(|post| p.as_str() == format!("/{}", post.id))
+            })
+            .count()
+    });
+    assert_eq!(singles, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("only the first 2 (source.max_posts)"),
+        "{}",
+        run.stderr
+    );
+}
