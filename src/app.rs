@@ -330,7 +330,9 @@ async fn build_feed(
     // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
     let mut stale = None;
     let mut in_use: Option<(token::Resolved, String)> = None;
-    let mut api_requests = 0;
+    // Every request to the API, counted by the clients themselves, so a build
+    // that falls back to the last good feed still reports what it sent.
+    let api_requests = std::sync::atomic::AtomicUsize::new(0);
     if let Some(p) = progress {
         p.start(name, Stage::Fetch, None);
     }
@@ -346,7 +348,7 @@ async fn build_feed(
             &elsewhere,
             &mut warnings,
             &mut token_report,
-            &mut api_requests,
+            &api_requests,
         )
         .await;
         match fetched {
@@ -403,6 +405,7 @@ async fn build_feed(
         InstagramClient::for_source(client, &feed.source, &r.state.token)
             .for_user(user)
             .with_retry(shared.config.http.retry)
+            .counting(&api_requests)
     });
 
     // 2. Media: originals and variants. Another feed of the same account may
@@ -525,7 +528,7 @@ async fn build_feed(
             posts: shown.posts.len(),
             skipped_posts,
             left_out_images: failures.len(),
-            api_requests,
+            api_requests: api_requests.load(std::sync::atomic::Ordering::Relaxed),
             media,
             files_written: published.written,
             pruned: published.removed,
@@ -673,20 +676,17 @@ async fn fetch_online(
     elsewhere: &[Snapshot],
     warnings: &mut Vec<String>,
     token_report: &mut Option<TokenReport>,
-    api_requests: &mut usize,
+    api_requests: &std::sync::atomic::AtomicUsize,
 ) -> Result<(Feed, token::Resolved, String), Error> {
     let client = &shared.client;
     let retry = shared.config.http.retry;
-    let mut resolved = keep_token_alive(shared, feed, warnings, token_report).await?;
-    *api_requests += token_report
-        .as_ref()
-        .map_or(0, |t| usize::from(t.refresh_attempted));
+    let mut resolved = keep_token_alive(shared, feed, warnings, token_report, api_requests).await?;
     let (api, found) = InstagramClient::for_source(client, &feed.source, &resolved.state.token)
         .with_retry(retry)
+        .counting(api_requests)
         .into_account(&feed.source)
         .await?;
     if let Some(found) = &found {
-        *api_requests += found.requests;
         tracing::info!(
             "{}: Instagram account {} of the Facebook Page {}",
             feed.name,
@@ -696,7 +696,6 @@ async fn fetch_online(
     }
     let user = api.user().to_string();
     let fetched = api.fetch(selection, feed.source.counts).await?;
-    *api_requests += fetched.requests;
     // The token works: remember it (first sight, or the refresh attempt's outcome).
     if resolved.dirty {
         token::save_state(&feed.token.state_file, &resolved.state)?;
@@ -769,6 +768,7 @@ async fn keep_token_alive(
     feed: &FeedConfig,
     warnings: &mut Vec<String>,
     report: &mut Option<TokenReport>,
+    api_requests: &std::sync::atomic::AtomicUsize,
 ) -> Result<token::Resolved, Error> {
     let now = shared.now;
     let mut resolved = token::current(feed, now)?;
@@ -791,7 +791,8 @@ async fn keep_token_alive(
             resolved.state.last_refresh_attempt = Some(now);
             resolved.dirty = true;
             let api =
-                InstagramClient::new(&shared.client, &feed.source.api_base, &resolved.state.token);
+                InstagramClient::new(&shared.client, &feed.source.api_base, &resolved.state.token)
+                    .counting(api_requests);
             match api.refresh().await {
                 Ok(issued) => {
                     let (expires_at, doubt) = token::expiry_after(now, issued.expires_in);

@@ -118,8 +118,21 @@ pub enum TokenProblem {
     Expired,
     /// Code 190, subcode 460: password change or a security reset.
     Invalidated,
-    /// Code 190 otherwise: malformed, logged out, or a token for another host.
+    /// Code 190, subcode 467 or "Cannot parse access token": malformed, or a
+    /// token for another host.
     Invalid,
+    /// Code 190, subcode 458 or "has not authorized application": the
+    /// account removed the app, or never granted it access.
+    Deauthorized,
+    /// Code 190, subcodes 459 and 464: the account must log in and clear a
+    /// security checkpoint or confirm itself before any token works.
+    AccountCheckpoint,
+    /// Code 190 with neither a known subcode nor a known message: refused,
+    /// without a reason feedgen could tell.
+    Refused,
+    /// Code 100 "Unsupported get request" on the account itself: the token
+    /// may not read this account at all.
+    Unsupported,
     /// A Basic Display token (`IGQV…`), dead since 2024-12-04.
     BasicDisplayRetired,
     /// Codes 10 and 200–299: the app lost access or lacks a permission.
@@ -162,6 +175,21 @@ impl TokenProblem {
             }
             TokenProblem::Invalid => {
                 "The access token is not valid for this API (mistyped, logged out, or a token for another host such as a Facebook token EAA… on graph.instagram.com: use source.kind = \"facebook\" for those).".into()
+            }
+            TokenProblem::Deauthorized => {
+                "The Instagram account has not authorized this app (it removed the app under Settings → Apps and websites, or never accepted it).".into()
+            }
+            TokenProblem::AccountCheckpoint => {
+                "The account must log in to Instagram (or Facebook) in a browser and complete what it asks, a security check or a confirmation, before any token works again.".into()
+            }
+            TokenProblem::Refused => {
+                "The API refused the access token (code 190) without saying why.".into()
+            }
+            TokenProblem::Unsupported if facebook => {
+                "The token cannot read this Instagram account (the API answers \"Unsupported get request\"). Likely causes, most likely first: the token's user cannot perform tasks on the Facebook Page connected to the account; the token lacks instagram_basic and pages_show_list; the token belongs to another app.".into()
+            }
+            TokenProblem::Unsupported => {
+                "The token cannot read this Instagram account (the API answers \"Unsupported get request\"). Likely causes, most likely first: the Instagram account has not accepted the app's tester invitation (Instagram app → Settings → Website permissions → Apps and websites → Tester invites); the account is not a Business or Creator account; the token belongs to another app, or to graph.facebook.com (an EAA… token: set source.kind = \"facebook\").".into()
             }
             TokenProblem::BasicDisplayRetired => {
                 "This looks like an Instagram Basic Display token (IGQV…); that API was shut down on 2024-12-04. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to your Meta app, and generate a token there; feedgen reads the same /me/media route with it.".into()

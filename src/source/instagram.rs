@@ -13,6 +13,7 @@
 //! token's Pages is in [`super::facebook`].
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -84,6 +85,9 @@ pub struct InstagramClient<'a> {
     pace: Mutex<Option<Duration>>,
     /// Warnings for the build report (rate-limit usage).
     notes: Mutex<Vec<String>>,
+    /// Counts every request sent, retries included, for the build report; it
+    /// outlives the client, so requests made before a failure still count.
+    sent: Option<&'a AtomicUsize>,
 }
 
 impl IssuedToken {
@@ -178,7 +182,14 @@ impl<'a> InstagramClient<'a> {
             retry: RetryPolicy::default(),
             pace: Mutex::new(None),
             notes: Mutex::new(Vec::new()),
+            sent: None,
         }
+    }
+
+    /// Counts every request this client sends in `sent`.
+    pub fn counting(mut self, sent: &'a AtomicUsize) -> Self {
+        self.sent = Some(sent);
+        self
     }
 
     /// The Facebook-Login flavour: every path under `version` (e.g. `v25.0`).
@@ -239,6 +250,7 @@ impl<'a> InstagramClient<'a> {
             retry: self.retry,
             pace: Mutex::new(None),
             notes: Mutex::new(Vec::new()),
+            sent: self.sent,
         }
     }
 
@@ -576,6 +588,9 @@ impl<'a> InstagramClient<'a> {
                 tokio::time::sleep(p).await;
             }
             *requests += 1;
+            if let Some(sent) = self.sent {
+                sent.fetch_add(1, Ordering::Relaxed);
+            }
             tracing::debug!(url = %shown, "GET");
             let (error, hint) = match self.attempt(&with_token, &shown).await {
                 Ok(v) => return Ok(v),
@@ -698,6 +713,21 @@ impl<'a> InstagramClient<'a> {
         })
     }
 
+    /// Whether `url` reads the account itself (`/me`, `/me/media`, or the
+    /// business account's id), where "Unsupported get request" means the token
+    /// may not read the account; on a single post it means that post is gone.
+    fn is_account_node(&self, url: &str) -> bool {
+        let Ok(url) = Url::parse(url) else {
+            return false;
+        };
+        let base = self.api_base.path().trim_end_matches('/');
+        let rest = url.path().strip_prefix(base).unwrap_or(url.path());
+        let rest = rest.trim_start_matches('/');
+        let rest = rest.strip_prefix(self.version.as_str()).unwrap_or(rest);
+        let node = rest.strip_suffix("/media").unwrap_or(rest);
+        node == "me" || node == self.user
+    }
+
     fn snippet(&self, body: &[u8]) -> String {
         // Scrubbed whole, then cut: cutting first could leave half a token.
         let text = String::from_utf8_lossy(body);
@@ -738,9 +768,10 @@ impl<'a> InstagramClient<'a> {
         };
         match (code, subcode) {
             (190, _) | (100, _) if basic_display => token_error(TokenProblem::BasicDisplayRetired),
-            (190, Some(463)) => token_error(TokenProblem::Expired),
-            (190, Some(460)) => token_error(TokenProblem::Invalidated),
-            (190, _) => token_error(TokenProblem::Invalid),
+            (190, _) => token_error(problem_190(subcode, &message)),
+            (100, _) if unsupported(&message) && self.is_account_node(url) => {
+                token_error(TokenProblem::Unsupported)
+            }
             (10, _) | (200..=299, _) => token_error(TokenProblem::Permission),
             _ => {
                 let hint = match code {
@@ -762,6 +793,47 @@ impl<'a> InstagramClient<'a> {
             }
         }
     }
+}
+
+/// What a code-190 answer means: by its subcode when there is one (Meta's
+/// error-handling guide), else by the documented phrases of its message, as
+/// graph.instagram.com often sends no subcode ("Session has expired on …").
+fn problem_190(subcode: Option<i64>, message: &str) -> TokenProblem {
+    let says = |phrases: &[&str]| {
+        let m = message.to_ascii_lowercase();
+        phrases.iter().any(|p| m.contains(p))
+    };
+    match subcode {
+        Some(463) => TokenProblem::Expired,
+        Some(460) => TokenProblem::Invalidated,
+        Some(458) => TokenProblem::Deauthorized,
+        Some(459 | 464) => TokenProblem::AccountCheckpoint,
+        Some(467) => TokenProblem::Invalid,
+        _ if says(&["session has expired", "has expired"]) => TokenProblem::Expired,
+        _ if says(&[
+            "has been invalidated",
+            "session was invalidated",
+            "changed their password",
+            "changed the password",
+            "session does not match",
+        ]) =>
+        {
+            TokenProblem::Invalidated
+        }
+        _ if says(&["has not authorized", "not authorized application"]) => {
+            TokenProblem::Deauthorized
+        }
+        _ if says(&["cannot parse access token", "malformed access token"]) => {
+            TokenProblem::Invalid
+        }
+        _ => TokenProblem::Refused,
+    }
+}
+
+/// Whether a code-100 message is the "Unsupported get request" family.
+fn unsupported(message: &str) -> bool {
+    message.contains("Unsupported get request")
+        || message.contains("Unsupported request - method type")
 }
 
 /// Ends paging that would never end by itself: a server answering empty

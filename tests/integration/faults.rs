@@ -397,3 +397,24 @@ fn an_output_folder_with_foreign_files_is_refused() {
         "my site"
     );
 }
+
+#[test]
+fn a_republished_feed_reports_the_requests_it_made() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    site.build(&fake, &[]).expect_code(0);
+    fake.reset_counts();
+    fake.with(|s| {
+        s.error = Some(FakeError {
+            status: 500,
+            body: serde_json::json!({"error": {"message": "An unexpected error has occurred. Please retry your request later.", "type": "OAuthException", "code": 2, "is_transient": true}}),
+        })
+    });
+    let run = site.build(&fake, &["--report", "json"]).expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let sent = fake.with(|s| s.graph_requests.len());
+    assert!(sent > 1, "retried: {sent}");
+    assert_eq!(report["origin"], "snapshot", "{report}");
+    assert_eq!(report["api_requests"], sent, "{report}");
+}

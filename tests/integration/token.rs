@@ -473,3 +473,122 @@ fn a_crash_while_writing_the_state_leaves_the_previous_token_readable() {
         & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+/// Every form of code 190 that Meta documents or that users have posted from
+/// the live API, with the words feedgen must answer each with. Several come
+/// without `error_subcode`, as graph.instagram.com sends them.
+const FORMS_OF_190: [(Option<i64>, &str, &str); 9] = [
+    (
+        None,
+        "Error validating access token: Session has expired on Friday, 13-Mar-20 08:00:00 PDT. The current time is Monday, 16-Mar-20 01:20:10 PDT.",
+        "has expired",
+    ),
+    (
+        Some(463),
+        "Error validating access token: Session has expired on Friday, 11-Sep-20 06:41:31 PDT. The current time is Wednesday, 18-Nov-20 06:50:07 PST.",
+        "has expired",
+    ),
+    (
+        None,
+        "Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.",
+        "was invalidated",
+    ),
+    (
+        Some(460),
+        "Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.",
+        "was invalidated",
+    ),
+    (
+        None,
+        "Error validating access token: The session was invalidated explicitly using an API call.",
+        "was invalidated",
+    ),
+    (
+        None,
+        "Error validating access token: User 17841400000000001 has not authorized application 1234567890.",
+        "has not authorized this app",
+    ),
+    (
+        Some(458),
+        "Error validating access token: The user has not logged in to your app.",
+        "has not authorized this app",
+    ),
+    (
+        None,
+        "Invalid OAuth access token - Cannot parse access token",
+        "not valid for this API",
+    ),
+    (
+        None,
+        "Something Meta has not said before",
+        "without saying why",
+    ),
+];
+
+#[test]
+fn each_form_of_190_is_named_for_what_it_is() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    for (subcode, message, said) in FORMS_OF_190 {
+        let mut error = serde_json::json!({"message": message, "type": "OAuthException", "code": 190, "fbtrace_id": "AxYz"});
+        if let Some(s) = subcode {
+            error["error_subcode"] = s.into();
+        }
+        fake.with(|s| {
+            s.error = Some(FakeError {
+                status: 400,
+                body: serde_json::json!({ "error": error }),
+            })
+        });
+        let run = site.build(&fake, &[]).expect_code(3);
+        assert!(
+            run.stderr.contains(said),
+            "{subcode:?} {message}: {}",
+            run.stderr
+        );
+        if said != "not valid for this API" {
+            assert!(
+                !run.stderr.contains("mistyped"),
+                "{message}: a guess where the API said why: {}",
+                run.stderr
+            );
+        }
+        let doctor = site.run(&["doctor"], &fake_env(&fake));
+        assert!(
+            doctor.stdout.contains(said),
+            "doctor, {message}: {}",
+            doctor.stdout
+        );
+    }
+}
+
+#[test]
+fn unsupported_get_request_on_the_account_names_the_likely_causes() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    for (kind, message) in [
+        (
+            "IGApiException",
+            "Unsupported get request. Object with ID 'me' does not exist, cannot be loaded due to missing permissions, or does not support this operation",
+        ),
+        (
+            "GraphMethodException",
+            "Unsupported request - method type: get",
+        ),
+    ] {
+        fake.with(|s| {
+            s.error = Some(FakeError {
+                status: 400,
+                body: serde_json::json!({"error": {"message": message, "type": kind, "code": 100, "error_subcode": 33, "fbtrace_id": "AxYz"}}),
+            })
+        });
+        let run = site.build(&fake, &[]).expect_code(3);
+        let err = &run.stderr;
+        let tester = err.find("tester invitation").expect(err);
+        let business = err.find("Business or Creator").expect(err);
+        let other_app = err.find("another app").expect(err);
+        assert!(tester < business && business < other_app, "{err}");
+    }
+}
