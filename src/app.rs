@@ -29,6 +29,7 @@ use crate::output::{self, ContentStore};
 use crate::render;
 use crate::secret::Token;
 use crate::select::Selection;
+use crate::source::instagram::LeftOut;
 use crate::source::{InstagramClient, Snapshot};
 use crate::store::Manifest;
 use crate::token::{self, Decision, Obtained, TokenOrigin};
@@ -99,8 +100,11 @@ pub struct BuildReport {
     pub username: String,
     /// Posts published.
     pub posts: usize,
-    /// Posts left out because none of their images could be made.
+    /// Posts left out: unusable as the API sent them, or none of their
+    /// images could be made. Each is in [`BuildReport::left_out_posts`].
     pub skipped_posts: usize,
+    /// Every post left out, with why.
+    pub left_out_posts: Vec<LeftOut>,
     /// Images left out (each named in the warnings).
     pub left_out_images: usize,
     /// API requests made.
@@ -329,6 +333,8 @@ async fn build_feed(
 
     // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
     let mut stale = None;
+    // Every post left out at any stage, with why: named in the report.
+    let mut left_out: Vec<LeftOut> = Vec::new();
     let mut in_use: Option<(token::Resolved, String)> = None;
     // Every request to the API, counted by the clients themselves, so a build
     // that falls back to the last good feed still reports what it sent.
@@ -352,8 +358,9 @@ async fn build_feed(
         )
         .await;
         match fetched {
-            Ok((fetched, resolved, user)) => {
+            Ok((fetched, resolved, user, unusable)) => {
                 in_use = Some((resolved, user));
+                left_out = unusable;
                 (fetched, FeedOrigin::Api)
             }
             Err(e @ (Error::Token { .. } | Error::Api(_))) => {
@@ -475,8 +482,31 @@ async fn build_feed(
         warnings.push(format!("post {post}, image {asset_id}: {reason}; left out"));
     }
     let fetched_posts = shown.posts.len();
+    let before: Vec<(String, Vec<String>)> = shown
+        .posts
+        .iter()
+        .map(|p| {
+            (
+                p.id.clone(),
+                p.assets.iter().map(|a| a.id.clone()).collect(),
+            )
+        })
+        .collect();
     attach_originals(&mut shown, &originals);
-    let skipped_posts = fetched_posts - shown.posts.len();
+    for (id, assets) in before {
+        if !shown.posts.iter().any(|p| p.id == id) {
+            let why = assets
+                .iter()
+                .find_map(|a| failures.get(a))
+                .cloned()
+                .unwrap_or_else(|| "none of its images could be made".into());
+            left_out.push(LeftOut {
+                reason: format!("post {id}: {why}; left out"),
+                id,
+            });
+        }
+    }
+    let skipped_posts = left_out.len();
     if fetched_posts > 0 && shown.posts.is_empty() {
         let first = failures
             .values()
@@ -527,6 +557,7 @@ async fn build_feed(
             username: shown.account.username.clone(),
             posts: shown.posts.len(),
             skipped_posts,
+            left_out_posts: left_out,
             left_out_images: failures.len(),
             api_requests: api_requests.load(std::sync::atomic::Ordering::Relaxed),
             media,
@@ -677,7 +708,7 @@ async fn fetch_online(
     warnings: &mut Vec<String>,
     token_report: &mut Option<TokenReport>,
     api_requests: &std::sync::atomic::AtomicUsize,
-) -> Result<(Feed, token::Resolved, String), Error> {
+) -> Result<(Feed, token::Resolved, String, Vec<LeftOut>), Error> {
     let client = &shared.client;
     let retry = shared.config.http.retry;
     let mut resolved = keep_token_alive(shared, feed, warnings, token_report, api_requests).await?;
@@ -702,6 +733,7 @@ async fn fetch_online(
         resolved.dirty = false;
     }
     warnings.extend(fetched.warnings);
+    let unusable = fetched.unusable;
     let mut fetched_feed = fetched.feed;
     // Reuse originals already downloaded, by asset id (CDN URLs change every
     // fetch): this feed's, else another feed's of the same account.
@@ -730,7 +762,7 @@ async fn fetch_online(
     {
         asset.original = known.get(&asset.id).cloned();
     }
-    Ok((fetched_feed, resolved, user))
+    Ok((fetched_feed, resolved, user, unusable))
 }
 
 fn as_display<S: serde::Serializer>(v: &TokenOrigin, s: S) -> Result<S::Ok, S::Error> {

@@ -56,6 +56,17 @@ pub struct Fetched {
     pub warnings: Vec<String>,
     /// How many API requests were made.
     pub requests: usize,
+    /// Posts the API sent that could not be used, each with why.
+    pub unusable: Vec<LeftOut>,
+}
+
+/// A post left out of a feed, and why: named in the build report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOut {
+    /// The media id (as printable text: it came from a server).
+    pub id: String,
+    /// Why, in a sentence that names the post.
+    pub reason: String,
 }
 
 /// A token issued by the refresh or exchange endpoints.
@@ -435,12 +446,15 @@ impl<'a> InstagramClient<'a> {
         };
 
         let mut warnings = Vec::new();
+        let mut unusable = Vec::new();
         let mut posts: Vec<Post> = Vec::new();
         let (mut scanned, mut shown) = (0, 0);
+        let first_page_links_on = page.paging.as_ref().is_some_and(|p| p.next.is_some());
         let mut paging = PageGuard::new(want.scan_limit, page_size.min(MAX_PAGE_SIZE));
         'pages: loop {
             for m in std::mem::take(&mut page.data) {
                 scanned += 1;
+                let raw_id = printable(&m.id).into_owned();
                 match convert(m) {
                     Ok((post, mut w)) => {
                         let older = want.past_since(&post);
@@ -454,7 +468,13 @@ impl<'a> InstagramClient<'a> {
                         }
                     }
                     // Unreadable, so the filter cannot judge it: say so either way.
-                    Err(w) => warnings.push(w),
+                    Err(w) => {
+                        warnings.push(w.clone());
+                        unusable.push(LeftOut {
+                            id: raw_id,
+                            reason: w,
+                        });
+                    }
                 }
                 if shown >= want.max_posts || scanned >= want.scan_limit {
                     break 'pages;
@@ -466,6 +486,29 @@ impl<'a> InstagramClient<'a> {
             let next = self.checked_next(&next)?;
             paging.admit(&next, scanned)?;
             page = self.get(next, &mut requests).await?;
+        }
+        // An answer that is not one: posts, none of them usable (a change of
+        // the API's shape, not an account that emptied itself), or empty pages
+        // that still linked to more. Publishing it would blank the feed.
+        let media_url = url_for_display(&self.endpoint(&media, &[]));
+        if scanned > 0 && unusable.len() == scanned {
+            return Err(ApiError::Unexpected {
+                url: media_url,
+                status: 200,
+                reason: format!(
+                    "none of the {scanned} posts it sent could be read (the first: {})",
+                    unusable[0].reason
+                ),
+            }
+            .into());
+        }
+        if scanned == 0 && first_page_links_on {
+            return Err(ApiError::Unexpected {
+                url: media_url,
+                status: 200,
+                reason: "it sent no posts, yet linked to more pages".into(),
+            }
+            .into());
         }
         if scanned >= want.scan_limit && shown < want.max_posts && !want.filter.is_open() {
             tracing::info!(
@@ -496,7 +539,14 @@ impl<'a> InstagramClient<'a> {
                         warnings.append(&mut w);
                         posts.push(post);
                     }
-                    Err(w) => warnings.push(format!("pinned {w}")),
+                    Err(w) => {
+                        let reason = format!("pinned {w}");
+                        warnings.push(reason.clone());
+                        unusable.push(LeftOut {
+                            id: id.clone(),
+                            reason,
+                        });
+                    }
                 },
                 Err(e @ Error::Token { .. }) => return Err(e),
                 Err(e) => warnings.push(format!(
@@ -520,6 +570,7 @@ impl<'a> InstagramClient<'a> {
             feed: Feed { account, posts },
             warnings: notes,
             requests,
+            unusable,
         })
     }
 

@@ -144,7 +144,14 @@ fn several_instagram_accounts_ask_which_one_and_none_says_how_to_connect_one() {
         "kind = \"facebook\"",
         "kind = \"facebook\"\npage_id = \"100000000000013\"",
     ));
-    let run = site.run(&["build"], &facebook_env(&fake)).expect_code(4);
+    // The fake serves only the first account: "Unsupported get request" on the
+    // account node means this token cannot read it, a token problem (exit 3).
+    let run = site.run(&["build"], &facebook_env(&fake)).expect_code(3);
+    assert!(
+        run.stderr.contains("cannot read this Instagram account"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         requests(&fake)[..2],
         [

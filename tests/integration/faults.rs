@@ -418,3 +418,70 @@ fn a_republished_feed_reports_the_requests_it_made() {
     assert_eq!(report["origin"], "snapshot", "{report}");
     assert_eq!(report["api_requests"], sent, "{report}");
 }
+
+/// A page as the live API can send it, where no post is usable: no
+/// timestamp, a video with neither `media_url` nor `thumbnail_url`
+/// (copyrighted audio), an album whose children carry ids only and that has
+/// no `media_url` of its own, and a type feedgen does not know.
+fn unusable_page() -> Fault {
+    Fault::Graph {
+        status: 200,
+        body: serde_json::json!({"data": [
+            {"id": "17900000000000001", "media_type": "IMAGE", "media_url": "https://scontent.cdninstagram.com/v/a.jpg", "permalink": "https://www.instagram.com/p/A1/"},
+            {"id": "17900000000000002", "media_type": "VIDEO", "timestamp": "2026-11-30T10:00:00+0000", "permalink": "https://www.instagram.com/reel/A2/"},
+            {"id": "17900000000000003", "media_type": "CAROUSEL_ALBUM", "timestamp": "2026-11-29T10:00:00+0000", "children": {"data": [{"id": "17900000000000031"}, {"id": "17900000000000032"}]}},
+            {"id": "17900000000000004", "media_type": "STORY", "timestamp": "2026-11-28T10:00:00+0000"}
+        ], "paging": {"cursors": {"before": "QVFIUa", "after": "QVFIUb"}}}),
+        headers: vec![],
+    }
+}
+
+#[test]
+fn a_page_of_unusable_posts_never_blanks_a_published_feed() {
+    let (posts, images) = account(4);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    site.build(&fake, &[]).expect_code(0);
+    let before = tree(&site.out());
+    let snapshot = std::fs::read(site.path(".feedgen-cache/snapshot/feed.json")).unwrap();
+    fake.with(|s| s.sticky_faults = vec![("/media".into(), unusable_page())]);
+
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(
+        run.stderr.contains("last good feed") && run.stderr.contains("none of the 4 posts"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tree(&site.out()), before, "the published feed stays");
+    let after = std::fs::read(site.path(".feedgen-cache/snapshot/feed.json")).unwrap();
+    assert_eq!(after, snapshot, "the snapshot is not overwritten");
+    site.build(&fake, &["--strict"]).expect_code(6);
+
+    // With nothing to fall back on, it is an API failure, not an empty feed.
+    let fresh = Site::new(CONFIG);
+    fresh.build(&fake, &[]).expect_code(4);
+    assert!(!fresh.out().exists());
+}
+
+#[test]
+fn every_post_left_out_is_counted_and_named_in_the_report() {
+    let (mut posts, images) = account(4);
+    posts[1].media_type = "STORY";
+    posts[1].children.clear();
+    let fake = FakeInstagram::start(posts.clone(), images);
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &["--report", "json"]).expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["posts"], 3, "{report}");
+    assert_eq!(report["skipped_posts"], 1, "{report}");
+    let left = &report["left_out_posts"][0];
+    assert_eq!(left["id"], posts[1].id.as_str());
+    assert!(
+        left["reason"]
+            .as_str()
+            .unwrap()
+            .contains("unknown media_type"),
+        "{left}"
+    );
+    site.build(&fake, &["--strict"]).expect_code(7);
+}
