@@ -452,9 +452,11 @@ impl<'a> InstagramClient<'a> {
         let first_page_links_on = page.paging.as_ref().is_some_and(|p| p.next.is_some());
         let mut paging = PageGuard::new(want.scan_limit, page_size.min(MAX_PAGE_SIZE));
         'pages: loop {
-            for m in std::mem::take(&mut page.data) {
+            for mut m in std::mem::take(&mut page.data) {
                 scanned += 1;
                 let raw_id = printable(&m.id).into_owned();
+                self.more_children(&mut m, &mut requests, &mut warnings)
+                    .await?;
                 match convert(m) {
                     Ok((post, mut w)) => {
                         let older = want.past_since(&post);
@@ -572,6 +574,41 @@ impl<'a> InstagramClient<'a> {
             requests,
             unusable,
         })
+    }
+
+    /// Reads the rest of an album's items when its `children` edge has a
+    /// next page (on the API host only, up to [`MAX_ALBUM_ITEMS`]). A failure
+    /// other than the token's keeps the items already read, with a warning.
+    async fn more_children(
+        &self,
+        m: &mut wire::Media,
+        requests: &mut usize,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), Error> {
+        let id = printable(&m.id).into_owned();
+        let Some(children) = m.children.as_mut() else {
+            return Ok(());
+        };
+        let mut next = children.paging.take().and_then(|p| p.next);
+        while let Some(link) = next.take() {
+            if children.data.len() >= MAX_ALBUM_ITEMS {
+                break;
+            }
+            let url = self.checked_next(&link)?;
+            match self.get::<wire::Children>(url, requests).await {
+                Ok(page) if !page.data.is_empty() => {
+                    children.data.extend(page.data);
+                    next = page.paging.and_then(|p| p.next);
+                }
+                Ok(_) => {}
+                Err(e @ Error::Token { .. }) => return Err(e),
+                Err(e) => warnings.push(format!(
+                    "post {id}: more album items could not be read ({e}); the first {} are shown",
+                    children.data.len()
+                )),
+            }
+        }
+        Ok(())
     }
 
     /// `path` under the API base and version, with `query`.
@@ -1081,11 +1118,32 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
                             children.data.len()
                         ));
                     }
+                    let mut left_out = Vec::new();
                     for child in children.data.iter().take(MAX_ALBUM_ITEMS) {
                         match child_asset(child, &id) {
                             Ok(a) => assets.push(a),
-                            Err(w) => warnings.push(w),
+                            Err(w) => left_out.push(w),
                         }
+                    }
+                    // Live answers may carry children as ids only; the album's
+                    // own media_url is its cover, which is better than nothing.
+                    let cover = assets
+                        .is_empty()
+                        .then(|| https_url(m.media_url.as_deref()))
+                        .flatten();
+                    match cover {
+                        Some(url) => {
+                            warnings.push(format!(
+                                "post {id}: its album items came without images; the album's cover is shown"
+                            ));
+                            assets.push(Asset {
+                                id: id.clone(),
+                                role: AssetRole::Image,
+                                url: Some(url),
+                                original: None,
+                            });
+                        }
+                        None => warnings.append(&mut left_out),
                     }
                 }
                 // Without children the album's own media_url is its first image.

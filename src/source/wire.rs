@@ -46,10 +46,12 @@ pub(crate) struct Media {
     pub children: Option<Children>,
 }
 
+/// An album's `children` edge: inline, or one page of `GET /{id}/children`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Children {
     #[serde(default)]
     pub data: Vec<Media>,
+    pub paging: Option<Paging>,
 }
 
 /// One page of `GET /me/accounts` (Facebook Login): the Pages the user can act on.

@@ -485,3 +485,59 @@ fn every_post_left_out_is_counted_and_named_in_the_report() {
     );
     site.build(&fake, &["--strict"]).expect_code(7);
 }
+
+fn album_images(site: &Site, album: &str) -> Vec<String> {
+    let json = site.json();
+    let post = json["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == album)
+        .expect("the album is published")
+        .clone();
+    post["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["asset_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_album_whose_items_carry_ids_only_shows_its_cover() {
+    let (posts, images) = account(3);
+    let album = posts[1].id.clone();
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.children_ids_only = true);
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &["--report", "json"]).expect_code(0);
+    assert!(
+        run.stderr.contains("the album's cover is shown"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(album_images(&site, &album), [album.as_str()]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["skipped_posts"], 0, "{report}");
+}
+
+#[test]
+fn album_items_past_the_first_page_of_children_are_read() {
+    let (posts, images) = account(3);
+    let album = posts[1].id.clone();
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.children_page_size = Some(1));
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    assert_eq!(
+        album_images(&site, &album),
+        [
+            format!("{album}1"),
+            format!("{album}2:poster"),
+            format!("{album}3")
+        ]
+    );
+    let pages = graph_count(&fake, &format!("/{album}/children"));
+    assert_eq!(pages, 2);
+}

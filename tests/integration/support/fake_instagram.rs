@@ -260,6 +260,11 @@ pub struct State {
     /// While set, `/media` answers empty pages with a `next` link forever:
     /// `Some(true)` with the same cursor each time, `Some(false)` a new one.
     pub endless_paging: Option<bool>,
+    /// Album children carry their id only, as some live answers do.
+    pub children_ids_only: bool,
+    /// While set, an album's inline `children` edge holds this many items and
+    /// a `paging.next` to `/{album-id}/children` for the rest.
+    pub children_page_size: Option<usize>,
 }
 
 /// A running fake; stops when dropped.
@@ -306,6 +311,8 @@ impl FakeInstagram {
             tokens_seen: Vec::new(),
             facebook: None,
             endless_paging: None,
+            children_ids_only: false,
+            children_page_size: None,
         }));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         listener.set_nonblocking(true).unwrap();
@@ -659,6 +666,27 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         }
         [u, "media"] if is_user(u) => media_page(s, addr, &q, &token, API_VERSION),
         [media_id] => media_node(s, addr, media_id, &q, "IGApiException"),
+        [album_id, "children"] => {
+            let Some(p) = s.posts.iter().find(|p| p.id == *album_id) else {
+                return graph_error(
+                    400,
+                    100,
+                    Some(33),
+                    "IGApiException",
+                    "Unsupported get request.",
+                );
+            };
+            let from = q
+                .get("after")
+                .and_then(|a| a.strip_prefix("QVFI"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let fields = q.get("fields").map(String::as_str).unwrap_or("id");
+            match children_page(p, fields, from, s, addr, true) {
+                Ok(v) => graph_json(200, &v),
+                Err(UnknownField(f)) => nonexisting(&f, "Media"),
+            }
+        }
         _ => graph_error(
             400,
             100,
@@ -794,6 +822,40 @@ pub(super) fn render_child(
     Ok(Value::Object(obj))
 }
 
+/// One page of an album's `children` edge from item `from`, sized by
+/// `children_page_size`, with a `next` link while items remain.
+fn children_page(
+    p: &FakePost,
+    fields: &str,
+    from: usize,
+    s: &State,
+    addr: SocketAddr,
+    fresh: bool,
+) -> Result<Value, UnknownField> {
+    let sub = if s.children_ids_only {
+        vec!["id".to_string()]
+    } else {
+        split_fields(fields)
+    };
+    let size = s.children_page_size.unwrap_or(usize::MAX);
+    let data = p
+        .children
+        .iter()
+        .skip(from)
+        .take(size)
+        .map(|c| render_child(c, &sub, s, addr, fresh))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut page = json!({ "data": data });
+    let end = from.saturating_add(size);
+    if end < p.children.len() {
+        page["paging"] = json!({
+            "cursors": {"before": format!("QVFI{from}"), "after": format!("QVFI{end}")},
+            "next": format!("http://{addr}/{}/children?fields={}&after=QVFI{end}", p.id, fields),
+        });
+    }
+    Ok(page)
+}
+
 pub(super) fn render_media(
     p: &FakePost,
     fields: &[String],
@@ -814,13 +876,10 @@ pub(super) fn render_media(
             .and_then(|r| r.strip_suffix('}'))
         {
             if p.media_type == "CAROUSEL_ALBUM" {
-                let sub = split_fields(inner);
-                let data = p
-                    .children
-                    .iter()
-                    .map(|c| render_child(c, &sub, s, addr, fresh))
-                    .collect::<Result<Vec<_>, _>>()?;
-                obj.insert("children".into(), json!({ "data": data }));
+                obj.insert(
+                    "children".into(),
+                    children_page(p, inner, 0, s, addr, fresh)?,
+                );
             }
             continue;
         }
