@@ -163,6 +163,17 @@ pub fn decide(state: &TokenState, now: DateTime<Utc>, policy: &RefreshPolicy) ->
     {
         return Decision::Keep("the token has expired; it can no longer be refreshed".into());
     }
+    // A token first seen now may be any age: one attempt tells (a CI job that
+    // loses its state file every run would otherwise never refresh), then one
+    // a day until it takes; its real expiry is known from the first success.
+    if state.obtained == Obtained::FirstSeen {
+        return match state.last_refresh_attempt {
+            Some(last) if now - last < RETRY_INTERVAL => Decision::Keep(
+                "its age is unknown and a refresh was attempted in the last 24 h".into(),
+            ),
+            _ => Decision::Refresh,
+        };
+    }
     let age = now - state.obtained_at;
     if age < MIN_REFRESH_AGE {
         let wait = MIN_REFRESH_AGE - age;
@@ -479,6 +490,15 @@ mod tests {
         let mut s = state(48, Some(10), now);
         s.last_refresh_attempt = Some(now - Duration::hours(3));
         assert!(matches!(decide(&s, now, &p), Decision::Keep(r) if r.contains("last 24 h")));
+
+        // First seen: its age is unknown, so one attempt now, then one a day.
+        let mut s = state(0, None, now);
+        s.obtained = Obtained::FirstSeen;
+        assert_eq!(decide(&s, now, &p), Decision::Refresh);
+        s.last_refresh_attempt = Some(now - Duration::hours(3));
+        assert!(matches!(decide(&s, now, &p), Decision::Keep(r) if r.contains("age is unknown")));
+        s.last_refresh_attempt = Some(now - Duration::hours(25));
+        assert_eq!(decide(&s, now, &p), Decision::Refresh);
     }
 
     #[test]

@@ -189,7 +189,7 @@ fn print_summary(name: Option<&str>, r: &BuildReport, took: std::time::Duration)
             match (t.days_left, r.source) {
                 (Some(d), _) => format!("; token: {refreshed}{d} days left"),
                 (None, SourceKind::Instagram) => {
-                    "; token: expiry not known until its first refresh (24 h after first use)"
+                    "; token: expiry not known yet (the API refused a refresh; it is tried again in 24 h)"
                         .to_string()
                 }
                 (None, SourceKind::Facebook) => "; token: no expiry known (Facebook)".to_string(),

@@ -48,8 +48,10 @@ fn three_pages_are_rendered_complete_and_in_api_order() {
             "/me/media".into(),
             format!("/{}/17841400000000001/media", fake_instagram_version()),
             format!("/{}/17841400000000001/media", fake_instagram_version()),
+            // A token seen for the first time: one refresh, once it has worked.
+            "/refresh_access_token".into(),
         ],
-        "one /me, then one request per page and none per carousel"
+        "one /me, then one request per page and none per carousel, then the first-sight refresh"
     );
 
     let json = site.json();

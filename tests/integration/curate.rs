@@ -171,7 +171,8 @@ fn overrides_hide_pin_and_edit_posts_and_fetch_an_old_pinned_one_by_id() {
         [
             "/me".to_string(),
             "/me/media".into(),
-            format!("/{}", id(25))
+            format!("/{}", id(25)),
+            "/refresh_access_token".into(),
         ]
     );
     assert!(

@@ -248,7 +248,7 @@ fn two_feeds_of_one_account_download_each_image_once() {
     assert_eq!(fake.with(|s| s.cdn_requests), 10);
     assert!(
         run.stdout.contains(
-            "[videos]: 4 posts from @feedgen.test via the API (2 requests); images: 0 downloaded, 0 decoded, 0 variants made"
+            "[videos]: 4 posts from @feedgen.test via the API (3 requests); images: 0 downloaded, 0 decoded, 0 variants made"
         ),
         "{}",
         run.stdout

@@ -215,7 +215,7 @@ fn a_new_token_is_recorded_as_first_seen_and_a_fresh_input_replaces_the_state() 
     let run = site.build(&fake, &[]).expect_code(0);
     assert!(
         run.stdout
-            .contains("expiry not known until its first refresh"),
+            .contains("expiry not known yet (the API refused a refresh"),
         "{}",
         run.stdout
     );
@@ -591,4 +591,63 @@ fn unsupported_get_request_on_the_account_names_the_likely_causes() {
         let other_app = err.find("another app").expect(err);
         assert!(tester < business && business < other_app, "{err}");
     }
+}
+
+#[test]
+fn a_token_first_seen_is_refreshed_once_it_has_worked() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+
+    // Under 24 h old: the API refuses; that is expected, so no warning, and no
+    // second attempt the same day.
+    let site = Site::new(CONFIG);
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    assert_eq!(refreshes(&fake), 1);
+    assert!(state(&site).last_refresh_attempt.is_some());
+    site.build(&fake, &[]).expect_code(0);
+    assert_eq!(refreshes(&fake), 1, "retried only after 24 h");
+
+    // Ten days old, and the state file lost (a CI job without a cache): the
+    // first build refreshes and knows the real expiry at once.
+    fake.with(|s| s.tokens.get_mut(TEST_TOKEN).unwrap().issued_at = s.now - 10 * 86_400);
+    let fresh = Site::new(CONFIG);
+    let run = fresh.build(&fake, &[]).expect_code(0);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    assert_eq!(refreshes(&fake), 2);
+    let s = state(&fresh);
+    assert_eq!(s.obtained, Obtained::Refreshed);
+    assert_ne!(s.token.expose(), TEST_TOKEN);
+    let days = (s.expires_at.unwrap() - Utc::now()).num_days();
+    assert!((59..=60).contains(&days), "{days}");
+    let status = fresh
+        .run(&["token", "status"], &fake_env(&fake))
+        .expect_code(0);
+    assert!(
+        status.stdout.contains("59 days") || status.stdout.contains("60 days"),
+        "{}",
+        status.stdout
+    );
+
+    // A refresh may hand back the same token string: that works too.
+    let again = Site::new(CONFIG);
+    fake.with(|s| {
+        let body: &'static str = Box::leak(
+            format!(
+                r#"{{"access_token":"{TEST_TOKEN}","token_type":"bearer","expires_in":5183944}}"#
+            )
+            .into_boxed_str(),
+        );
+        s.sticky_faults = vec![(
+            "refresh_access_token".into(),
+            crate::support::fake_instagram::Fault::Reflect { status: 200, body },
+        )];
+    });
+    again.build(&fake, &[]).expect_code(0);
+    let s = state(&again);
+    assert_eq!(
+        (s.obtained, s.token.expose()),
+        (Obtained::Refreshed, TEST_TOKEN)
+    );
+    again.build(&fake, &[]).expect_code(0);
 }
