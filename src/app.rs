@@ -31,7 +31,7 @@ use crate::secret::Token;
 use crate::select::Selection;
 use crate::source::instagram::LeftOut;
 use crate::source::{InstagramClient, Snapshot};
-use crate::store::Manifest;
+use crate::store::{Journal, Manifest};
 use crate::token::{self, Decision, Obtained, TokenOrigin};
 
 /// Per-run choices that are not part of the config file.
@@ -261,8 +261,14 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
             Err(_) => keep.extend(
                 Manifest::load(&feed.manifest)
                     .assets
-                    .values()
-                    .flat_map(|e| e.variants.iter().map(|v| v.file.clone())),
+                    .into_values()
+                    .chain(
+                        Journal::beside(&feed.manifest)
+                            .load()
+                            .into_values()
+                            .map(|(_, e)| e),
+                    )
+                    .flat_map(|e| e.variants.into_iter().map(|v| v.file)),
             ),
         }
     }
@@ -418,7 +424,23 @@ async fn build_feed(
     // 2. Media: originals and variants. Another feed of the same account may
     // have made a variant already: its entry counts when this feed has none
     // (the variant must still match original, width, format and settings).
+    let journal = Journal::beside(&feed.manifest);
+    let unfinished = journal.load();
     let mut previous = Manifest::load(&feed.manifest);
+    // An interrupted build's finished assets: newer than the manifest.
+    for (id, (_, entry)) in &unfinished {
+        previous.assets.insert(id.clone(), entry.clone());
+    }
+    for post in &mut shown.posts {
+        for asset in &mut post.assets {
+            if asset.original.is_none()
+                && let Some((original, _)) = unfinished.get(&asset.id)
+                && snapshot.has_original(&original.file)
+            {
+                asset.original = Some(original.clone());
+            }
+        }
+    }
     for other in siblings {
         for (id, entry) in Manifest::load(&other.manifest).assets {
             previous.assets.entry(id).or_insert(entry);
@@ -445,6 +467,7 @@ async fn build_feed(
         store,
         images: &feed.images,
         previous: &previous,
+        journal: Some(&journal),
         progress,
         cpu: shared.cpu.clone(),
     };
@@ -545,6 +568,8 @@ async fn build_feed(
         let used: HashSet<String> = originals.values().map(|o| o.file.clone()).collect();
         snapshot.prune_originals(&used)?;
     }
+    // The manifest and the snapshot hold it all now.
+    journal.clear();
 
     if let Some(p) = progress {
         p.finish(name, Stage::Publish);

@@ -158,6 +158,98 @@ impl Manifest {
     }
 }
 
+/// The assets a build finished, one JSON line each, appended as each one
+/// completes: a build stopped by Ctrl-C, SIGTERM or SIGKILL leaves its work
+/// here, and the next build takes it up instead of downloading and encoding
+/// it again. Cleared once the manifest and snapshot of a build are saved.
+/// Read back as untrusted as the manifest: a line that fails the same checks
+/// (or is cut short by a kill) is skipped.
+#[derive(Debug)]
+pub struct Journal {
+    path: std::path::PathBuf,
+    file: std::sync::Mutex<Option<std::fs::File>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct JournalLine {
+    asset: String,
+    original: crate::model::Original,
+    entry: AssetEntry,
+}
+
+impl Journal {
+    /// The journal that goes with the manifest at `manifest` (`manifest.journal`).
+    pub fn beside(manifest: &Path) -> Journal {
+        Journal {
+            path: manifest.with_extension("journal"),
+            file: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Appends one finished asset; a failure to write only costs redoing it.
+    pub fn record(&self, asset: &str, original: &crate::model::Original, entry: &AssetEntry) {
+        use std::io::Write;
+        let line = JournalLine {
+            asset: asset.to_string(),
+            original: original.clone(),
+            entry: entry.clone(),
+        };
+        let mut text = serde_json::to_vec(&line).expect("a journal line serializes");
+        text.push(b'\n');
+        let mut file = self.file.lock().expect("journal lock");
+        if file.is_none() {
+            if let Some(dir) = self.path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            *file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(|e| tracing::debug!("cannot open {}: {e}", self.path.display()))
+                .ok();
+        }
+        if let Some(f) = file.as_mut()
+            && let Err(e) = f.write_all(&text)
+        {
+            tracing::debug!("cannot append to {}: {e}", self.path.display());
+        }
+    }
+
+    /// What earlier, unfinished builds recorded: by asset id, checked like the manifest.
+    pub fn load(&self) -> BTreeMap<String, (crate::model::Original, AssetEntry)> {
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return BTreeMap::new();
+        };
+        let mut found = BTreeMap::new();
+        for line in text.lines() {
+            let Ok(l) = serde_json::from_str::<JournalLine>(line) else {
+                continue;
+            };
+            let mut one = Manifest::default();
+            one.assets.insert(l.asset.clone(), l.entry);
+            let sound_original =
+                is_original_name(&l.original.file) && l.original.width > 0 && l.original.height > 0;
+            if one.drop_untrusted() == 0
+                && sound_original
+                && let Some(entry) = one.assets.remove(&l.asset)
+            {
+                found.insert(l.asset, (l.original, entry));
+            }
+        }
+        found
+    }
+
+    /// Forgets what was recorded: the manifest and snapshot now hold it.
+    pub fn clear(&self) {
+        *self.file.lock().expect("journal lock") = None;
+        if let Err(e) = std::fs::remove_file(&self.path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::debug!("cannot delete {}: {e}", self.path.display());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +300,47 @@ mod tests {
                 .collect();
             json!({"version": MANIFEST_VERSION, "pipeline": PIPELINE_VERSION, "assets": assets})
         })
+    }
+
+    #[test]
+    fn a_journal_keeps_sound_lines_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::beside(&dir.path().join("manifest.json"));
+        let good_name = format!("{}.jpg", "a".repeat(32));
+        let original = crate::model::Original {
+            file: good_name.clone(),
+            width: 10,
+            height: 10,
+        };
+        let entry = |original: &str, file: &str| AssetEntry {
+            original: original.into(),
+            variants: vec![Variant {
+                width: 10,
+                height: 10,
+                format: ImageFormat::Jpeg,
+                quality: 80,
+                effort: 4,
+                file: file.into(),
+                bytes: 1,
+            }],
+            placeholder: None,
+        };
+        journal.record("1", &original, &entry(&good_name, &good_name));
+        journal.record("2", &original, &entry(&good_name, "../../feedgen.toml"));
+        let mut bad = original.clone();
+        bad.file = "../../secret.jpg".into();
+        journal.record("3", &bad, &entry(&good_name, &good_name));
+        journal.record("../4", &original, &entry(&good_name, &good_name));
+        // A kill in the middle of a line.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("manifest.journal"))
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"asset\":\"5\",\"orig"))
+            .unwrap();
+        let loaded = journal.load();
+        assert_eq!(loaded.keys().collect::<Vec<_>>(), ["1"]);
+        journal.clear();
+        assert!(journal.load().is_empty());
     }
 
     fn load(bytes: &[u8]) -> Manifest {

@@ -84,6 +84,9 @@ pub struct MediaStage<'a> {
     pub images: &'a ImageConfig,
     /// The previous build's manifest.
     pub previous: &'a Manifest,
+    /// Where each finished asset is recorded at once, so an interrupted build
+    /// loses none of its work.
+    pub journal: Option<&'a crate::store::Journal>,
 }
 
 impl MediaStage<'_> {
@@ -94,6 +97,9 @@ impl MediaStage<'_> {
             .map(|asset| async move {
                 let mut stats = MediaStats::default();
                 let result = self.one(&asset, cpu, &mut stats).await;
+                if let (Some(journal), Ok((original, entry))) = (self.journal, &result) {
+                    journal.record(&asset.id, original, entry);
+                }
                 AssetOutcome {
                     asset_id: asset.id,
                     result,

@@ -541,3 +541,28 @@ fn album_items_past_the_first_page_of_children_are_read() {
     let pages = graph_count(&fake, &format!("/{album}/children"));
     assert_eq!(pages, 2);
 }
+
+#[test]
+fn a_build_cut_short_leaves_its_finished_work_for_the_next() {
+    let (posts, images) = account(6);
+    let stalled = posts[5].image.clone();
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.stalled_images = vec![stalled]);
+    let site = Site::new("[build]\ndeadline = 4\n[http]\nbackoff_ms = 10\n");
+    site.build(&fake, &[]).expect_code(4);
+    assert!(!site.out().exists(), "nothing published");
+
+    fake.with(|s| s.stalled_images.clear());
+    fake.reset_counts();
+    let run = site.build(&fake, &["--report", "json"]).expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // Ten images in all; the stalled photo is two of them (an album child
+    // and the video's poster): only those two are downloaded and made now.
+    let media = &report["media"];
+    assert_eq!(media["downloaded"], 2, "{report}");
+    assert_eq!(media["decoded"], 2, "{report}");
+    assert_eq!(media["reused_originals"], 8, "{report}");
+    assert_eq!(media["reused_variants"], 48, "{report}");
+    assert_eq!(fake.with(|s| s.cdn_requests), 2);
+    assert!(!site.path(".feedgen-cache/manifest.journal").exists());
+}

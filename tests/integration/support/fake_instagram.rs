@@ -260,6 +260,8 @@ pub struct State {
     /// While set, `/media` answers empty pages with a `next` link forever:
     /// `Some(true)` with the same cursor each time, `Some(false)` a new one.
     pub endless_paging: Option<bool>,
+    /// CDN requests for these image names stall for a minute.
+    pub stalled_images: Vec<String>,
     /// Album children carry their id only, as some live answers do.
     pub children_ids_only: bool,
     /// While set, an album's inline `children` edge holds this many items and
@@ -311,6 +313,7 @@ impl FakeInstagram {
             tokens_seen: Vec::new(),
             facebook: None,
             endless_paging: None,
+            stalled_images: Vec::new(),
             children_ids_only: false,
             children_page_size: None,
         }));
@@ -334,7 +337,16 @@ impl FakeInstagram {
                     axum::Router::new().fallback(move |method: Method, uri: Uri, body: String| {
                         let state = shared.clone();
                         async move {
-                            let hang = state.lock().unwrap().hang_next.take();
+                            let hang = {
+                                let mut s = state.lock().unwrap();
+                                let stalled = s
+                                    .stalled_images
+                                    .iter()
+                                    .any(|n| uri.path().ends_with(n.as_str()));
+                                s.hang_next
+                                    .take()
+                                    .or(stalled.then_some(std::time::Duration::from_secs(60)))
+                            };
                             if let Some(d) = hang {
                                 tokio::time::sleep(d).await;
                             }
