@@ -59,7 +59,25 @@ pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
             .map(|b| Arc::new(b) as Arc<dyn feedgen::Progress>),
     };
     let started = std::time::Instant::now();
-    let run = feedgen::build_with(&config, &options)?;
+    let runtime = super::runtime()?;
+    let run = runtime.block_on(async {
+        tokio::select! {
+            run = feedgen::build_async(&config, &options) => Ok(run),
+            code = stop_signal() => Err(code),
+        }
+    });
+    let run = match run {
+        Ok(run) => run?,
+        Err(code) => {
+            // The build stopped at an await point: publishing has none, so the
+            // output is the previous one, whole; the journal keeps what finished.
+            eprintln!(
+                "feedgen: interrupted; nothing was published and the previous output is as it was. Images downloaded and made so far are kept, so the next build goes on from there"
+            );
+            runtime.shutdown_background();
+            return Ok(ExitCode::from(code));
+        }
+    };
     for w in &run.warnings {
         warn(w);
     }
@@ -218,5 +236,29 @@ fn print_summary(name: Option<&str>, r: &BuildReport, took: std::time::Duration)
                 r.skipped_posts
             ),
         ));
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM (a CI job's time limit) and returns
+/// the conventional exit code: 128 plus the signal's number.
+async fn stop_signal() -> u8 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => 130,
+            _ = term.recv() => 143,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        130
     }
 }

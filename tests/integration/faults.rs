@@ -566,3 +566,43 @@ fn a_build_cut_short_leaves_its_finished_work_for_the_next() {
     assert_eq!(fake.with(|s| s.cdn_requests), 2);
     assert!(!site.path(".feedgen-cache/manifest.journal").exists());
 }
+
+#[test]
+fn sigterm_stops_cleanly_with_143_and_the_next_build_goes_on() {
+    let (posts, images) = account(6);
+    let stalled = posts[5].image.clone();
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    site.build(&fake, &[]).expect_code(0);
+    let before = tree(&site.out());
+    // The cache is lost and one photo stalls; the rest of the work is done meanwhile.
+    std::fs::remove_dir_all(site.path(".feedgen-cache")).unwrap();
+    fake.with(|s| s.stalled_images = vec![stalled]);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_feedgen"))
+        .arg("build")
+        .current_dir(site.dir.path())
+        .env_clear()
+        .envs(fake_env(&fake))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    // SAFETY: signalling a child process this test started.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert_eq!(stderr.matches("interrupted").count(), 1, "{stderr}");
+    assert_eq!(
+        tree(&site.out()),
+        before,
+        "the published output is untouched"
+    );
+
+    fake.with(|s| s.stalled_images.clear());
+    let run = site.build(&fake, &["--report", "json"]).expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // Only the two images of the stalled photo are downloaded and made now.
+    assert_eq!(report["media"]["downloaded"], 2, "{report}");
+    assert_eq!(report["media"]["encoded"], 12, "{report}");
+}
