@@ -1024,12 +1024,10 @@ fn hashtags(key: &str, raw: Option<Vec<String>>) -> Result<Vec<String>, ConfigEr
 
 fn digits(key: &str, v: Option<String>) -> Result<Option<String>, ConfigError> {
     match v {
-        Some(id) if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) => {
-            Err(ConfigError::invalid(
-                key,
-                &format!("`{id}` is not an id: Graph ids are strings of digits"),
-            ))
-        }
+        Some(id) if !crate::model::is_graph_id(&id) => Err(ConfigError::invalid(
+            key,
+            &format!("`{id}` is not an id: Graph ids are strings of digits"),
+        )),
         other => Ok(other),
     }
 }

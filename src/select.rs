@@ -41,7 +41,7 @@ impl PostRef {
     /// Reads an id or a permalink as written in the overrides file.
     pub fn parse(text: &str) -> Result<PostRef, String> {
         let t = text.trim();
-        if !t.is_empty() && t.len() <= 32 && t.bytes().all(|b| b.is_ascii_digit()) {
+        if crate::model::is_graph_id(t) {
             return Ok(PostRef::Id(t.to_string()));
         }
         let with_scheme = if t.starts_with("http://") || t.starts_with("https://") {

@@ -38,7 +38,7 @@ fn no_account(found: String) -> Error {
 
 /// Ids from the API go into paths: only strings of digits are taken.
 fn checked_id(id: &str, what: &str) -> Result<(), Error> {
-    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
+    if !crate::model::is_graph_id(id) {
         return Err(ApiError::Unexpected {
             url: "graph.facebook.com".into(),
             status: 200,

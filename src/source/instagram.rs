@@ -361,7 +361,7 @@ impl<'a> InstagramClient<'a> {
             None => (asset_id, false),
         };
         // Media ids are digits; anything else never reaches a URL path.
-        if node.is_empty() || node.len() > 32 || !node.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::model::is_graph_id(node) {
             return Err(ApiError::Unexpected {
                 url: url_for_display(&self.api_base),
                 status: 200,
