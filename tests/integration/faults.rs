@@ -606,3 +606,104 @@ fn sigterm_stops_cleanly_with_143_and_the_next_build_goes_on() {
     assert_eq!(report["media"]["downloaded"], 2, "{report}");
     assert_eq!(report["media"]["encoded"], 12, "{report}");
 }
+
+mod any_page {
+    //! For any page of posts, as the live API can send them: the published
+    //! feed is the new complete one or the previous one, never fewer posts
+    //! than the API offered usable ones, and every post left out is named.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What one post of the page is like.
+    #[derive(Debug, Clone, Copy)]
+    enum Shape {
+        Good,
+        NoTimestamp,
+        VideoWithoutImage,
+        AlbumOfIdsOnly,
+        UnknownType,
+        AlbumOfIdsWithCover,
+    }
+
+    fn usable(s: Shape) -> bool {
+        matches!(s, Shape::Good | Shape::AlbumOfIdsWithCover)
+    }
+
+    fn post(fake: &FakeInstagram, i: usize, shape: Shape, photo: &str) -> serde_json::Value {
+        let id = format!("1791000000000{i:04}");
+        let ts = format!("2026-11-{:02}T10:00:00+0000", 28 - i);
+        let url = fake.cdn_url_for(photo);
+        let ids_only =
+            serde_json::json!({"data": [{"id": format!("{id}1")}, {"id": format!("{id}2")}]});
+        match shape {
+            Shape::Good => {
+                serde_json::json!({"id": id, "media_type": "IMAGE", "media_url": url, "timestamp": ts})
+            }
+            Shape::NoTimestamp => {
+                serde_json::json!({"id": id, "media_type": "IMAGE", "media_url": url})
+            }
+            Shape::VideoWithoutImage => {
+                serde_json::json!({"id": id, "media_type": "VIDEO", "timestamp": ts})
+            }
+            Shape::AlbumOfIdsOnly => {
+                serde_json::json!({"id": id, "media_type": "CAROUSEL_ALBUM", "timestamp": ts, "children": ids_only})
+            }
+            Shape::UnknownType => {
+                serde_json::json!({"id": id, "media_type": "STORY", "media_url": url, "timestamp": ts})
+            }
+            Shape::AlbumOfIdsWithCover => {
+                serde_json::json!({"id": id, "media_type": "CAROUSEL_ALBUM", "media_url": url, "timestamp": ts, "children": ids_only})
+            }
+        }
+    }
+
+    fn shape() -> impl Strategy<Value = Shape> {
+        prop_oneof![
+            Just(Shape::Good),
+            Just(Shape::NoTimestamp),
+            Just(Shape::VideoWithoutImage),
+            Just(Shape::AlbumOfIdsOnly),
+            Just(Shape::UnknownType),
+            Just(Shape::AlbumOfIdsWithCover),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_feed_is_new_and_complete_or_the_previous_one(shapes in proptest::collection::vec(shape(), 1..6)) {
+            let (posts, images) = account(3);
+            let photo = posts[0].image.clone();
+            let fake = FakeInstagram::start(posts, images);
+            let site = Site::new(CONFIG);
+            site.build(&fake, &[]).expect_code(0);
+            let before = tree(&site.out());
+
+            let data: Vec<_> = shapes.iter().enumerate().map(|(i, s)| post(&fake, i, *s, &photo)).collect();
+            fake.with(|s| s.sticky_faults = vec![("/media".into(), Fault::Graph {
+                status: 200, body: serde_json::json!({"data": data}), headers: vec![],
+            })]);
+            let run = site.build(&fake, &["--report", "json"]);
+            prop_assert_eq!(run.code, 0, "{}", run.stderr);
+            let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            let usable_ids: Vec<String> = shapes.iter().enumerate()
+                .filter(|(_, s)| usable(**s)).map(|(i, _)| format!("1791000000000{i:04}")).collect();
+            if usable_ids.is_empty() {
+                prop_assert_eq!(&report["origin"], "snapshot", "{}", report);
+                prop_assert_eq!(tree(&site.out()), before, "the previous feed stays");
+            } else {
+                prop_assert_eq!(post_ids(&site.json()), usable_ids.clone(), "{}", report);
+                let mut left: Vec<String> = report["left_out_posts"].as_array().unwrap().iter()
+                    .map(|l| l["id"].as_str().unwrap().to_string()).collect();
+                left.sort();
+                let mut unusable: Vec<String> = shapes.iter().enumerate()
+                    .filter(|(_, s)| !usable(**s)).map(|(i, _)| format!("1791000000000{i:04}")).collect();
+                unusable.sort();
+                prop_assert_eq!(&left, &unusable, "{}", report);
+                prop_assert_eq!(report["skipped_posts"].as_u64().unwrap() as usize, unusable.len());
+            }
+        }
+    }
+}

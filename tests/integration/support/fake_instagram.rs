@@ -396,6 +396,12 @@ impl FakeInstagram {
         f(&mut self.state.lock().unwrap())
     }
 
+    /// A fresh signed CDN link to the image `name`, for hand-made pages.
+    pub fn cdn_url_for(&self, name: &str) -> String {
+        let now = self.with(|s| s.now);
+        cdn_url(self.addr, name, now)
+    }
+
     /// Clears the request counters.
     pub fn reset_counts(&self) {
         self.with(|s| {
