@@ -6,7 +6,8 @@
 //!   token file (`source.token_file` / `FEEDGEN_TOKEN_FILE`), or `source.token`.
 //! - **State file** (`<cache>/token-state.json`, mode 0600, written atomically):
 //!   the token currently in use, when it was obtained, when it expires (from the
-//!   API's `expires_in`, never assumed), and the last refresh attempt. It records
+//!   API's `expires_in`; only a value no token can have is replaced by the
+//!   documented 60 days, see [`expiry_after`]), and the last refresh attempt. It records
 //!   a fingerprint (blake3) of the input it descends from: while the input stays
 //!   the same, the refreshed token in the state file is used instead of it; a new
 //!   input (a freshly minted token) starts a new state. With no input at all the

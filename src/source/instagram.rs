@@ -74,7 +74,7 @@ pub struct LeftOut {
 pub struct IssuedToken {
     /// The new token (persist it, even if it looks the same as the old one).
     pub token: Token,
-    /// Seconds until it expires, as the API said (never assumed).
+    /// Seconds until it expires, as the API said; [`crate::token::expiry_after`] judges it.
     pub expires_in: Option<i64>,
 }
 
