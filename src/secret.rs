@@ -30,6 +30,22 @@ impl Token {
         self.0.is_empty()
     }
 
+    /// Why this cannot be an access token, if it cannot: Meta's are a few
+    /// hundred printable ASCII characters with no spaces, so a file or answer
+    /// holding anything else (several lines, JSON, a binary) is refused
+    /// rather than sent or stored. Never shows the value.
+    pub fn shape_problem(&self) -> Option<&'static str> {
+        if self.0.is_empty() {
+            Some("it is empty")
+        } else if self.0.len() > 4096 {
+            Some("it is longer than 4,096 characters")
+        } else if !self.0.bytes().all(|b| b.is_ascii_graphic()) {
+            Some("it holds spaces, line breaks, control or non-ASCII characters")
+        } else {
+            None
+        }
+    }
+
     /// Whether `bytes` hold the token (tokens too short to be real never match).
     pub fn is_in(&self, bytes: &[u8]) -> bool {
         let t = self.0.as_bytes();

@@ -357,20 +357,9 @@ fn read_token_file(path: &Path) -> Result<String, Error> {
         .map_err(|_| cannot("it is not text; it should hold the token alone".into()))
 }
 
-/// Refuses a token that cannot be one (Meta's are a few hundred printable
-/// ASCII characters with no spaces): a file or variable holding something
-/// else (several lines, a JSON file, a binary) would otherwise be sent as
-/// the token. The message never shows the value.
+/// Refuses an input token that cannot be one ([`Token::shape_problem`]).
 fn check_shape(token: &Token, key: &str) -> Result<(), Error> {
-    let t = token.expose();
-    let why = if t.len() > 4096 {
-        Some("it is longer than 4,096 characters")
-    } else if !t.bytes().all(|b| b.is_ascii_graphic()) {
-        Some("it holds spaces, line breaks, control or non-ASCII characters")
-    } else {
-        None
-    };
-    match why {
+    match token.shape_problem() {
         Some(why) => Err(ConfigError::invalid(
             key,
             &format!("this does not look like an access token ({why}); it should hold the token alone, on one line"),

@@ -107,13 +107,11 @@ impl IssuedToken {
     /// would lose the token for good.
     pub(super) fn from_wire(t: wire::TokenResponse) -> Result<IssuedToken, Error> {
         let token = Token::new(t.access_token);
-        let t_str = token.expose();
-        if t_str.is_empty() || t_str.len() > 4096 || !t_str.bytes().all(|b| b.is_ascii_graphic()) {
+        if let Some(why) = token.shape_problem() {
             return Err(ApiError::Unexpected {
                 url: "the token endpoint".into(),
                 status: 200,
-                reason: "the new token is empty or not printable ASCII; the current token is kept"
-                    .into(),
+                reason: format!("the new token cannot be one ({why}); the current token is kept"),
             }
             .into());
         }
