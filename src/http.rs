@@ -78,7 +78,42 @@ pub fn client(media_hosts: &MediaHosts) -> reqwest::Client {
 /// [`client`] with another whole-request timeout (`http.timeout`).
 pub fn client_with_timeout(media_hosts: &MediaHosts, timeout: Duration) -> reqwest::Client {
     let hosts = Arc::new(media_hosts.clone());
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+    let builder = || {
+        reqwest::Client::builder()
+            .user_agent(user_agent())
+            .timeout(timeout)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(redirect_policy(hosts.clone()))
+    };
+    match builder().build() {
+        Ok(client) => client,
+        Err(err) => {
+            // The system store is empty or unreadable: a `FROM scratch` image, a
+            // chroot, a broken SSL_CERT_FILE. The bundled Mozilla roots still let
+            // feedgen reach Instagram; a store the user pointed at is worth a warning.
+            let why = describe(err);
+            if std::env::var_os("SSL_CERT_FILE").is_some()
+                || std::env::var_os("SSL_CERT_DIR").is_some()
+            {
+                tracing::warn!(
+                    "no CA certificates could be read from SSL_CERT_FILE/SSL_CERT_DIR ({why}); using the Mozilla roots built into feedgen"
+                );
+            } else {
+                tracing::debug!(
+                    "no system CA certificates ({why}); using the Mozilla roots built into feedgen"
+                );
+            }
+            builder()
+                .tls_certs_only(bundled_roots())
+                .build()
+                .expect("the TLS backend initialises with the bundled roots")
+        }
+    }
+}
+
+/// Follows redirects only within the media allow-list, at most [`MAX_REDIRECTS`].
+fn redirect_policy(hosts: Arc<MediaHosts>) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= MAX_REDIRECTS {
             attempt.error("too many redirects")
         } else if hosts.allows(attempt.url()) {
@@ -89,14 +124,15 @@ pub fn client_with_timeout(media_hosts: &MediaHosts, timeout: Duration) -> reqwe
                 "redirect to {shown}, which is not an allowed media host"
             ))
         }
-    });
-    reqwest::Client::builder()
-        .user_agent(user_agent())
-        .timeout(timeout)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .redirect(policy)
-        .build()
-        .expect("the TLS backend initialises")
+    })
+}
+
+/// The Mozilla root certificates compiled into feedgen (the `webpki-root-certs` crate).
+fn bundled_roots() -> Vec<reqwest::Certificate> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+        .collect()
 }
 
 /// A reqwest error's text without any URL in it, with its causes.

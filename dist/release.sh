@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the release archive of one target, as the release workflow and CI do:
+#   dist/release.sh TARGET [OUT_DIR]
+# writes OUT_DIR/feedgen-TARGET-vVERSION.tar.gz (.zip for Windows) and its .sha256,
+# named the way `cargo binstall feedgen` looks for them. Linux and Windows
+# binaries link the C runtime statically: the Linux one runs on any distribution
+# and in an empty (FROM scratch) container.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target=${1:?usage: dist/release.sh TARGET [OUT_DIR]}
+out=${2:-target/dist}
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+name="feedgen-$target-v$version"
+
+case "$target" in
+  *-linux-gnu | *-windows-msvc) export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" ;;
+esac
+cargo build --release --locked --target "$target"
+
+exe=feedgen
+case "$target" in *-windows-*) exe=feedgen.exe ;; esac
+bin="target/$target/release/$exe"
+
+if [[ "$target" == *-linux-* ]]; then
+  # Refuse to ship a binary that would need the build machine's libraries.
+  if ldd "$bin" 2>&1 | grep -q '=>'; then
+    echo "error: $bin is dynamically linked:" >&2
+    ldd "$bin" >&2
+    exit 1
+  fi
+fi
+
+mkdir -p "$out"
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir "$stage/$name"
+cp "$bin" README.md LICENSE-MIT LICENSE-APACHE "$stage/$name/"
+
+case "$target" in
+  *-windows-*)
+    archive="$name.zip"
+    rm -f "$out/$archive"
+    (cd "$stage" && 7z a -tzip -bso0 "$archive" "$name") && mv "$stage/$archive" "$out/"
+    ;;
+  *)
+    archive="$name.tar.gz"
+    tar_flags=()
+    if tar --version 2>/dev/null | grep -q GNU; then
+      # Same bytes for the same inputs.
+      tar_flags=(--sort=name --owner=0 --group=0 --numeric-owner --mtime=@0)
+    fi
+    tar -C "$stage" ${tar_flags[@]+"${tar_flags[@]}"} -cf - "$name" | gzip -9n > "$out/$archive"
+    ;;
+esac
+
+cd "$out"
+if command -v sha256sum >/dev/null; then
+  sha256sum "$archive" > "$archive.sha256"
+else
+  shasum -a 256 "$archive" > "$archive.sha256"
+fi
+echo "$out/$archive"

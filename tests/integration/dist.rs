@@ -1,0 +1,532 @@
+//! Installing without compiling: the release archive's static binary, the npm
+//! launcher and its platform package, and `dist/install.sh`, all built by
+//! `.ci/run` with the release scripts (`dist/release.sh`, `dist/npm/pack.mjs`)
+//! into the folder `FEEDGEN_DIST` names. Without it these tests skip, unless
+//! FEEDGEN_REQUIRE_TOOLS is set.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+const CONFIG: &str = "[source]\nmax_posts = 50\n[http]\nbackoff_ms = 10\n";
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// The folder of release artifacts, or `None` (test skipped).
+fn dist() -> Option<PathBuf> {
+    match std::env::var_os("FEEDGEN_DIST") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => {
+            assert!(
+                std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+                "FEEDGEN_DIST is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run builds the release artifacts"
+            );
+            eprintln!(
+                "SKIPPED: FEEDGEN_DIST is not set (bash .ci/run builds the release artifacts)"
+            );
+            None
+        }
+    }
+}
+
+fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+fn archive_name() -> String {
+    format!("feedgen-{TARGET}-v{}", version())
+}
+
+fn output(cmd: &mut Command) -> Output {
+    // Not `{cmd:?}`: that would print the environment, token included.
+    let shown = format!(
+        "{:?} {:?}",
+        cmd.get_program(),
+        cmd.get_args().collect::<Vec<_>>()
+    );
+    cmd.output().unwrap_or_else(|e| panic!("run {shown}: {e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The release archive unpacked into `into`; returns the binary's path.
+fn unpack_release(dist: &Path, into: &Path) -> PathBuf {
+    let archive = dist.join(format!("{}.tar.gz", archive_name()));
+    let check = output(
+        Command::new("sha256sum")
+            .arg("--check")
+            .arg(format!("{}.tar.gz.sha256", archive_name()))
+            .current_dir(dist),
+    );
+    assert!(
+        check.status.success(),
+        "checksum file: {}",
+        text(&check.stdout)
+    );
+    let out = output(
+        Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(into),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    into.join(archive_name()).join("feedgen")
+}
+
+#[test]
+fn without_system_ca_certificates_the_bundled_roots_are_used() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    let mut env = fake_env(&fake);
+    env.push(("SSL_CERT_FILE", "/nonexistent/ca.pem".into()));
+    env.push(("SSL_CERT_DIR", "/nonexistent/certs".into()));
+    let run = site.run(&["build"], &env).expect_code(0);
+    assert!(
+        run.stderr
+            .contains("using the Mozilla roots built into feedgen"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(post_ids(&site.json()).len(), 2);
+}
+
+#[test]
+fn the_release_binary_is_static_and_builds_a_feed_in_an_empty_root() {
+    let Some(dist) = dist() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let binary = unpack_release(&dist, tmp.path());
+    let ldd = output(Command::new("ldd").arg(&binary));
+    let said = text(&ldd.stdout) + &text(&ldd.stderr);
+    assert!(
+        said.contains("statically linked") || said.contains("not a dynamic executable"),
+        "ldd: {said}"
+    );
+    if unsafe { libc::geteuid() } != 0 {
+        assert!(
+            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+            "the chroot check needs root (FEEDGEN_REQUIRE_TOOLS is set)"
+        );
+        eprintln!("SKIPPED: the chroot check needs root");
+        return;
+    }
+
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    // Nothing but the binary, the site, /etc/hosts and (first) the CA bundle:
+    // no libc, no loader, no NSS modules.
+    let root = tmp.path().join("root");
+    std::fs::create_dir_all(root.join("etc/ssl/certs")).unwrap();
+    std::fs::create_dir_all(root.join("site")).unwrap();
+    std::fs::copy(&binary, root.join("feedgen")).unwrap();
+    std::fs::write(root.join("etc/hosts"), "127.0.0.1 localhost\n").unwrap();
+    std::fs::copy(
+        "/etc/ssl/certs/ca-certificates.crt",
+        root.join("etc/ssl/certs/ca-certificates.crt"),
+    )
+    .unwrap();
+    std::fs::write(root.join("site/feedgen.toml"), CONFIG).unwrap();
+    let build = |root: &Path| {
+        output(
+            Command::new("chroot")
+                .arg(root)
+                .args(["/feedgen", "build", "--config", "/site/feedgen.toml"])
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("FEEDGEN_TOKEN", TEST_TOKEN)
+                // A name, not an address: resolved through /etc/hosts by the static libc.
+                .env(
+                    "FEEDGEN_API_BASE",
+                    format!("http://localhost:{}", fake.addr.port()),
+                )
+                .env("FEEDGEN_MEDIA_HOSTS", fake.host()),
+        )
+    };
+    let out = build(&root);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("site/public/feed/feed.json")).unwrap())
+            .unwrap();
+    assert_eq!(post_ids(&json).len(), 3);
+
+    // A FROM scratch image without a CA bundle still builds.
+    std::fs::remove_file(root.join("etc/ssl/certs/ca-certificates.crt")).unwrap();
+    fake.with(|s| s.posts.truncate(2));
+    let out = build(&root);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("site/public/feed/feed.json")).unwrap())
+            .unwrap();
+    assert_eq!(post_ids(&json).len(), 2);
+}
+
+/// A scratch npm project with the packed launcher and linux-x64 package
+/// installed from their tarballs, offline; returns it and the seconds `npm install` took.
+fn npm_project(dist: &Path) -> (tempfile::TempDir, f64) {
+    let npm = dist.join("npm");
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("package.json"),
+        r#"{"name":"my-site","private":true}"#,
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = output(
+        Command::new("npm")
+            .args([
+                "install",
+                "--offline",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ])
+            .arg(npm.join(format!("feedgen-cli-linux-x64-{}.tgz", version())))
+            .arg(npm.join(format!("feedgen-{}.tgz", version())))
+            .current_dir(project.path()),
+    );
+    assert!(out.status.success(), "npm install: {}", text(&out.stderr));
+    (project, started.elapsed().as_secs_f64())
+}
+
+/// `npx --offline feedgen ARGS` in `dir` with `env`, stdin from `stdin`.
+fn npx(dir: &Path, args: &[&str], env: &[(&str, String)], stdin: Stdio) -> Command {
+    let mut cmd = Command::new("npx");
+    cmd.args(["--offline", "feedgen"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+#[test]
+fn npx_feedgen_behaves_like_the_binary() {
+    let Some(dist) = dist() else { return };
+    let (project, install_secs) = npm_project(&dist);
+    let dir = project.path();
+
+    // Arguments and stdout.
+    let out = output(&mut npx(dir, &["--version"], &[], Stdio::null()));
+    assert_eq!(text(&out.stdout).trim(), format!("feedgen {}", version()));
+
+    // A first feed: exit 0.
+    let (posts, images) = account(4);
+    let fake = FakeInstagram::start(posts, images);
+    std::fs::write(dir.join("feedgen.toml"), CONFIG).unwrap();
+    let built = Instant::now();
+    let out = output(&mut npx(dir, &["build"], &fake_env(&fake), Stdio::null()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    eprintln!(
+        "npm install of the packed tarballs {install_secs:.1} s, then a first feed of 4 posts in {:.1} s",
+        built.elapsed().as_secs_f64()
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("public/feed/feed.json")).unwrap()).unwrap();
+    assert_eq!(post_ids(&json).len(), 4);
+
+    // Exit 2 and stderr: a config problem.
+    let out = output(&mut npx(
+        dir,
+        &["build", "--config", "missing.toml"],
+        &[],
+        Stdio::null(),
+    ));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("missing.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Exit 3: a dead token.
+    fake.with(|s| s.error = Some(FakeError::expired_token()));
+    let out = output(&mut npx(dir, &["build"], &fake_env(&fake), Stdio::null()));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    fake.with(|s| s.error = None);
+
+    // Stdin reaches the binary: `token exchange` reads the short-lived token from it.
+    let short = fake.with(|f| {
+        let t = "IGAAshort-NOT-REAL-token-value-000000000000000000000000000000".to_string();
+        f.tokens.insert(
+            t.clone(),
+            crate::support::fake_instagram::FakeToken {
+                issued_at: f.now,
+                expires_at: f.now + 3600,
+                long_lived: false,
+            },
+        );
+        t
+    });
+    let env = [
+        (
+            "FEEDGEN_APP_SECRET",
+            crate::support::fake_instagram::APP_SECRET.to_string(),
+        ),
+        ("FEEDGEN_API_BASE", fake.base_url()),
+    ];
+    let out = {
+        use std::io::Write;
+        let mut child = npx(dir, &["token", "exchange"], &env, Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(format!("{short}\n").as_bytes()).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("(60 days)"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // FEEDGEN_BINARY picks another binary.
+    let out = output(&mut npx(
+        dir,
+        &["--help"],
+        &[("FEEDGEN_BINARY", env!("CARGO_BIN_EXE_feedgen").into())],
+        Stdio::null(),
+    ));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Spawns `cmd`, waits until the build is inside a (hanging) API request,
+/// sends SIGINT to `target(pid)`, and returns the exit status.
+fn interrupt_mid_build(
+    fake: &FakeInstagram,
+    mut cmd: Command,
+    target: impl Fn(u32) -> i32,
+) -> (std::process::ExitStatus, String) {
+    fake.with(|s| s.hang_next = Some(Duration::from_secs(30)));
+    let child = cmd.spawn().unwrap();
+    let started = Instant::now();
+    // The fake takes `hang_next` when the request arrives.
+    while fake.with(|s| s.hang_next.is_some()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no request came"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: signalling processes this test started.
+    assert_eq!(unsafe { libc::kill(target(child.id()), libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the build went on"
+    );
+    (out.status, text(&out.stderr))
+}
+
+#[test]
+fn signals_reach_the_binary_through_the_launcher() {
+    let Some(dist) = dist() else { return };
+    let (project, _) = npm_project(&dist);
+    let dir = project.path();
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    std::fs::write(dir.join("feedgen.toml"), CONFIG).unwrap();
+    let out = output(&mut npx(dir, &["build"], &fake_env(&fake), Stdio::null()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let before = tree(&dir.join("public/feed"));
+
+    // SIGINT to the launcher alone (a `kill`, a CI runner's cancel): passed on,
+    // feedgen stops cleanly and the launcher exits with its code.
+    let mut launcher = Command::new(dir.join("node_modules/.bin/feedgen"));
+    launcher
+        .arg("build")
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in fake_env(&fake) {
+        launcher.env(k, v);
+    }
+    let (status, stderr) = interrupt_mid_build(&fake, launcher, |pid| pid as i32);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(tree(&dir.join("public/feed")), before, "the output stays");
+
+    // Ctrl-C in a terminal: SIGINT to the whole process group of `npx`. npm
+    // itself dies of it (a shell reports 130); feedgen still stops cleanly.
+    let mut cmd = npx(dir, &["build"], &fake_env(&fake), Stdio::null());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let (status, stderr) = interrupt_mid_build(&fake, cmd, |pid| -(pid as i32));
+    use std::os::unix::process::ExitStatusExt;
+    assert!(
+        status.code() == Some(130) || status.signal() == Some(libc::SIGINT),
+        "{status:?}: {stderr}"
+    );
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(tree(&dir.join("public/feed")), before, "the output stays");
+}
+
+#[test]
+fn a_missing_platform_package_or_platform_is_explained() {
+    let Some(dist) = dist() else { return };
+    let (project, _) = npm_project(&dist);
+    let dir = project.path();
+    // What a lockfile written on another platform leaves behind (npm/cli#4828).
+    std::fs::remove_dir_all(dir.join("node_modules/@feedgen/cli-linux-x64")).unwrap();
+    let out = output(&mut npx(dir, &["--version"], &[], Stdio::null()));
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    for needle in [
+        "@feedgen/cli-linux-x64",
+        "is not installed",
+        &format!(
+            "npm install --include=optional @feedgen/cli-linux-x64@{}",
+            version()
+        ),
+        "FEEDGEN_BINARY",
+    ] {
+        assert!(said.contains(needle), "{needle:?} in {said}");
+    }
+
+    let probe = "try { require('feedgen').findBinary({ platform: 'freebsd', arch: 'riscv64' }); } \
+                 catch (e) { console.log(e.message); }";
+    let out = output(Command::new("node").args(["-e", probe]).current_dir(dir));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("no prebuilt feedgen binary for freebsd riscv64")
+            && said.contains("cargo install --locked feedgen"),
+        "{said}"
+    );
+}
+
+/// Serves `files` (URL path → bytes) on 127.0.0.1 until dropped.
+struct FileServer {
+    addr: std::net::SocketAddr,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl FileServer {
+    fn start(files: Vec<(String, Vec<u8>)>) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let files = std::sync::Arc::new(files);
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+                    let files = files.clone();
+                    async move {
+                        match files.iter().find(|(p, _)| p.as_str() == uri.path()) {
+                            Some((_, body)) => (axum::http::StatusCode::OK, body.clone()),
+                            None => (axum::http::StatusCode::NOT_FOUND, b"Not Found".to_vec()),
+                        }
+                    }
+                });
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        FileServer { addr, _stop: tx }
+    }
+}
+
+#[test]
+fn install_sh_installs_the_release_and_refuses_a_tampered_one() {
+    let Some(dist) = dist() else { return };
+    let name = archive_name();
+    let archive = std::fs::read(dist.join(format!("{name}.tar.gz"))).unwrap();
+    let sum = std::fs::read(dist.join(format!("{name}.tar.gz.sha256"))).unwrap();
+    let path = |suffix: &str| format!("/v{}/{name}.tar.gz{suffix}", version());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist/install.sh");
+    let install = |server: &FileServer, bin: &Path| {
+        output(
+            Command::new("bash")
+                .arg(&script)
+                .arg("--dir")
+                .arg(bin)
+                .env("FEEDGEN_RELEASES", format!("http://{}", server.addr)),
+        )
+    };
+
+    let good = FileServer::start(vec![(path(""), archive.clone()), (path(".sha256"), sum)]);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    let out = install(&good, &bin);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        bin.join("feedgen").to_str().unwrap()
+    );
+    let run = output(Command::new(bin.join("feedgen")).arg("--version"));
+    assert_eq!(text(&run.stdout).trim(), format!("feedgen {}", version()));
+
+    // One flipped byte: refused, and nothing is installed.
+    let mut evil = archive;
+    let mid = evil.len() / 2;
+    evil[mid] ^= 1;
+    let sum = std::fs::read(dist.join(format!("{name}.tar.gz.sha256"))).unwrap();
+    let bad = FileServer::start(vec![(path(""), evil), (path(".sha256"), sum)]);
+    let other = tmp.path().join("other");
+    let out = install(&bad, &other);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("checksum mismatch"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!other.join("feedgen").exists());
+}
+
+#[test]
+fn cargo_binstall_metadata_names_the_release_archive() {
+    let manifest: toml::Value = toml::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/Cargo.toml"
+    )))
+    .unwrap();
+    let package = &manifest["package"];
+    let meta = &package["metadata"]["binstall"];
+    let fill = |template: &str| {
+        template
+            .replace("{ repo }", package["repository"].as_str().unwrap())
+            .replace("{ version }", version())
+            .replace("{ name }", "feedgen")
+            .replace("{ bin }", "feedgen")
+            .replace("{ target }", TARGET)
+            .replace("{ archive-suffix }", ".tar.gz")
+            .replace("{ binary-ext }", "")
+    };
+    assert_eq!(meta["pkg-fmt"].as_str(), Some("tgz"));
+    let url = fill(meta["pkg-url"].as_str().unwrap());
+    assert_eq!(
+        url,
+        format!(
+            "{}/releases/download/v{}/{}.tar.gz",
+            package["repository"].as_str().unwrap(),
+            version(),
+            archive_name()
+        )
+    );
+    let Some(dist) = dist() else { return };
+    let file = url.rsplit('/').next().unwrap();
+    let listing = output(Command::new("tar").arg("-tzf").arg(dist.join(file)));
+    let bin_dir = fill(meta["bin-dir"].as_str().unwrap());
+    assert!(
+        text(&listing.stdout).lines().any(|l| l == bin_dir),
+        "{bin_dir} in {}",
+        text(&listing.stdout)
+    );
+}
