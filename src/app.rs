@@ -20,12 +20,14 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use crate::config::{Config, FeedConfig, SourceKind};
+use crate::config::{Config, FeedConfig};
 use crate::error::Error;
 use crate::http::{self, MediaHosts};
+use crate::kinds::SourceKind;
 use crate::media::{MediaStage, MediaStats};
 use crate::model::{Feed, Original};
 use crate::output::{self, ContentStore};
+pub use crate::progress::{Progress, Stage};
 use crate::render;
 use crate::secret::Token;
 use crate::select::Selection;
@@ -53,28 +55,6 @@ impl std::fmt::Debug for BuildOptions {
             .field("progress", &self.progress.is_some())
             .finish()
     }
-}
-
-/// The stages a [`Progress`] hears about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Reading the account and its media from the API (length unknown).
-    Fetch,
-    /// Downloading and resizing images (length: the number of images).
-    Media,
-    /// Rendering and publishing.
-    Publish,
-}
-
-/// Receives progress from a build, per feed; every method has a do-nothing default.
-pub trait Progress: Send + Sync {
-    /// A stage of `feed` starts; `total` is its number of steps, if known.
-    fn start(&self, _feed: &str, _stage: Stage, _total: Option<usize>) {}
-    /// One step of the current stage of `feed` is done.
-    fn step(&self, _feed: &str, _stage: Stage) {}
-    /// A stage of `feed` is over.
-    fn finish(&self, _feed: &str, _stage: Stage) {}
 }
 
 /// Where the feed of a build came from.

@@ -23,6 +23,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::ConfigError;
+use crate::http::is_loopback;
+pub use crate::kinds::{EncodeSettings, ImageFormat, SourceKind};
 use crate::model::PostKind;
 use crate::secret::Token;
 
@@ -127,26 +129,31 @@ pub struct TokenConfig {
     /// The state file with the token in use, its expiry and refresh history (mode 0600).
     pub state_file: PathBuf,
     /// Refresh policy.
-    pub policy: crate::token::RefreshPolicy,
+    pub policy: RefreshPolicy,
 }
 
-/// Which API a feed reads, which is also which login its token comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceKind {
-    /// `graph.instagram.com` with an Instagram-Login token (`IGAA…`), the default.
-    Instagram,
-    /// `graph.facebook.com` with a Facebook user or Page token (`EAA…`): the
-    /// Instagram business account connected to a Facebook Page.
-    Facebook,
+/// When to refresh and when to warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    /// Refresh automatically during `build`.
+    pub auto: bool,
+    /// Refresh once fewer than this many days remain.
+    pub refresh_days_left: i64,
+    /// Warn once fewer than this many days remain.
+    pub warn_days_left: i64,
 }
 
-impl SourceKind {
-    /// The name used in config and messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            SourceKind::Instagram => "instagram",
-            SourceKind::Facebook => "facebook",
+/// Default: refresh when fewer than 30 of the 60 days remain.
+pub const DEFAULT_REFRESH_DAYS_LEFT: i64 = 30;
+/// Default: warn in the last 14 days.
+pub const DEFAULT_WARN_DAYS_LEFT: i64 = 14;
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        RefreshPolicy {
+            auto: true,
+            refresh_days_left: DEFAULT_REFRESH_DAYS_LEFT,
+            warn_days_left: DEFAULT_WARN_DAYS_LEFT,
         }
     }
 }
@@ -226,47 +233,6 @@ impl FilterConfig {
     }
 }
 
-/// An output image format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImageFormat {
-    /// Lossy WebP: the smaller file, served through `<source type="image/webp">`.
-    Webp,
-    /// Baseline JPEG with 4:2:0 chroma: the fallback every browser decodes.
-    Jpeg,
-    /// AVIF (rav1e): smallest files, but 3–27× slower to encode; opt-in.
-    Avif,
-}
-
-impl ImageFormat {
-    /// The file extension, also the name used in config and JSON.
-    pub fn extension(self) -> &'static str {
-        match self {
-            ImageFormat::Webp => "webp",
-            ImageFormat::Jpeg => "jpg",
-            ImageFormat::Avif => "avif",
-        }
-    }
-
-    /// The MIME type for `<source type=…>`.
-    pub fn mime(self) -> &'static str {
-        match self {
-            ImageFormat::Webp => "image/webp",
-            ImageFormat::Jpeg => "image/jpeg",
-            ImageFormat::Avif => "image/avif",
-        }
-    }
-
-    /// The name used in config and in the JSON data file.
-    pub fn name(self) -> &'static str {
-        match self {
-            ImageFormat::Webp => "webp",
-            ImageFormat::Jpeg => "jpeg",
-            ImageFormat::Avif => "avif",
-        }
-    }
-}
-
 /// `[images]`: the responsive variants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageConfig {
@@ -275,7 +241,7 @@ pub struct ImageConfig {
     /// Formats, in the order the browser should prefer them; the last one is the `<img>` fallback.
     pub formats: Vec<ImageFormat>,
     /// Encoder settings: WebP and JPEG quality, WebP effort.
-    pub encode: crate::media::pipeline::EncodeSettings,
+    pub encode: EncodeSettings,
     /// Make a placeholder (average colour, tiny preview) per image.
     pub placeholder: bool,
 }
@@ -293,8 +259,7 @@ pub enum Profile {
 
 impl Profile {
     /// The profile's encoder settings.
-    pub fn settings(self) -> crate::media::pipeline::EncodeSettings {
-        use crate::media::pipeline::EncodeSettings;
+    pub fn settings(self) -> EncodeSettings {
         match self {
             Profile::Balanced => EncodeSettings {
                 webp_quality: 80,
@@ -1273,16 +1238,13 @@ impl FeedConfig {
             ));
         }
 
-        let policy = crate::token::RefreshPolicy {
+        let policy = RefreshPolicy {
             auto: raw.token.auto_refresh.unwrap_or(true),
             refresh_days_left: raw
                 .token
                 .refresh_days_left
-                .unwrap_or(crate::token::DEFAULT_REFRESH_DAYS_LEFT),
-            warn_days_left: raw
-                .token
-                .warn_days_left
-                .unwrap_or(crate::token::DEFAULT_WARN_DAYS_LEFT),
+                .unwrap_or(DEFAULT_REFRESH_DAYS_LEFT),
+            warn_days_left: raw.token.warn_days_left.unwrap_or(DEFAULT_WARN_DAYS_LEFT),
         };
         if !(1..=59).contains(&policy.refresh_days_left) {
             return Err(ConfigError::invalid(
@@ -1406,17 +1368,6 @@ impl FeedConfig {
         }
         Ok(())
     }
-}
-
-/// Whether `host` is a loopback name or address, where plain http is acceptable.
-pub fn is_loopback(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.parse::<std::net::IpAddr>()
-        .map(|ip| ip.is_loopback())
-        .unwrap_or(false)
 }
 
 /// The rule for every base URL a secret is sent to (the API bases, the OAuth

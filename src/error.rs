@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::config::SourceKind;
+use crate::kinds::SourceKind;
 
 /// Process exit codes, documented in the README; scripts rely on them.
 pub mod exit {

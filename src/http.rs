@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::config::is_loopback;
 use crate::secret::url_for_display;
 
 /// Whole-request timeout: a slow page of 100 posts still fits, a hung server does not.
@@ -24,6 +23,17 @@ pub const MAX_REDIRECTS: usize = 5;
 /// The `User-Agent` of every request.
 pub fn user_agent() -> String {
     format!("feedgen/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Whether `host` is a loopback name or address, where plain http is acceptable.
+pub fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<std::net::IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
 }
 
 /// Which hosts media may be downloaded from.
@@ -133,6 +143,25 @@ fn bundled_roots() -> Vec<reqwest::Certificate> {
         .iter()
         .filter_map(|der| reqwest::Certificate::from_der(der).ok())
         .collect()
+}
+
+/// Reads a body up to `cap` bytes; more is an error, not a silent truncation.
+pub async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, String> {
+    if let Some(len) = response.content_length()
+        && len as usize > cap
+    {
+        return Err(format!(
+            "the body is {len} bytes, over the {cap}-byte limit"
+        ));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(describe)? {
+        if body.len() + chunk.len() > cap {
+            return Err(format!("the body exceeds the {cap}-byte limit"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A reqwest error's text without any URL in it, with its causes.

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use crate::config::{FeedConfig, FilterConfig};
 use crate::error::{ConfigError, Error};
 use crate::model::Post;
-use crate::render::caption::hashtags;
+use crate::text::hashtags;
 
 /// A post named in the overrides file: by media id, or by its permalink's shortcode.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -12,8 +12,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ImageFormat;
 use crate::error::Error;
+use crate::kinds::{ImageFormat, Placeholder};
 use crate::output::{is_content_name, write_atomic};
 
 /// The extensions an original can have (what [`crate::media::pipeline::sniff`] names).
@@ -64,7 +64,7 @@ pub struct AssetEntry {
     pub variants: Vec<Variant>,
     /// Average colour and tiny preview, when placeholders are on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placeholder: Option<crate::media::pipeline::Placeholder>,
+    pub placeholder: Option<Placeholder>,
 }
 
 /// One encoded file of an asset.

@@ -23,6 +23,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::FeedConfig;
+pub use crate::config::{DEFAULT_REFRESH_DAYS_LEFT, DEFAULT_WARN_DAYS_LEFT, RefreshPolicy};
 use crate::error::{ConfigError, Error};
 use crate::output::write_atomic_private;
 use crate::secret::Token;
@@ -120,32 +121,6 @@ impl<'de> Deserialize<'de> for Token {
 /// blake3 of a token, to recognise it again without storing it twice.
 pub fn fingerprint(token: &Token) -> String {
     blake3::hash(token.expose().as_bytes()).to_hex()[..32].to_string()
-}
-
-/// When to refresh and when to warn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RefreshPolicy {
-    /// Refresh automatically during `build`.
-    pub auto: bool,
-    /// Refresh once fewer than this many days remain.
-    pub refresh_days_left: i64,
-    /// Warn once fewer than this many days remain.
-    pub warn_days_left: i64,
-}
-
-/// Default: refresh when fewer than 30 of the 60 days remain.
-pub const DEFAULT_REFRESH_DAYS_LEFT: i64 = 30;
-/// Default: warn in the last 14 days.
-pub const DEFAULT_WARN_DAYS_LEFT: i64 = 14;
-
-impl Default for RefreshPolicy {
-    fn default() -> Self {
-        RefreshPolicy {
-            auto: true,
-            refresh_days_left: DEFAULT_REFRESH_DAYS_LEFT,
-            warn_days_left: DEFAULT_WARN_DAYS_LEFT,
-        }
-    }
 }
 
 /// The outcome of [`decide`].

@@ -48,7 +48,7 @@ fn loopback_host(headers: &HeaderMap) -> bool {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => host,
     };
-    feedgen::config::is_loopback(name)
+    feedgen::http::is_loopback(name)
 }
 
 fn refused(status: StatusCode, why: &'static str) -> Response<Body> {

@@ -14,16 +14,15 @@ use futures_util::StreamExt;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use crate::app::{Progress, Stage};
 use crate::config::ImageConfig;
-use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe};
+use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe, read_capped};
 use crate::model::{Asset, Original};
 use crate::output::ContentStore;
+use crate::progress::{Progress, Stage};
 use crate::retry::{Attempts, RetryPolicy, retry_after};
 use crate::secret::url_for_display;
 use crate::source::InstagramClient;
 use crate::source::Snapshot;
-use crate::source::instagram::read_capped;
 use crate::store::{AssetEntry, Manifest, Variant};
 
 /// How many downloads run at once.

@@ -13,7 +13,8 @@ use fast_image_resize::images::{Image as FirImage, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{ImageDecoder, ImageReader, Limits};
 
-use crate::config::ImageFormat;
+use crate::kinds::ImageFormat;
+pub use crate::kinds::{EncodeSettings, Placeholder};
 
 /// Largest side accepted, in pixels (Instagram serves at most 1440).
 pub const MAX_SIDE: u32 = 12_000;
@@ -220,76 +221,10 @@ fn to_srgb(img: &mut Rgb, icc: &[u8]) {
     }
 }
 
-/// A placeholder shown while an image loads: its average colour and a tiny
-/// blurred preview as a `data:` URI (no JavaScript needed to show either).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Placeholder {
-    /// `#rrggbb`: the average colour.
-    pub color: String,
-    /// `data:image/webp;base64,…`, 16 px wide, a few hundred bytes.
-    pub lqip: String,
-}
-
-impl Placeholder {
-    /// Whether this is what [`placeholder`] makes: `#rrggbb` and a WebP data
-    /// URL of base64 under 4 KB. Both are pasted into a `style` attribute, so
-    /// one read from a cache is used only when it passes.
-    pub fn is_sound(&self) -> bool {
-        let hex = self.color.strip_prefix('#').unwrap_or("");
-        let b64 = self
-            .lqip
-            .strip_prefix("data:image/webp;base64,")
-            .unwrap_or("");
-        hex.len() == 6
-            && hex.bytes().all(|b| b.is_ascii_hexdigit())
-            && !b64.is_empty()
-            && b64.len() <= 4096
-            && b64
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-    }
-}
-
 /// Width of the low-quality preview.
 pub const LQIP_WIDTH: u32 = 16;
 /// The preview is made from a copy this wide, not from the full image: cheaper.
 const LQIP_SOURCE_WIDTH: u32 = 320;
-
-/// Encoder settings of a build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EncodeSettings {
-    /// WebP quality, 1–100.
-    pub webp_quality: u8,
-    /// JPEG quality, 1–100.
-    pub jpeg_quality: u8,
-    /// WebP method, 0 (fastest) … 6 (smallest); AVIF speed is `10 - effort`.
-    pub effort: u8,
-}
-
-/// AVIF quality used with a given WebP quality: AVIF's scale is steeper, and
-/// q60 AVIF looks like q80 WebP on photographs.
-fn avif_quality(webp_quality: u8) -> u8 {
-    (u32::from(webp_quality) * 3 / 4).clamp(1, 100) as u8
-}
-
-impl EncodeSettings {
-    /// The quality used for `format`.
-    pub fn quality(&self, format: ImageFormat) -> u8 {
-        match format {
-            ImageFormat::Webp => self.webp_quality,
-            ImageFormat::Jpeg => self.jpeg_quality,
-            ImageFormat::Avif => avif_quality(self.webp_quality),
-        }
-    }
-
-    /// The effort recorded for `format` (JPEG has none: 0).
-    pub fn effort(&self, format: ImageFormat) -> u8 {
-        match format {
-            ImageFormat::Webp | ImageFormat::Avif => self.effort,
-            ImageFormat::Jpeg => 0,
-        }
-    }
-}
 
 /// One encoded variant, before it is stored.
 #[derive(Debug, Clone)]

@@ -10,7 +10,8 @@
 //! fragment in. The JSON escapes `<`, `>` and `&` so it is safe to inline in a
 //! `<script>` element.
 
-pub mod caption;
+/// Captions for display (the rules live in [`crate::text`]).
+pub use crate::text as caption;
 pub mod feeds;
 
 use std::fmt;
@@ -19,8 +20,9 @@ use askama::Template;
 use chrono::SecondsFormat;
 use serde::Serialize;
 
-use crate::config::{ImageFormat, OutputConfig};
+use crate::config::OutputConfig;
 use crate::error::Error;
+use crate::kinds::{ImageFormat, Placeholder};
 use crate::model::{Feed, Post};
 use crate::output::MEDIA_DIR;
 use crate::store::{AssetEntry, Variant};
@@ -80,7 +82,7 @@ pub struct ImageView {
     /// Every variant, for the JSON.
     pub variants: Vec<VariantView>,
     /// Average colour and tiny preview shown while the image loads.
-    pub placeholder: Option<crate::media::pipeline::Placeholder>,
+    pub placeholder: Option<Placeholder>,
 }
 
 impl ImageView {
@@ -407,7 +409,7 @@ struct ImageJson<'a> {
     width: u32,
     height: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    placeholder: Option<&'a crate::media::pipeline::Placeholder>,
+    placeholder: Option<&'a Placeholder>,
     variants: &'a [VariantView],
 }
 

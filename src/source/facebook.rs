@@ -10,8 +10,8 @@
 
 use super::instagram::{InstagramClient, IssuedToken};
 use super::wire;
-use crate::config::SourceKind;
 use crate::error::{ApiError, ConfigError, Error, TokenProblem};
+use crate::kinds::SourceKind;
 use crate::secret::Token;
 
 /// At most this many pages of `/me/accounts` are read (100 Pages each).

@@ -20,9 +20,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use url::Url;
 
 use super::wire;
-use crate::config::SourceKind;
 use crate::error::{ApiError, Error, TokenProblem};
-use crate::http::describe;
+use crate::http::{describe, read_capped};
+use crate::kinds::SourceKind;
 use crate::model::{Account, Asset, AssetRole, Feed, Post, PostKind};
 use crate::retry::{
     Attempts, RetryPolicy, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, retry_after, usage,
@@ -987,28 +987,6 @@ impl PageGuard {
         self.pages += 1;
         Ok(())
     }
-}
-
-/// Reads a body up to `cap` bytes; more is an error, not a silent truncation.
-pub(crate) async fn read_capped(
-    mut response: reqwest::Response,
-    cap: usize,
-) -> Result<Vec<u8>, String> {
-    if let Some(len) = response.content_length()
-        && len as usize > cap
-    {
-        return Err(format!(
-            "the body is {len} bytes, over the {cap}-byte limit"
-        ));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(describe)? {
-        if body.len() + chunk.len() > cap {
-            return Err(format!("the body exceeds the {cap}-byte limit"));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// Parses `2017-08-31T18:10:00+0000` (the API's form), tolerating RFC 3339 too.

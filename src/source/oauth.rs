@@ -6,10 +6,10 @@
 
 use url::Url;
 
-use super::instagram::read_capped;
 use super::wire;
 use crate::error::{ApiError, Error};
 use crate::http::describe;
+use crate::http::read_capped;
 use crate::secret::{Token, printable, url_for_display};
 
 /// The OAuth host of the Instagram API with Instagram Login.

@@ -3,6 +3,7 @@
 //! `support` holds the fake Instagram server and the harness that runs the
 //! real `feedgen` binary against it; later test modules reuse both.
 
+mod architecture;
 mod browser;
 mod build;
 mod cli;

@@ -1,5 +1,7 @@
-//! Captions for display: cut at a grapheme boundary, split into text, #hashtags
-//! and @mentions. Escaping is the template's job (see [`super::SsgSafeHtml`]).
+//! Text rules shared by the stages: cutting at a grapheme boundary, and
+//! splitting a caption into text, #hashtags and @mentions (the filter selects
+//! by hashtag, the renderer links them). Escaping is the template's job (see
+//! [`crate::render::SsgSafeHtml`]).
 
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -1,0 +1,203 @@
+//! The layering of `src/`: no import circle between the library's top-level
+//! modules, and each module imports only the modules below it, as listed in
+//! the README's "How it is built" table (`LAYERS` here is that table).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Each top-level module with the modules it may import, bottom first. A
+/// module may import only modules listed before it.
+const LAYERS: &[(&str, &[&str])] = &[
+    // The vocabulary: imports nothing of the crate.
+    ("kinds", &[]),
+    ("secret", &[]),
+    ("text", &[]),
+    ("progress", &[]),
+    ("retry", &[]),
+    ("error", &["kinds", "secret"]),
+    ("model", &["error", "secret"]),
+    ("privacy", &["secret"]),
+    // The network and file-system layers.
+    ("http", &["retry", "secret"]),
+    ("output", &["error", "secret"]),
+    // Settings, then the stages in the order a build runs them.
+    (
+        "config",
+        &["error", "http", "kinds", "model", "retry", "secret"],
+    ),
+    ("theme", &["config", "error"]),
+    ("token", &["config", "error", "output", "secret"]),
+    ("store", &["error", "kinds", "model", "output"]),
+    ("select", &["config", "error", "model", "text"]),
+    (
+        "source",
+        &[
+            "config", "error", "http", "kinds", "model", "output", "retry", "secret", "select",
+            "store",
+        ],
+    ),
+    (
+        "media",
+        &[
+            "config", "error", "http", "kinds", "model", "output", "progress", "retry", "secret",
+            "source", "store",
+        ],
+    ),
+    (
+        "render",
+        &[
+            "config", "error", "kinds", "model", "output", "store", "text",
+        ],
+    ),
+    // One run of every stage, and the watcher around it.
+    (
+        "app",
+        &[
+            "config", "error", "http", "kinds", "media", "model", "output", "privacy", "progress",
+            "render", "secret", "select", "source", "store", "theme", "token",
+        ],
+    ),
+    ("watch", &["config"]),
+];
+
+/// Top-level module → the top-level modules its non-test code names with `crate::`.
+fn imports() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        // The CLI is the binary crate: it sees the library only through `feedgen::`.
+        if !rel.ends_with(".rs") || rel == "lib.rs" || rel == "main.rs" || rel.starts_with("cli") {
+            continue;
+        }
+        let module = rel
+            .split('/')
+            .next()
+            .unwrap()
+            .trim_end_matches(".rs")
+            .to_string();
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        let code: String = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let targets = graph.entry(module.clone()).or_default();
+        for (i, _) in code.match_indices("crate::") {
+            let rest = &code[i + "crate::".len()..];
+            let names: Vec<&str> = match rest.strip_prefix('{') {
+                // `use crate::{a::X, b::{Y, Z}};`, perhaps over several lines:
+                // the first segment of each top-level part of the group.
+                Some(group) => top_level_parts(group),
+                None => vec![rest],
+            };
+            for name in names {
+                let first: String = name
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !first.is_empty() && first != module && first != "self" {
+                    targets.insert(first);
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// The comma-separated parts of a `{…}` group (its opening brace already
+/// consumed), up to the brace that closes it.
+fn top_level_parts(group: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                parts.push(&group[start..i]);
+                return parts;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&group[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts
+}
+
+#[test]
+fn no_module_imports_one_above_it() {
+    let graph = imports();
+    let order: Vec<&str> = LAYERS.iter().map(|(m, _)| *m).collect();
+    let listed: BTreeSet<&str> = order.iter().copied().collect();
+    let found: BTreeSet<&str> = graph.keys().map(String::as_str).collect();
+    assert_eq!(
+        found, listed,
+        "LAYERS must list every top-level module of src/"
+    );
+
+    let mut wrong = Vec::new();
+    for (position, (module, allowed)) in LAYERS.iter().enumerate() {
+        for dep in allowed.iter() {
+            let below = order[..position].contains(dep);
+            assert!(below, "LAYERS: {module} lists {dep}, which is not below it");
+        }
+        for dep in &graph[*module] {
+            if !allowed.contains(&dep.as_str()) {
+                wrong.push(format!("{module} imports {dep}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "imports outside the layering (move the item down, or update LAYERS and the README):\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn there_is_no_import_circle() {
+    // Independent of LAYERS: depth-first search for a back edge.
+    let graph = imports();
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut circle = path[at..].to_vec();
+            circle.push(node.to_string());
+            return Some(circle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(circle) = visit(next, graph, path, done) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        if let Some(circle) = visit(node, &graph, &mut Vec::new(), &mut done) {
+            panic!("import circle: {}", circle.join(" -> "));
+        }
+    }
+}
