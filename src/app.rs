@@ -24,6 +24,7 @@ use crate::config::{Config, FeedConfig};
 use crate::error::Error;
 use crate::http::{self, MediaHosts};
 use crate::kinds::SourceKind;
+use crate::manifest::{Journal, Manifest};
 use crate::media::{MediaStage, MediaStats};
 use crate::model::{Feed, Original};
 use crate::output::{self, ContentStore};
@@ -33,7 +34,6 @@ use crate::secret::Token;
 use crate::select::Selection;
 use crate::source::instagram::LeftOut;
 use crate::source::{InstagramClient, Snapshot};
-use crate::store::{Journal, Manifest};
 use crate::token::{self, Decision, Obtained, TokenOrigin};
 
 /// Per-run choices that are not part of the config file.
@@ -310,7 +310,7 @@ async fn build_feed(
         .map(|f| Snapshot::new(&f.source.snapshot_dir))
         .collect();
     // Held until the build ends: one build at a time per output folder.
-    let _lock = output::lock(&feed.output.dir, feed.output.lock_timeout)?;
+    let _lock = output::lock(&feed.output.dir, feed.output.lock_timeout).await?;
     let store = &shared.store;
     let offline = shared.options.offline || feed.source.offline;
     let selection = Selection::of(feed)?;

@@ -246,14 +246,14 @@ pub struct ImageConfig {
     pub placeholder: bool,
 }
 
-/// Named encoder settings: `balanced` (WebP q80 method 4) or `fast` (q82 method 2,
+/// Named encoder settings: `balanced` (WebP q80 method 4) or `fast` (WebP q82 method 2,
 /// about twice as fast for a few per cent more bytes at equal quality).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// WebP q80 method 4, JPEG q80.
     Balanced,
-    /// WebP q82 method 2, JPEG q82.
+    /// WebP q82 method 2, JPEG q80.
     Fast,
 }
 
@@ -642,6 +642,18 @@ enum Placement<'a> {
 }
 
 impl Config {
+    /// Writes the output to `out` instead (`build --out`): the one feed's folder,
+    /// or with several feeds, the folder that holds one per feed, by name.
+    pub fn set_output_root(&mut self, out: &Path) {
+        if let [one] = self.feeds.as_mut_slice() {
+            one.output.dir = out.to_path_buf();
+        } else {
+            for feed in &mut self.feeds {
+                feed.output.dir = out.join(&feed.name);
+            }
+        }
+    }
+
     /// Reads and validates a config file; relative paths are taken from its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

@@ -13,7 +13,7 @@
 //!    images, so `--offline` builds (and the example site) need no network.
 //! 2. **media** — [`media`] downloads every original once (keyed by asset id, as
 //!    CDN URLs expire), then resizes it into responsive variants with
-//!    content-addressed names (blake3 of the bytes). [`store::Manifest`] remembers
+//!    content-addressed names (blake3 of the bytes). [`manifest::Manifest`] remembers
 //!    which variants exist so a rebuild decodes nothing it already has.
 //! 3. **render** — [`render`] builds one view per post and renders the askama HTML
 //!    fragment, an optional standalone page and the versioned JSON data file.
@@ -39,6 +39,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod kinds;
+pub mod manifest;
 pub mod media;
 pub mod model;
 pub mod output;
@@ -49,7 +50,6 @@ pub mod retry;
 pub mod secret;
 pub mod select;
 pub mod source;
-pub mod store;
 pub mod text;
 pub mod theme;
 pub mod token;

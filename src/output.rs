@@ -328,8 +328,10 @@ pub struct OutputLock {
     _file: std::fs::File,
 }
 
-/// Takes the lock beside `out`, waiting up to `wait` for another build to finish.
-pub fn lock(out: &Path, wait: Duration) -> Result<OutputLock, Error> {
+/// Takes the lock beside `out`, waiting up to `wait` for another build to
+/// finish. The wait sleeps on the runtime's timer, so the other feeds of the
+/// run go on meanwhile.
+pub async fn lock(out: &Path, wait: Duration) -> Result<OutputLock, Error> {
     let out = &real_dir(out)?;
     let path = sibling(out, "feedgen-lock")?;
     if let Some(parent) = path.parent() {
@@ -361,7 +363,7 @@ pub fn lock(out: &Path, wait: Duration) -> Result<OutputLock, Error> {
                     );
                     told = true;
                 }
-                std::thread::sleep(Duration::from_millis(100));
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(std::fs::TryLockError::Error(e)) => {
                 return Err(Error::io("lock", &path, e));
@@ -544,14 +546,38 @@ mod tests {
         assert!(foreign.join("index.html").exists());
     }
 
-    #[test]
-    fn a_second_lock_waits_then_gives_up() {
+    #[tokio::test]
+    async fn a_second_lock_waits_then_gives_up() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("feed");
-        let held = lock(&out, Duration::from_secs(1)).unwrap();
-        let err = lock(&out, Duration::from_millis(300)).unwrap_err();
+        let held = lock(&out, Duration::from_secs(1)).await.unwrap();
+        let err = lock(&out, Duration::from_millis(300)).await.unwrap_err();
         assert!(err.to_string().contains("another feedgen build"), "{err}");
         drop(held);
-        lock(&out, Duration::from_millis(300)).unwrap();
+        lock(&out, Duration::from_millis(300)).await.unwrap();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn waiting_for_the_lock_leaves_the_runtime_thread_free() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("feed");
+        let _held = lock(&out, Duration::from_secs(1)).await.unwrap();
+        let (done, ticks) = (AtomicBool::new(false), AtomicUsize::new(0));
+        let wait = async {
+            let result = lock(&out, Duration::from_millis(400)).await;
+            done.store(true, Ordering::SeqCst);
+            result
+        };
+        let ticker = async {
+            while !done.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                ticks.fetch_add(1, Ordering::SeqCst);
+            }
+        };
+        let (result, ()) = tokio::join!(wait, ticker);
+        assert!(result.is_err());
+        // One thread: the ticker only ran if the lock's wait yielded it.
+        assert!(ticks.load(Ordering::SeqCst) >= 10, "{ticks:?}");
     }
 }

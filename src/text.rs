@@ -34,6 +34,12 @@ pub fn truncate(text: &str, max: usize) -> String {
     cut
 }
 
+/// `text` on one line: every run of whitespace becomes one space, none at the
+/// ends. For attributes (alt text) and one-line summaries.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }

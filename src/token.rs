@@ -3,7 +3,7 @@
 //! # Concepts
 //!
 //! - **Input token**: what the user gave, from (first found) `FEEDGEN_TOKEN`, the
-//!   token file (`source.token_file` / `FEEDGEN_TOKEN_FILE`), or `source.token`.
+//!   token file (`token.file` / `FEEDGEN_TOKEN_FILE`), or `source.token`.
 //! - **State file** (`<cache>/token-state.json`, mode 0600, written atomically):
 //!   the token currently in use, when it was obtained, when it expires (from the
 //!   API's `expires_in`; only a value no token can have is replaced by the

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, FeedConfig, FilterConfig};
+use crate::config::{Config, FeedConfig, FilterConfig, SourceConfig, TokenConfig};
 
 /// Which kinds of input changed in one debounced batch of events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -135,19 +135,8 @@ pub fn needs_fetch(before: &Config, after: &Config) -> bool {
         let Some(a) = before.feeds.iter().find(|a| a.name == b.name) else {
             return true;
         };
-        let (x, y) = (&a.source, &b.source);
-        x.kind != y.kind
-            || x.api_base != y.api_base
-            || x.api_version != y.api_version
-            || x.ig_user_id != y.ig_user_id
-            || x.page_id != y.page_id
-            || (y.counts && !x.counts)
-            || x.token != y.token
-            || y.max_posts > x.max_posts
-            || x.media_hosts != y.media_hosts
-            || x.snapshot_dir != y.snapshot_dir
-            || a.token.file != b.token.file
-            || a.token.env_var != b.token.env_var
+        source_needs_fetch(&a.source, &b.source)
+            || token_needs_fetch(&a.token, &b.token)
             || FilterConfig {
                 overrides: None,
                 ..a.filter.clone()
@@ -156,6 +145,47 @@ pub fn needs_fetch(before: &Config, after: &Config) -> bool {
                 ..b.filter.clone()
             }
     })
+}
+
+/// Whether a `[source]` change needs a fetch. Every field is named (no `..`),
+/// so a new key cannot be added without deciding here.
+fn source_needs_fetch(x: &SourceConfig, y: &SourceConfig) -> bool {
+    let SourceConfig {
+        kind,
+        api_base,
+        api_version,
+        ig_user_id,
+        page_id,
+        counts,
+        token,
+        max_posts,
+        scan_limit: _, // a deeper scan is for the next fetch, not a reason for one
+        media_hosts,
+        offline: _, // going offline or online changes where the build reads, not what
+        snapshot_dir,
+    } = y;
+    *kind != x.kind
+        || *api_base != x.api_base
+        || *api_version != x.api_version
+        || *ig_user_id != x.ig_user_id
+        || *page_id != x.page_id
+        || (*counts && !x.counts)
+        || *token != x.token
+        || *max_posts > x.max_posts
+        || *media_hosts != x.media_hosts
+        || *snapshot_dir != x.snapshot_dir
+}
+
+/// Whether a `[token]` change needs a fetch; every field named, as above.
+fn token_needs_fetch(x: &TokenConfig, y: &TokenConfig) -> bool {
+    let TokenConfig {
+        env_var,
+        env: _, // read once when watch starts; it cannot change while it runs
+        file,
+        state_file: _, // where the refreshed token is kept, not which account
+        policy: _,     // when to refresh, not what to read
+    } = y;
+    *file != x.file || *env_var != x.env_var
 }
 
 /// Parses `30s`, `15m`, `2h` (the `--refetch-every` values).

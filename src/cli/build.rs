@@ -44,13 +44,7 @@ pub struct BuildArgs {
 pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
     let mut config = args.config.load(false)?;
     if let Some(out) = &args.out {
-        if let [one] = config.feeds.as_mut_slice() {
-            one.output.dir = out.clone();
-        } else {
-            for feed in &mut config.feeds {
-                feed.output.dir = out.join(&feed.name);
-            }
-        }
+        config.set_output_root(out);
     }
     let options = BuildOptions {
         offline: args.offline,

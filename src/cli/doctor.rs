@@ -6,11 +6,11 @@ use chrono::Utc;
 use feedgen::config::SourceKind;
 use feedgen::error::exit;
 use feedgen::http::{MediaHosts, client_with_timeout};
+use feedgen::manifest::Manifest;
 use feedgen::media::download;
 use feedgen::output::{ContentStore, check_publishable};
 use feedgen::select::Selection;
 use feedgen::source::InstagramClient;
-use feedgen::store::Manifest;
 use feedgen::token::{self, Decision};
 use feedgen::{Config, Error, FeedConfig};
 

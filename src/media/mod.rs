@@ -16,6 +16,7 @@ use url::Url;
 
 use crate::config::ImageConfig;
 use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe, read_capped};
+use crate::manifest::{AssetEntry, Manifest, Variant};
 use crate::model::{Asset, Original};
 use crate::output::ContentStore;
 use crate::progress::{Progress, Stage};
@@ -23,7 +24,6 @@ use crate::retry::{Attempts, RetryPolicy, retry_after};
 use crate::secret::url_for_display;
 use crate::source::InstagramClient;
 use crate::source::Snapshot;
-use crate::store::{AssetEntry, Manifest, Variant};
 
 /// How many downloads run at once.
 pub const DOWNLOAD_CONCURRENCY: usize = 8;
@@ -85,7 +85,7 @@ pub struct MediaStage<'a> {
     pub previous: &'a Manifest,
     /// Where each finished asset is recorded at once, so an interrupted build
     /// loses none of its work.
-    pub journal: Option<&'a crate::store::Journal>,
+    pub journal: Option<&'a crate::manifest::Journal>,
 }
 
 impl MediaStage<'_> {

@@ -142,9 +142,7 @@ pub fn inspect(bytes: &[u8]) -> Result<(u32, u32), ImageError> {
             "the JPEG is truncated (no end-of-image marker): the download or the stored file was cut short".into(),
         ));
     }
-    let mut decoder = reader(bytes, true)?
-        .into_decoder()
-        .map_err(|e| too_large_or(e, bytes))?;
+    let mut decoder = reader(bytes, true)?.into_decoder().map_err(decode_error)?;
     let (w, h) = decoder.dimensions();
     check_size(w, h)?;
     use image::metadata::Orientation::*;
@@ -164,7 +162,8 @@ fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
     Ok(())
 }
 
-fn too_large_or(e: image::ImageError, _bytes: &[u8]) -> ImageError {
+/// The decoder's error in our terms (size limits are checked before decoding by [`inspect`]).
+fn decode_error(e: image::ImageError) -> ImageError {
     match e {
         image::ImageError::Limits(l) => ImageError::Decode(format!("over the size limits: {l}")),
         other => ImageError::Decode(other.to_string()),
@@ -175,14 +174,12 @@ fn too_large_or(e: image::ImageError, _bytes: &[u8]) -> ImageError {
 pub fn decode(bytes: &[u8]) -> Result<Rgb, ImageError> {
     let bytes = &*without_oversized_icc(bytes);
     inspect(bytes)?;
-    let mut decoder = reader(bytes, false)?
-        .into_decoder()
-        .map_err(|e| too_large_or(e, bytes))?;
+    let mut decoder = reader(bytes, false)?.into_decoder().map_err(decode_error)?;
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let icc = decoder.icc_profile().ok().flatten();
-    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| too_large_or(e, bytes))?;
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     img.apply_orientation(orientation);
     let rgb = img.into_rgb8();
     let mut out = Rgb {

@@ -57,9 +57,7 @@ fn content_html(post: &PostView, site: &Url) -> String {
 
 fn title(post: &PostView, username: &str) -> String {
     match &post.caption {
-        Some(c) if !c.trim().is_empty() => {
-            caption::truncate(&c.split_whitespace().collect::<Vec<_>>().join(" "), 80)
-        }
+        Some(c) if !c.trim().is_empty() => caption::truncate(&caption::one_line(c), 80),
         _ => format!("Post by @{username}, {}", post.date),
     }
 }

@@ -23,9 +23,9 @@ use serde::Serialize;
 use crate::config::OutputConfig;
 use crate::error::Error;
 use crate::kinds::{ImageFormat, Placeholder};
+use crate::manifest::{AssetEntry, Variant};
 use crate::model::{Feed, Post};
 use crate::output::MEDIA_DIR;
-use crate::store::{AssetEntry, Variant};
 
 /// Version of the JSON data file's schema (documented in `docs/json-schema.md`).
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -273,16 +273,7 @@ fn image_view(
 
 /// Collapses whitespace and cuts at a character boundary with an ellipsis.
 fn trimmed(text: &str, max: usize) -> String {
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= max {
-        return collapsed;
-    }
-    let mut cut: String = collapsed.chars().take(max - 1).collect();
-    if let Some(space) = cut.rfind(' ').filter(|&i| i > max / 2) {
-        cut.truncate(space);
-    }
-    cut.push('…');
-    cut
+    caption::truncate(&caption::one_line(text), max)
 }
 
 fn post_view(
@@ -514,6 +505,21 @@ mod tests {
             "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39; &#123;&#123; site.title &#125;&#125; &#123;&#37; include x &#37;&#125; 100&#37;"
         );
         assert_eq!(esc("plain ünïcode ✓"), "plain ünïcode ✓");
+    }
+
+    #[test]
+    fn alt_text_cut_keeps_a_flag_whole() {
+        // The cut falls inside the flag (two code points, one grapheme).
+        let text = format!("{}🇫🇷 and more", "a".repeat(ALT_MAX_CHARS - 2));
+        let cut = trimmed(&text, ALT_MAX_CHARS);
+        assert!(cut.ends_with('…'), "{cut}");
+        let body = cut.trim_end_matches('…');
+        assert!(
+            body.ends_with('a') || body.ends_with("🇫🇷"),
+            "half a flag: {:?}",
+            &body[body.len().saturating_sub(8)..]
+        );
+        assert!(!body.ends_with('🇫'), "{body}");
     }
 
     #[test]

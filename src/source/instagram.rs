@@ -319,7 +319,7 @@ impl<'a> InstagramClient<'a> {
             } else {
                 m.media_url
             };
-            https_url(link.as_deref())
+            parse_url(link.as_deref())
         }))
     }
 
@@ -375,7 +375,7 @@ impl<'a> InstagramClient<'a> {
         } else {
             media.media_url
         };
-        https_url(link.as_deref()).ok_or_else(|| {
+        parse_url(link.as_deref()).ok_or_else(|| {
             ApiError::Unexpected {
                 url: url_for_display(&self.api_base),
                 status: 200,
@@ -861,7 +861,7 @@ impl<'a> InstagramClient<'a> {
             (10, _) | (200..=299, _) => token_error(TokenProblem::Permission),
             _ => {
                 let hint = match code {
-                    4 | 17 | 32 | 613 | 80002 => Some(
+                    c if THROTTLE_CODES.contains(&c) => Some(
                         "The API is throttling this app or account; wait an hour before the next build (rebuild from the last snapshot with --offline meanwhile)".to_string(),
                     ),
                     1 | 2 => Some("A temporary API failure; retry later".to_string()),
@@ -1002,13 +1002,15 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-fn https_url(s: Option<&str>) -> Option<Url> {
+/// A URL as the API sent it, if it parses. Any scheme: where media may come
+/// from is the media-host allow-list's decision ([`crate::http::MediaHosts`]).
+fn parse_url(s: Option<&str>) -> Option<Url> {
     s.and_then(|s| Url::parse(s).ok())
 }
 
 /// Only links to instagram.com posts are kept; anything else is not rendered.
 fn permalink(s: Option<&str>) -> Option<Url> {
-    https_url(s).filter(crate::model::is_post_permalink)
+    parse_url(s).filter(crate::model::is_post_permalink)
 }
 
 fn child_asset(child: &wire::Media, post_id: &str) -> Result<Asset, String> {
@@ -1025,7 +1027,7 @@ fn child_asset(child: &wire::Media, post_id: &str) -> Result<Asset, String> {
             child.media_url.as_deref(),
         ),
     };
-    let url = https_url(url).ok_or_else(|| {
+    let url = parse_url(url).ok_or_else(|| {
         format!(
             "post {post_id}: carousel item {} has no usable image URL; it is left out",
             printable(&child.id)
@@ -1062,7 +1064,7 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
         })?;
     let (kind, assets) = match m.media_type.as_deref() {
         Some("IMAGE") => {
-            let url = https_url(m.media_url.as_deref())
+            let url = parse_url(m.media_url.as_deref())
                 .ok_or_else(|| format!("post {id}: image without media_url; skipped"))?;
             let asset = Asset {
                 id: id.clone(),
@@ -1073,7 +1075,7 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
             (PostKind::Image, vec![asset])
         }
         Some("VIDEO") => {
-            let url = https_url(m.thumbnail_url.as_deref()).ok_or_else(|| {
+            let url = parse_url(m.thumbnail_url.as_deref()).ok_or_else(|| {
                 format!("post {id}: video without a poster image (thumbnail_url); skipped")
             })?;
             let asset = Asset {
@@ -1105,7 +1107,7 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
                     // own media_url is its cover, which is better than nothing.
                     let cover = assets
                         .is_empty()
-                        .then(|| https_url(m.media_url.as_deref()))
+                        .then(|| parse_url(m.media_url.as_deref()))
                         .flatten();
                     match cover {
                         Some(url) => {
@@ -1124,7 +1126,7 @@ fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
                 }
                 // Without children the album's own media_url is its first image.
                 _ => {
-                    if let Some(url) = https_url(m.media_url.as_deref()) {
+                    if let Some(url) = parse_url(m.media_url.as_deref()) {
                         assets.push(Asset {
                             id: id.clone(),
                             role: AssetRole::Image,

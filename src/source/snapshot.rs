@@ -17,9 +17,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::manifest::is_original_name;
 use crate::model::Feed;
 use crate::output::{content_name, is_regular_file, write_atomic};
-use crate::store::is_original_name;
 
 /// Version of `feed.json`; bump it with a migration when the model changes shape.
 pub const SNAPSHOT_VERSION: u32 = 1;

@@ -27,26 +27,26 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("theme", &["config", "error"]),
     ("token", &["config", "error", "output", "secret"]),
-    ("store", &["error", "kinds", "model", "output"]),
+    ("manifest", &["error", "kinds", "model", "output"]),
     ("select", &["config", "error", "model", "text"]),
     (
         "source",
         &[
             "config", "error", "http", "kinds", "model", "output", "retry", "secret", "select",
-            "store",
+            "manifest",
         ],
     ),
     (
         "media",
         &[
             "config", "error", "http", "kinds", "model", "output", "progress", "retry", "secret",
-            "source", "store",
+            "source", "manifest",
         ],
     ),
     (
         "render",
         &[
-            "config", "error", "kinds", "model", "output", "store", "text",
+            "config", "error", "kinds", "model", "output", "manifest", "text",
         ],
     ),
     // One run of every stage, and the watcher around it.
@@ -54,7 +54,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "app",
         &[
             "config", "error", "http", "kinds", "media", "model", "output", "privacy", "progress",
-            "render", "secret", "select", "source", "store", "theme", "token",
+            "render", "secret", "select", "source", "manifest", "theme", "token",
         ],
     ),
     ("watch", &["config"]),

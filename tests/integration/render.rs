@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::TimeZone;
 use feedgen::config::{Config, FeedConfig, ImageFormat};
+use feedgen::manifest::{AssetEntry, Variant};
 use feedgen::model::{Account, Asset, AssetRole, Feed, Original, Post, PostKind};
 use feedgen::render;
-use feedgen::store::{AssetEntry, Variant};
 
 fn asset(id: &str, role: AssetRole) -> Asset {
     Asset {
