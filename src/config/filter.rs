@@ -1,0 +1,158 @@
+//! `[filter]`: which posts are shown.
+
+use super::*;
+
+/// `[filter]`: which posts are shown, and the file of per-post overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterConfig {
+    /// Post types shown (all three by default).
+    pub types: Vec<PostKind>,
+    /// When not empty, only posts with at least one of these hashtags (lowercase, without `#`).
+    pub include_hashtags: Vec<String>,
+    /// Posts with any of these hashtags are never shown (lowercase, without `#`).
+    pub exclude_hashtags: Vec<String>,
+    /// Only posts published at or after this moment.
+    pub since: Option<DateTime<Utc>>,
+    /// Only posts published at or before this moment.
+    pub until: Option<DateTime<Utc>>,
+    /// Leave out reels (videos published as reels).
+    pub exclude_reels: bool,
+    /// The overrides file: posts hidden, pinned, or given other alt text or captions.
+    pub overrides: Option<PathBuf>,
+}
+
+impl Default for FilterConfig {
+    fn default() -> Self {
+        FilterConfig {
+            types: vec![PostKind::Image, PostKind::Video, PostKind::Carousel],
+            include_hashtags: Vec::new(),
+            exclude_hashtags: Vec::new(),
+            since: None,
+            until: None,
+            exclude_reels: false,
+            overrides: None,
+        }
+    }
+}
+
+impl FilterConfig {
+    /// Whether the filter lets every post through (then a fetch stops at `max_posts`).
+    pub fn is_open(&self) -> bool {
+        *self
+            == FilterConfig {
+                overrides: self.overrides.clone(),
+                ..FilterConfig::default()
+            }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFilter {
+    pub(super) types: Option<Vec<PostKind>>,
+    pub(super) include_hashtags: Option<Vec<String>>,
+    pub(super) exclude_hashtags: Option<Vec<String>>,
+    pub(super) since: Option<RawDate>,
+    pub(super) until: Option<RawDate>,
+    pub(super) exclude_reels: Option<bool>,
+    pub(super) overrides: Option<PathBuf>,
+}
+
+/// A date as TOML writes it (`since = 2024-05-01`) or as a string (`"2024-05-01"`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawDate {
+    Toml(toml::value::Datetime),
+    Text(String),
+}
+
+pub(super) fn parse_date(
+    key: &str,
+    raw: RawDate,
+    end_of_day: bool,
+) -> Result<DateTime<Utc>, ConfigError> {
+    let text = match raw {
+        RawDate::Toml(d) => d.to_string(),
+        RawDate::Text(t) => t.trim().to_string(),
+    };
+    if let Ok(day) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+        let time = if end_of_day {
+            day.and_hms_opt(23, 59, 59)
+        } else {
+            day.and_hms_opt(0, 0, 0)
+        };
+        return Ok(time.expect("valid time of day").and_utc());
+    }
+    DateTime::parse_from_rfc3339(&text)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| {
+            ConfigError::invalid(
+                key,
+                &format!(
+                    "`{text}` is not a date: write 2024-05-01 (a whole day, UTC) or 2024-05-01T12:00:00Z"
+                ),
+            )
+        })
+}
+
+pub(super) fn hashtags(key: &str, raw: Option<Vec<String>>) -> Result<Vec<String>, ConfigError> {
+    let mut tags = Vec::new();
+    for t in raw.unwrap_or_default() {
+        let tag = t.trim().trim_start_matches('#').to_lowercase();
+        if tag.is_empty() || !tag.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Err(ConfigError::invalid(
+                key,
+                &format!(
+                    "`{t}` is not a hashtag: give the word, with or without `#`, e.g. [\"travel\", \"#food\"]"
+                ),
+            ));
+        }
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    Ok(tags)
+}
+
+impl FilterConfig {
+    /// The table's checks and defaults, from its raw form.
+    pub(super) fn from_raw(
+        raw: RawFilter,
+        places: &Places<'_>,
+    ) -> Result<FilterConfig, ConfigError> {
+        let resolve = |p: PathBuf| places.resolve(p);
+        let types = raw.types.unwrap_or(FilterConfig::default().types);
+        if types.is_empty() {
+            return Err(ConfigError::invalid(
+                "filter.types",
+                "give at least one of \"image\", \"video\", \"carousel\"",
+            ));
+        }
+        let since = raw
+            .since
+            .map(|d| parse_date("filter.since", d, false))
+            .transpose()?;
+        let until = raw
+            .until
+            .map(|d| parse_date("filter.until", d, true))
+            .transpose()?;
+        if let (Some(s), Some(u)) = (since, until)
+            && s > u
+        {
+            return Err(ConfigError::invalid(
+                "filter.until",
+                "is before filter.since, so no post could be shown",
+            ));
+        }
+        let filter = FilterConfig {
+            types,
+            include_hashtags: hashtags("filter.include_hashtags", raw.include_hashtags)?,
+            exclude_hashtags: hashtags("filter.exclude_hashtags", raw.exclude_hashtags)?,
+            since,
+            until,
+            exclude_reels: raw.exclude_reels.unwrap_or(false),
+            overrides: raw.overrides.map(&resolve),
+        };
+        Ok(filter)
+    }
+}

@@ -1,0 +1,294 @@
+//! `[output]`: the files a site includes, their layout, theme and captions.
+
+use super::*;
+
+/// The output folder, relative to the config file.
+pub const DEFAULT_OUT_DIR: &str = "public/feed";
+
+/// The `sizes` attribute matching the default grid CSS (3 columns from 640 px, max 1080 px wide).
+pub const DEFAULT_SIZES: &str = "(min-width: 1080px) 360px, (min-width: 640px) 33vw, 50vw";
+
+/// `[output]`: the files a site includes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputConfig {
+    /// The folder feedgen owns and writes into.
+    pub dir: PathBuf,
+    /// Prefix for every URL in the HTML and JSON (media, CSS); e.g. `/feed/`.
+    pub base_url: String,
+    /// File name of the HTML fragment.
+    pub html: String,
+    /// File name of the JSON data file.
+    pub json: String,
+    /// File name of an optional standalone page wrapping the fragment.
+    pub page: Option<String>,
+    /// The `sizes` attribute of every image.
+    pub sizes: String,
+    /// Accessible label of the feed section (and the page title).
+    pub label: String,
+    /// Whether to write the theme's CSS and link it from the fragment.
+    pub css: bool,
+    /// How long a build waits for another one writing the same output folder.
+    pub lock_timeout: std::time::Duration,
+    /// How posts are laid out.
+    pub layout: Layout,
+    /// The built-in theme.
+    pub theme: Theme,
+    /// A folder whose `base.css`, `light.css`, … replace the built-in files of the same name.
+    pub theme_dir: Option<PathBuf>,
+    /// Stylesheets appended after the theme, in order.
+    pub extra_css: Vec<PathBuf>,
+    /// Show captions under the images.
+    pub captions: bool,
+    /// Longest caption shown, in user-perceived characters (graphemes).
+    pub caption_length: usize,
+    /// Link #hashtags and @mentions in shown captions to instagram.com.
+    pub caption_links: bool,
+    /// The site's absolute URL (e.g. `https://example.org/`): enables the JSON Feed and Atom files.
+    pub site_url: Option<url::Url>,
+    /// File name of the JSON Feed 1.1 file (written when `site_url` is set).
+    pub jsonfeed: String,
+    /// File name of the Atom file (written when `site_url` is set).
+    pub atom: String,
+    /// What to do when a Meta URL would load from the output: fail or warn.
+    pub privacy: Privacy,
+}
+
+/// How the posts are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// Square cells, images cropped to fill (the default).
+    Grid,
+    /// Columns of images at their own aspect ratio.
+    Masonry,
+    /// One scrolling row with scroll-snap.
+    Carousel,
+}
+
+impl Layout {
+    /// The name, as in config and CSS (`feedgen--grid`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Grid => "grid",
+            Layout::Masonry => "masonry",
+            Layout::Carousel => "carousel",
+        }
+    }
+
+    /// The `sizes` attribute matching this layout in the base CSS.
+    pub fn default_sizes(self) -> &'static str {
+        match self {
+            Layout::Grid | Layout::Masonry => DEFAULT_SIZES,
+            Layout::Carousel => "(min-width: 640px) 320px, 80vw",
+        }
+    }
+}
+
+/// A built-in theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Dark text on white.
+    Light,
+    /// Light text on near-black.
+    Dark,
+    /// Light, or dark when the visitor's system prefers it.
+    Auto,
+    /// The page's own colours and fonts.
+    Minimal,
+}
+
+impl Theme {
+    /// The theme's file name in `themes/`.
+    pub fn file(self) -> &'static str {
+        match self {
+            Theme::Light => "light.css",
+            Theme::Dark => "dark.css",
+            Theme::Auto => "auto.css",
+            Theme::Minimal => "minimal.css",
+        }
+    }
+}
+
+/// The privacy check's verdict on a Meta URL in the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Privacy {
+    /// The build fails and publishes nothing (the default).
+    Fail,
+    /// The build publishes with a warning.
+    Warn,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOutput {
+    pub(super) dir: Option<PathBuf>,
+    pub(super) base_url: Option<String>,
+    pub(super) html: Option<String>,
+    pub(super) json: Option<String>,
+    pub(super) page: Option<String>,
+    pub(super) sizes: Option<String>,
+    pub(super) label: Option<String>,
+    pub(super) css: Option<bool>,
+    pub(super) lock_timeout: Option<u64>,
+    pub(super) layout: Option<Layout>,
+    pub(super) theme: Option<Theme>,
+    pub(super) theme_dir: Option<PathBuf>,
+    pub(super) extra_css: Option<Vec<PathBuf>>,
+    pub(super) captions: Option<bool>,
+    pub(super) caption_length: Option<usize>,
+    pub(super) caption_links: Option<bool>,
+    pub(super) site_url: Option<Url>,
+    pub(super) jsonfeed: Option<String>,
+    pub(super) atom: Option<String>,
+    pub(super) privacy: Option<Privacy>,
+}
+
+/// An `output.extra_css` entry is published as it is, world-readable: only a
+/// `.css` file, and none inside the cache (which holds the token state).
+pub(super) fn extra_css_file(path: PathBuf, cache_dir: &Path) -> Result<PathBuf, ConfigError> {
+    // Compared resolved where the files exist, so `..` and symlinks do not hide anything.
+    let real = |p: &Path| {
+        std::fs::canonicalize(p)
+            .or_else(|e| match (p.parent(), p.file_name()) {
+                // A file not written yet: its folder, resolved, decides.
+                (Some(dir), Some(name)) => std::fs::canonicalize(dir).map(|d| d.join(name)),
+                _ => Err(e),
+            })
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let css = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("css"));
+    if !css(&path) || !css(&real(&path)) {
+        return Err(ConfigError::invalid(
+            "output.extra_css",
+            &format!(
+                "{} is not a .css file; extra_css files are published as part of the public stylesheet, so only stylesheets are taken",
+                path.display()
+            ),
+        ));
+    }
+    if real(&path).starts_with(real(cache_dir)) {
+        return Err(ConfigError::invalid(
+            "output.extra_css",
+            &format!(
+                "{} is inside the cache folder {}, which holds the token state; keep your stylesheets with your site",
+                path.display(),
+                cache_dir.display()
+            ),
+        ));
+    }
+    Ok(path)
+}
+
+pub(super) fn validate_file_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.contains(['/', '\\'])
+        || name == "."
+        || name == ".."
+        || name == "media"
+    {
+        return Err(format!(
+            "`{name}` must be a plain file name inside the output folder (no slashes, not `media`)"
+        ));
+    }
+    Ok(())
+}
+
+impl OutputConfig {
+    /// The table's checks and defaults, from its raw form.
+    pub(super) fn from_raw(
+        raw: RawOutput,
+        places: &Places<'_>,
+    ) -> Result<OutputConfig, ConfigError> {
+        let resolve = |p: PathBuf| places.resolve(p);
+        let (placement, cache_dir) = (places.placement, places.cache_dir);
+        let file_name = |key: &str, v: Option<String>, default: &str| {
+            let name = v.unwrap_or_else(|| default.to_string());
+            validate_file_name(&name)
+                .map(|_| name)
+                .map_err(|why| ConfigError::invalid(key, &why))
+        };
+        let layout = raw.layout.unwrap_or(Layout::Grid);
+        let page = match raw.page {
+            Some(p) if !p.is_empty() => Some(file_name("output.page", Some(p), "")?),
+            _ => None,
+        };
+        let raw_dir = raw.dir.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
+        if raw_dir.starts_with("~") {
+            return Err(ConfigError::invalid(
+                "output.dir",
+                &format!(
+                    "{} starts with `~`, which only a shell expands; feedgen would make a folder named `~`. Write the full path, or one relative to the config file",
+                    raw_dir.display()
+                ),
+            ));
+        }
+        let shared_dir = resolve(raw_dir);
+        let shared_base_url = raw.base_url.unwrap_or_default();
+        let (dir, base_url) = match placement {
+            Placement::Single => (shared_dir, shared_base_url),
+            Placement::Named {
+                own_dir,
+                own_base_url,
+                name,
+            } => (
+                if own_dir {
+                    shared_dir
+                } else {
+                    shared_dir.join(name)
+                },
+                if own_base_url || shared_base_url.is_empty() {
+                    shared_base_url
+                } else {
+                    format!("{}/{name}/", shared_base_url.trim_end_matches('/'))
+                },
+            ),
+        };
+        let output = OutputConfig {
+            dir,
+            base_url,
+            html: file_name("output.html", raw.html, "feed.html")?,
+            json: file_name("output.json", raw.json, "feed.json")?,
+            page,
+            sizes: raw
+                .sizes
+                .unwrap_or_else(|| layout.default_sizes().to_string()),
+            label: raw.label.unwrap_or_else(|| "Instagram feed".to_string()),
+            css: raw.css.unwrap_or(true),
+            lock_timeout: std::time::Duration::from_secs(raw.lock_timeout.unwrap_or(300)),
+            layout,
+            theme: raw.theme.unwrap_or(Theme::Light),
+            theme_dir: raw.theme_dir.map(&resolve),
+            extra_css: raw
+                .extra_css
+                .unwrap_or_default()
+                .into_iter()
+                .map(&resolve)
+                .map(|p| extra_css_file(p, cache_dir))
+                .collect::<Result<_, _>>()?,
+            captions: raw.captions.unwrap_or(false),
+            caption_length: raw.caption_length.unwrap_or(120),
+            caption_links: raw.caption_links.unwrap_or(false),
+            site_url: raw.site_url,
+            jsonfeed: file_name("output.jsonfeed", raw.jsonfeed, "jsonfeed.json")?,
+            atom: file_name("output.atom", raw.atom, "atom.xml")?,
+            privacy: raw.privacy.unwrap_or(Privacy::Fail),
+        };
+        if let Some(site) = &output.site_url
+            && !matches!(site.scheme(), "https" | "http")
+        {
+            return Err(ConfigError::invalid(
+                "output.site_url",
+                "must be an absolute http(s) URL such as https://example.org/",
+            ));
+        }
+        if output.caption_length == 0 {
+            return Err(ConfigError::invalid(
+                "output.caption_length",
+                "must be at least 1",
+            ));
+        }
+        Ok(output)
+    }
+}

@@ -1,0 +1,233 @@
+//! `[source]`: which account, through which API, and how far to look.
+
+use super::*;
+
+/// The graph host that serves the Instagram API with Instagram Login.
+pub const DEFAULT_API_BASE: &str = "https://graph.instagram.com";
+
+/// The graph host of the Instagram API with Facebook Login.
+pub const DEFAULT_FACEBOOK_API_BASE: &str = "https://graph.facebook.com";
+
+/// The Graph API version used in Facebook-Login paths (`/v25.0/...`).
+pub const DEFAULT_FACEBOOK_API_VERSION: &str = "v25.0";
+
+/// How many posts a build shows by default.
+pub const DEFAULT_MAX_POSTS: usize = 24;
+
+/// How many of the newest posts a build reads at most to find `max_posts` that pass the filter.
+pub const DEFAULT_SCAN_LIMIT: usize = 500;
+
+/// The API serves at most the 10,000 most recent media of an account.
+pub const MAX_SCAN_LIMIT: usize = 10_000;
+
+/// `[source]`: the Instagram account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    /// Which API (and login) the feed uses.
+    pub kind: SourceKind,
+    /// Base URL of the graph host of that API (`source.api_base` or
+    /// `source.facebook_api_base`; `FEEDGEN_API_BASE` or `FEEDGEN_FACEBOOK_API_BASE`).
+    pub api_base: Url,
+    /// The Graph API version in Facebook-Login paths, e.g. `v25.0`.
+    pub api_version: String,
+    /// Facebook source: the Instagram business account id; without it, it is
+    /// discovered from the token's Pages.
+    pub ig_user_id: Option<String>,
+    /// Facebook source: the Page whose Instagram account to read, when the token sees several.
+    pub page_id: Option<String>,
+    /// Ask the API for like and comment counts (shown in the fragment and the JSON).
+    pub counts: bool,
+    /// The token, if written in the config (prefer `FEEDGEN_TOKEN` or a token file, which win).
+    pub token: Option<Token>,
+    /// At most this many posts are shown (after the filter).
+    pub max_posts: usize,
+    /// At most this many of the newest posts are read to find them.
+    pub scan_limit: usize,
+    /// Extra `host[:port]` entries allowed for media downloads (`FEEDGEN_MEDIA_HOSTS`).
+    pub media_hosts: Vec<String>,
+    /// Build from the recorded snapshot without any network access.
+    pub offline: bool,
+    /// Folder of the recorded snapshot: read when offline, written after each fetch.
+    pub snapshot_dir: PathBuf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSource {
+    pub(super) kind: Option<SourceKind>,
+    pub(super) api_base: Option<Url>,
+    pub(super) facebook_api_base: Option<Url>,
+    pub(super) api_version: Option<String>,
+    pub(super) ig_user_id: Option<String>,
+    pub(super) page_id: Option<String>,
+    pub(super) counts: Option<bool>,
+    pub(super) token: Option<String>,
+    pub(super) max_posts: Option<usize>,
+    pub(super) scan_limit: Option<usize>,
+    pub(super) media_hosts: Option<Vec<String>>,
+    pub(super) offline: Option<bool>,
+    pub(super) snapshot: Option<PathBuf>,
+}
+
+pub(super) fn digits(key: &str, v: Option<String>) -> Result<Option<String>, ConfigError> {
+    match v {
+        Some(id) if !crate::model::is_graph_id(&id) => Err(ConfigError::invalid(
+            key,
+            &format!("`{id}` is not an id: Graph ids are strings of digits"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// The rule for every base URL a secret is sent to (the API bases, the OAuth
+/// base): https, or plain http to a loopback test server only, and no query.
+/// Messages show the URL without credentials.
+pub fn check_secure_base(url: &Url) -> Result<(), String> {
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(format!(
+                "`{}` uses plain http; the token and app secret would travel unencrypted. Use https (http is allowed only for 127.0.0.1/localhost test servers)",
+                crate::secret::url_for_display(url)
+            ));
+        }
+        other => {
+            return Err(format!(
+                "scheme `{}` is not http(s)",
+                crate::secret::printable(other)
+            ));
+        }
+    }
+    if url.query().is_some() {
+        return Err("must not carry a query string; the token goes in FEEDGEN_TOKEN".into());
+    }
+    Ok(())
+}
+
+pub(super) fn validate_api_base(url: &Url, kind: SourceKind) -> Result<(), String> {
+    let host = url.host_str().unwrap_or_default();
+    check_secure_base(url)?;
+    if url.path().contains("/v1") && host == "api.instagram.com" {
+        return Err(
+            "api.instagram.com/v1 is the legacy Platform API, shut down on 2020-06-29; use https://graph.instagram.com (Instagram API with Instagram Login)".into(),
+        );
+    }
+    match (kind, host) {
+        (SourceKind::Instagram, "graph.facebook.com") => Err(
+            "graph.facebook.com serves the Instagram API with Facebook Login: set source.kind = \"facebook\" (and source.facebook_api_base, if it is not the default)".into(),
+        ),
+        (SourceKind::Facebook, "graph.instagram.com") => Err(
+            "graph.instagram.com serves the Instagram API with Instagram Login: use source.kind = \"instagram\" for it, or https://graph.facebook.com for a Facebook-Login token".into(),
+        ),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn validate_host(h: &str) -> Result<(), String> {
+    let ok = !h.is_empty()
+        && !h.contains('/')
+        && !h.contains('@')
+        && !h.contains('?')
+        && Url::parse(&format!("http://{h}/")).is_ok();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{h}` is not a host[:port] (example: media.example.com or 127.0.0.1:8080)"
+        ))
+    }
+}
+
+impl SourceConfig {
+    /// The table's checks and defaults, from its raw form.
+    pub(super) fn from_raw(
+        raw: RawSource,
+        places: &Places<'_>,
+    ) -> Result<SourceConfig, ConfigError> {
+        let resolve = |p: PathBuf| places.resolve(p);
+        let records = &places.records;
+        let max_posts = raw.max_posts.unwrap_or(DEFAULT_MAX_POSTS);
+        if max_posts == 0 {
+            return Err(ConfigError::invalid(
+                "source.max_posts",
+                "must be at least 1",
+            ));
+        }
+        let scan_limit = match raw.scan_limit {
+            Some(n) if n < max_posts || n > MAX_SCAN_LIMIT => {
+                return Err(ConfigError::invalid(
+                    "source.scan_limit",
+                    &format!(
+                        "must be between source.max_posts ({max_posts}) and {MAX_SCAN_LIMIT} (the API lists at most the 10,000 newest media)"
+                    ),
+                ));
+            }
+            Some(n) => n,
+            None => DEFAULT_SCAN_LIMIT.max(max_posts).min(MAX_SCAN_LIMIT),
+        };
+        let media_hosts = raw.media_hosts.unwrap_or_default();
+        for h in &media_hosts {
+            validate_host(h).map_err(|why| ConfigError::invalid("source.media_hosts", &why))?;
+        }
+        let kind = raw.kind.unwrap_or(SourceKind::Instagram);
+        let (api_base, base_key) = match kind {
+            SourceKind::Instagram => (
+                raw.api_base
+                    .unwrap_or_else(|| Url::parse(DEFAULT_API_BASE).expect("valid default")),
+                "source.api_base",
+            ),
+            SourceKind::Facebook => (
+                raw.facebook_api_base.unwrap_or_else(|| {
+                    Url::parse(DEFAULT_FACEBOOK_API_BASE).expect("valid default")
+                }),
+                "source.facebook_api_base",
+            ),
+        };
+        validate_api_base(&api_base, kind).map_err(|why| ConfigError::invalid(base_key, &why))?;
+        let api_version = raw
+            .api_version
+            .unwrap_or_else(|| DEFAULT_FACEBOOK_API_VERSION.to_string());
+        let version_ok = api_version
+            .strip_prefix('v')
+            .and_then(|v| v.split_once('.'))
+            .is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok());
+        if !version_ok {
+            return Err(ConfigError::invalid(
+                "source.api_version",
+                &format!("`{api_version}` is not a Graph API version such as \"v25.0\""),
+            ));
+        }
+        let ig_user_id = digits("source.ig_user_id", raw.ig_user_id)?;
+        let page_id = digits("source.page_id", raw.page_id)?;
+        if kind == SourceKind::Instagram && (ig_user_id.is_some() || page_id.is_some()) {
+            return Err(ConfigError::invalid(
+                if ig_user_id.is_some() {
+                    "source.ig_user_id"
+                } else {
+                    "source.page_id"
+                },
+                "is for Facebook-Login sources only; set source.kind = \"facebook\", or remove it (an Instagram-Login token reads its own account)",
+            ));
+        }
+        let source = SourceConfig {
+            kind,
+            api_base,
+            api_version,
+            ig_user_id,
+            page_id,
+            counts: raw.counts.unwrap_or(false),
+            token: raw.token.map(Token::new),
+            max_posts,
+            scan_limit,
+            media_hosts,
+            offline: raw.offline.unwrap_or(false),
+            snapshot_dir: raw
+                .snapshot
+                .map(resolve)
+                .unwrap_or_else(|| records.join("snapshot")),
+        };
+        Ok(source)
+    }
+}

@@ -1,0 +1,124 @@
+//! `[token]`: where the token comes from and when it is refreshed.
+
+use super::*;
+
+/// The variable that holds the token, unless a feed names another in `token.env`.
+pub const DEFAULT_TOKEN_ENV: &str = "FEEDGEN_TOKEN";
+
+/// The variables feedgen reads for other purposes; a `token.env` may not name them.
+pub(super) const RESERVED_ENV: [&str; 8] = [
+    "FEEDGEN_TOKEN_FILE",
+    "FEEDGEN_API_BASE",
+    "FEEDGEN_FACEBOOK_API_BASE",
+    "FEEDGEN_MEDIA_HOSTS",
+    "FEEDGEN_APP_SECRET",
+    "FEEDGEN_APP_ID",
+    "FEEDGEN_OAUTH_BASE",
+    "FEEDGEN_LOG",
+];
+
+/// `[token]`: token sources and the refresh policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenConfig {
+    /// The variable the token is read from (`token.env`, default `FEEDGEN_TOKEN`).
+    pub env_var: String,
+    /// That variable's value (set by [`Config::apply_env`]); wins over every other source.
+    pub env: Option<Token>,
+    /// A file holding the token (`token.file`, `FEEDGEN_TOKEN_FILE`).
+    pub file: Option<PathBuf>,
+    /// The state file with the token in use, its expiry and refresh history (mode 0600).
+    pub state_file: PathBuf,
+    /// Refresh policy.
+    pub policy: RefreshPolicy,
+}
+
+/// When to refresh and when to warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    /// Refresh automatically during `build`.
+    pub auto: bool,
+    /// Refresh once fewer than this many days remain.
+    pub refresh_days_left: i64,
+    /// Warn once fewer than this many days remain.
+    pub warn_days_left: i64,
+}
+
+/// Default: refresh when fewer than 30 of the 60 days remain.
+pub const DEFAULT_REFRESH_DAYS_LEFT: i64 = 30;
+
+/// Default: warn in the last 14 days.
+pub const DEFAULT_WARN_DAYS_LEFT: i64 = 14;
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        RefreshPolicy {
+            auto: true,
+            refresh_days_left: DEFAULT_REFRESH_DAYS_LEFT,
+            warn_days_left: DEFAULT_WARN_DAYS_LEFT,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawToken {
+    pub(super) env: Option<String>,
+    pub(super) file: Option<PathBuf>,
+    pub(super) state: Option<PathBuf>,
+    pub(super) auto_refresh: Option<bool>,
+    pub(super) refresh_days_left: Option<i64>,
+    pub(super) warn_days_left: Option<i64>,
+}
+
+pub(super) fn valid_env_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+        && bytes.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl TokenConfig {
+    /// The table's checks and defaults, from its raw form.
+    pub(super) fn from_raw(raw: RawToken, places: &Places<'_>) -> Result<TokenConfig, ConfigError> {
+        let resolve = |p: PathBuf| places.resolve(p);
+        let records = &places.records;
+        let policy = RefreshPolicy {
+            auto: raw.auto_refresh.unwrap_or(true),
+            refresh_days_left: raw.refresh_days_left.unwrap_or(DEFAULT_REFRESH_DAYS_LEFT),
+            warn_days_left: raw.warn_days_left.unwrap_or(DEFAULT_WARN_DAYS_LEFT),
+        };
+        if !(1..=59).contains(&policy.refresh_days_left) {
+            return Err(ConfigError::invalid(
+                "token.refresh_days_left",
+                "must be between 1 and 59 (tokens live 60 days)",
+            ));
+        }
+        if !(0..=59).contains(&policy.warn_days_left) {
+            return Err(ConfigError::invalid(
+                "token.warn_days_left",
+                "must be between 0 and 59",
+            ));
+        }
+        let env_var = raw.env.unwrap_or_else(|| DEFAULT_TOKEN_ENV.to_string());
+        if !valid_env_name(&env_var) || RESERVED_ENV.contains(&env_var.as_str()) {
+            return Err(ConfigError::invalid(
+                "token.env",
+                &format!(
+                    "`{env_var}` cannot hold a token: name an environment variable of capital letters, digits and `_` that feedgen does not read for something else, e.g. \"FEEDGEN_TOKEN_SHOP\""
+                ),
+            ));
+        }
+        let token = TokenConfig {
+            env_var,
+            env: None,
+            file: raw.file.map(&resolve),
+            state_file: raw
+                .state
+                .map(&resolve)
+                .unwrap_or_else(|| records.join("token-state.json")),
+            policy,
+        };
+        Ok(token)
+    }
+}
