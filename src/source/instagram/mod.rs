@@ -13,39 +13,57 @@
 //! token's Pages is in [`super::facebook`].
 
 use std::sync::Mutex;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
+
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+
 use url::Url;
 
 use super::wire;
+
 use crate::error::{ApiError, Error, TokenProblem};
+
 use crate::http::{describe, read_capped};
+
 use crate::kinds::SourceKind;
+
 use crate::model::{Account, Asset, AssetRole, Feed, Post, PostKind};
+
 use crate::retry::{
     Attempts, RetryPolicy, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, retry_after, usage,
 };
+
 use crate::secret::{Token, printable, url_for_display};
+
 use crate::select::Selection;
+
+mod convert;
+mod paging;
+mod request;
+
+pub use convert::parse_timestamp;
+use convert::*;
+use paging::*;
 
 /// Media fields of the Basic Display protocol, which the Instagram API with
 /// Instagram Login still serves on the same route.
 pub const BASE_FIELDS: &str = "id,caption,media_type,media_url,permalink,thumbnail_url,timestamp,username,children{id,media_type,media_url,thumbnail_url}";
+
 /// Instagram-Login extras; dropped automatically if the API says they do not exist.
 pub const EXTRA_FIELDS: &str = "alt_text,media_product_type";
+
 /// Asked for too with `source.counts`.
 pub const COUNT_FIELDS: &str = "like_count,comments_count";
+
 /// The API caps `limit` at 100 per page.
 pub const MAX_PAGE_SIZE: usize = 100;
-/// Largest API response body read (a page of 100 posts is ~100 KB).
-const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 /// Items of an album read: Instagram allows 20; a server sending 2,000
 /// would otherwise cost 2,000 downloads.
 pub const MAX_ALBUM_ITEMS: usize = 20;
-/// Caption length kept: Instagram allows 2,200 characters; anything far beyond is hostile.
-const MAX_CAPTION_CHARS: usize = 4_400;
 
 /// What a fetch produced: the feed, plus per-item warnings (skipped posts).
 #[derive(Debug)]
@@ -119,56 +137,6 @@ impl IssuedToken {
             token,
             expires_in: t.expires_in,
         })
-    }
-}
-
-/// The outcome of a failed attempt.
-enum Failure {
-    /// Retry, waiting at least the hint if the server gave one.
-    Retryable(Error, Option<Duration>),
-    /// Stop.
-    Final(Error),
-}
-
-/// Notes in the error that retries were made.
-fn gave_up(error: Error, retries: u32) -> Error {
-    if retries == 0 {
-        return error;
-    }
-    let note = format!(" (gave up after {retries} retries)");
-    match error {
-        Error::Api(ApiError::Network { url, reason }) => ApiError::Network {
-            url,
-            reason: reason + &note,
-        }
-        .into(),
-        Error::Api(ApiError::Graph {
-            url,
-            status,
-            code,
-            subcode,
-            message,
-            hint,
-        }) => ApiError::Graph {
-            url,
-            status,
-            code,
-            subcode,
-            message: message + &note,
-            hint,
-        }
-        .into(),
-        Error::Api(ApiError::Unexpected {
-            url,
-            status,
-            reason,
-        }) => ApiError::Unexpected {
-            url,
-            status,
-            reason: reason + &note,
-        }
-        .into(),
-        other => other,
     }
 }
 
@@ -643,541 +611,6 @@ impl<'a> InstagramClient<'a> {
         clean.query_pairs_mut().clear().extend_pairs(kept);
         Ok(clean)
     }
-
-    pub(super) async fn get<T: serde::de::DeserializeOwned>(
-        &self,
-        url: Url,
-        requests: &mut usize,
-    ) -> Result<T, Error> {
-        self.get_as(url, requests, true).await
-    }
-
-    /// [`Self::get`], optionally without `access_token` (the token exchange
-    /// carries the token in a parameter of its own).
-    pub(super) async fn get_as<T: serde::de::DeserializeOwned>(
-        &self,
-        url: Url,
-        requests: &mut usize,
-        send_token: bool,
-    ) -> Result<T, Error> {
-        let shown = url_for_display(&url);
-        let mut with_token = url;
-        if send_token {
-            with_token
-                .query_pairs_mut()
-                .append_pair("access_token", self.token.expose());
-        }
-        let mut attempts = Attempts::new(self.retry);
-        loop {
-            let pace = *self.pace.lock().expect("pace lock");
-            if let Some(p) = pace {
-                tokio::time::sleep(p).await;
-            }
-            *requests += 1;
-            if let Some(sent) = self.sent {
-                sent.fetch_add(1, Ordering::Relaxed);
-            }
-            tracing::debug!(url = %shown, "GET");
-            let (error, hint) = match self.attempt(&with_token, &shown).await {
-                Ok(v) => return Ok(v),
-                Err(Failure::Final(e)) => return Err(e),
-                Err(Failure::Retryable(e, hint)) => (e, hint),
-            };
-            match attempts.next_delay(hint) {
-                Some(delay) => {
-                    tracing::info!("{error}; retrying in {:.1} s", delay.as_secs_f64());
-                    tokio::time::sleep(delay).await;
-                }
-                None => return Err(gave_up(error, attempts.retries())),
-            }
-        }
-    }
-
-    /// One request: the parsed answer, or the error and whether to retry it.
-    async fn attempt<T: serde::de::DeserializeOwned>(
-        &self,
-        url: &Url,
-        shown: &str,
-    ) -> Result<T, Failure> {
-        let network = |reason: String| {
-            Failure::Retryable(
-                ApiError::Network {
-                    url: shown.to_string(),
-                    reason: self.shown(&reason),
-                }
-                .into(),
-                None,
-            )
-        };
-        let response = self.http.get(url.clone()).send().await.map_err(|e| {
-            // A request that cannot even be built fails the same way every time.
-            let builder = e.is_builder();
-            match network(describe(e)) {
-                Failure::Retryable(error, _) if builder => Failure::Final(error),
-                other => other,
-            }
-        })?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let mut hint = retry_after(&headers);
-        if let Some(u) = usage(&headers) {
-            if let Some(regain) = u.regain {
-                hint = Some(hint.map_or(regain, |h| h.max(regain)));
-            }
-            if u.percent >= USAGE_SLOWDOWN_PERCENT {
-                let mut pace = self.pace.lock().expect("pace lock");
-                if pace.is_none() {
-                    self.notes.lock().expect("notes lock").push(format!(
-                        "the API reports {}% of this app's rate limit used; spacing out the remaining calls",
-                        u.percent
-                    ));
-                    *pace = Some(self.retry.base_delay * 4);
-                }
-            }
-        }
-        let body = read_capped(response, MAX_BODY_BYTES)
-            .await
-            .map_err(|reason| {
-                // The same answer would be just as large: no retry.
-                let over = reason.contains("-byte limit");
-                match network(reason) {
-                    Failure::Retryable(error, _) if over => Failure::Final(error),
-                    other => other,
-                }
-            })?;
-
-        // Graph reports some errors with HTTP 200 (code 200 "API access deactivated").
-        if let Ok(err) = serde_json::from_slice::<wire::ErrorBody>(&body)
-            && (err.error.is_some() || err.error_message.is_some())
-        {
-            let transient = err.error.as_ref().and_then(|g| g.is_transient) == Some(true);
-            let error = self.classify(err, status, shown);
-            let retry = match &error {
-                Error::Api(ApiError::Graph { code, .. }) => {
-                    transient
-                        || status >= 500
-                        || matches!(code, 1 | 2)
-                        || THROTTLE_CODES.contains(code)
-                }
-                _ => false,
-            };
-            return Err(if retry {
-                Failure::Retryable(error, hint)
-            } else {
-                Failure::Final(error)
-            });
-        }
-        if !(200..300).contains(&status) {
-            let error = ApiError::Unexpected {
-                url: shown.to_string(),
-                status,
-                reason: format!("not a Graph error response: {}", self.snippet(&body)),
-            }
-            .into();
-            return Err(if status >= 500 || status == 429 {
-                Failure::Retryable(error, hint)
-            } else {
-                Failure::Final(error)
-            });
-        }
-        // A garbled page (a proxy cut it short, invalid UTF-8) is worth one more try.
-        serde_json::from_slice(&body).map_err(|e| {
-            Failure::Retryable(
-                ApiError::Unexpected {
-                    url: shown.to_string(),
-                    status,
-                    // serde quotes the offending value: a server that echoes the
-                    // request URL into a typed field would otherwise print the token.
-                    reason: format!(
-                        "the JSON does not have the documented shape ({})",
-                        self.shown(&e.to_string())
-                    ),
-                }
-                .into(),
-                None,
-            )
-        })
-    }
-
-    /// Whether `url` reads the account itself (`/me`, `/me/media`, or the
-    /// business account's id), where "Unsupported get request" means the token
-    /// may not read the account; on a single post it means that post is gone.
-    fn is_account_node(&self, url: &str) -> bool {
-        let Ok(url) = Url::parse(url) else {
-            return false;
-        };
-        let base = self.api_base.path().trim_end_matches('/');
-        let rest = url.path().strip_prefix(base).unwrap_or(url.path());
-        let rest = rest.trim_start_matches('/');
-        let rest = rest.strip_prefix(self.version.as_str()).unwrap_or(rest);
-        let node = rest.strip_suffix("/media").unwrap_or(rest);
-        node == "me" || node == self.user
-    }
-
-    fn snippet(&self, body: &[u8]) -> String {
-        // Scrubbed whole, then cut: cutting first could leave half a token.
-        let text = String::from_utf8_lossy(body);
-        let text = self.shown(text.trim());
-        if text.is_empty() {
-            "empty body".into()
-        } else {
-            format!("`{text}`")
-        }
-    }
-
-    fn classify(&self, body: wire::ErrorBody, status: u16, url: &str) -> Error {
-        let (code, subcode, message) = match body.error {
-            Some(g) => (
-                g.code.unwrap_or(0),
-                g.error_subcode,
-                g.message.unwrap_or_default(),
-            ),
-            None => (
-                body.code.unwrap_or(i64::from(status)),
-                None,
-                format!(
-                    "{}: {}",
-                    body.error_type.unwrap_or_default(),
-                    body.error_message.unwrap_or_default()
-                ),
-            ),
-        };
-        let message = self.shown(&message);
-        let basic_display = {
-            let t = self.token.expose();
-            t.starts_with("IGQV") || t.starts_with("IGQW")
-        };
-        let token_error = |problem| Error::Token {
-            problem,
-            login: self.kind,
-            detail: Some(message.clone()),
-        };
-        match (code, subcode) {
-            (190, _) | (100, _) if basic_display => token_error(TokenProblem::BasicDisplayRetired),
-            (190, _) => token_error(problem_190(subcode, &message)),
-            (100, _) if unsupported(&message) && self.is_account_node(url) => {
-                token_error(TokenProblem::Unsupported)
-            }
-            (10, _) | (200..=299, _) => token_error(TokenProblem::Permission),
-            _ => {
-                let hint = match code {
-                    c if THROTTLE_CODES.contains(&c) => Some(
-                        "The API is throttling this app or account; wait an hour before the next build (rebuild from the last snapshot with --offline meanwhile)".to_string(),
-                    ),
-                    1 | 2 => Some("A temporary API failure; retry later".to_string()),
-                    _ => None,
-                };
-                ApiError::Graph {
-                    url: url.to_string(),
-                    status,
-                    code,
-                    subcode,
-                    message,
-                    hint,
-                }
-                .into()
-            }
-        }
-    }
-}
-
-/// What a code-190 answer means: by its subcode when there is one (Meta's
-/// error-handling guide), else by the documented phrases of its message, as
-/// graph.instagram.com often sends no subcode ("Session has expired on …").
-fn problem_190(subcode: Option<i64>, message: &str) -> TokenProblem {
-    let says = |phrases: &[&str]| {
-        let m = message.to_ascii_lowercase();
-        phrases.iter().any(|p| m.contains(p))
-    };
-    match subcode {
-        Some(463) => TokenProblem::Expired,
-        Some(460) => TokenProblem::Invalidated,
-        Some(458) => TokenProblem::Deauthorized,
-        Some(459 | 464) => TokenProblem::AccountCheckpoint,
-        Some(467) => TokenProblem::Invalid,
-        _ if says(&["session has expired", "has expired"]) => TokenProblem::Expired,
-        _ if says(&[
-            "has been invalidated",
-            "session was invalidated",
-            "changed their password",
-            "changed the password",
-            "session does not match",
-        ]) =>
-        {
-            TokenProblem::Invalidated
-        }
-        _ if says(&["has not authorized", "not authorized application"]) => {
-            TokenProblem::Deauthorized
-        }
-        _ if says(&["cannot parse access token", "malformed access token"]) => {
-            TokenProblem::Invalid
-        }
-        _ => TokenProblem::Refused,
-    }
-}
-
-/// Whether a code-100 message is the "Unsupported get request" family.
-fn unsupported(message: &str) -> bool {
-    message.contains("Unsupported get request")
-        || message.contains("Unsupported request - method type")
-}
-
-/// Ends paging that would never end by itself: a server answering empty
-/// pages with a `next` link forever, or sending back a page already read.
-struct PageGuard {
-    seen: std::collections::HashSet<String>,
-    pages: usize,
-    max_pages: usize,
-    /// Pages in a row that held no post, and the posts read before them.
-    empty_run: usize,
-    posts_before: usize,
-}
-
-/// Empty pages in a row that still link to more: the API may send one (its
-/// last page), never a run of them.
-const MAX_EMPTY_PAGES: usize = 3;
-
-impl PageGuard {
-    /// Room for twice the pages `scan_limit` posts fill at `page_size` a
-    /// page (the API's pages may come short), plus a few.
-    fn new(scan_limit: usize, page_size: usize) -> Self {
-        PageGuard {
-            seen: Default::default(),
-            pages: 1,
-            max_pages: scan_limit.div_ceil(page_size.max(1)) * 2 + 3,
-            empty_run: 0,
-            posts_before: 0,
-        }
-    }
-
-    /// Whether the page at `next` may be read, `posts` read so far.
-    fn admit(&mut self, next: &Url, posts: usize) -> Result<(), Error> {
-        // The cursor is what names the page; the rest of the link may vary.
-        let key = next
-            .query_pairs()
-            .find(|(k, _)| k == "after")
-            .map_or_else(|| next.to_string(), |(_, v)| format!("after={v}"));
-        let endless = |reason: String| ApiError::EndlessPaging {
-            reason,
-            pages: self.pages,
-            posts,
-        };
-        if !self.seen.insert(key) {
-            return Err(endless("a next-page link names a page already read".into()).into());
-        }
-        self.empty_run = if posts == self.posts_before {
-            self.empty_run + 1
-        } else {
-            0
-        };
-        self.posts_before = posts;
-        if self.empty_run >= MAX_EMPTY_PAGES {
-            return Err(endless(format!(
-                "{MAX_EMPTY_PAGES} empty pages in a row still link to more"
-            ))
-            .into());
-        }
-        if self.pages >= self.max_pages {
-            return Err(endless(format!(
-                "more next-page links than the {} pages source.scan_limit needs",
-                self.max_pages
-            ))
-            .into());
-        }
-        self.pages += 1;
-        Ok(())
-    }
-}
-
-/// Parses `2017-08-31T18:10:00+0000` (the API's form), tolerating RFC 3339 too.
-pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z")
-        .or_else(|_| DateTime::parse_from_rfc3339(s))
-        .map(|d| d.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
-                .ok()
-                .map(|n| n.and_utc())
-        })
-}
-
-/// A URL as the API sent it, if it parses. Any scheme: where media may come
-/// from is the media-host allow-list's decision ([`crate::http::MediaHosts`]).
-fn parse_url(s: Option<&str>) -> Option<Url> {
-    s.and_then(|s| Url::parse(s).ok())
-}
-
-/// Only links to instagram.com posts are kept; anything else is not rendered.
-fn permalink(s: Option<&str>) -> Option<Url> {
-    parse_url(s).filter(crate::model::is_post_permalink)
-}
-
-fn child_asset(child: &wire::Media, post_id: &str) -> Result<Asset, String> {
-    let kind = child.media_type.as_deref().unwrap_or("IMAGE");
-    let (id, role, url) = match kind {
-        "VIDEO" => (
-            format!("{}:poster", child.id),
-            AssetRole::VideoPoster,
-            child.thumbnail_url.as_deref(),
-        ),
-        _ => (
-            child.id.clone(),
-            AssetRole::Image,
-            child.media_url.as_deref(),
-        ),
-    };
-    let url = parse_url(url).ok_or_else(|| {
-        format!(
-            "post {post_id}: carousel item {} has no usable image URL; it is left out",
-            printable(&child.id)
-        )
-    })?;
-    Ok(Asset {
-        id,
-        role,
-        url: Some(url),
-        original: None,
-    })
-}
-
-/// Turns one API media object into a post, or explains why it is skipped.
-fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
-    let mut warnings = Vec::new();
-    // Checked first: every warning below names the post by its id.
-    if !crate::model::is_graph_id(&m.id) {
-        return Err(format!(
-            "post {}: its id is not a string of digits; skipped",
-            printable(&m.id)
-        ));
-    }
-    let id = m.id.clone();
-    let timestamp = m
-        .timestamp
-        .as_deref()
-        .and_then(parse_timestamp)
-        .ok_or_else(|| {
-            format!(
-                "post {id}: missing or unreadable timestamp {:?}; skipped",
-                printable(m.timestamp.as_deref().unwrap_or(""))
-            )
-        })?;
-    let (kind, assets) = match m.media_type.as_deref() {
-        Some("IMAGE") => {
-            let url = parse_url(m.media_url.as_deref())
-                .ok_or_else(|| format!("post {id}: image without media_url; skipped"))?;
-            let asset = Asset {
-                id: id.clone(),
-                role: AssetRole::Image,
-                url: Some(url),
-                original: None,
-            };
-            (PostKind::Image, vec![asset])
-        }
-        Some("VIDEO") => {
-            let url = parse_url(m.thumbnail_url.as_deref()).ok_or_else(|| {
-                format!("post {id}: video without a poster image (thumbnail_url); skipped")
-            })?;
-            let asset = Asset {
-                id: format!("{id}:poster"),
-                role: AssetRole::VideoPoster,
-                url: Some(url),
-                original: None,
-            };
-            (PostKind::Video, vec![asset])
-        }
-        Some("CAROUSEL_ALBUM") => {
-            let mut assets = Vec::new();
-            match &m.children {
-                Some(children) if !children.data.is_empty() => {
-                    if children.data.len() > MAX_ALBUM_ITEMS {
-                        warnings.push(format!(
-                            "post {id}: an album of {} items, more than Instagram allows ({MAX_ALBUM_ITEMS}); only the first {MAX_ALBUM_ITEMS} are shown",
-                            children.data.len()
-                        ));
-                    }
-                    let mut left_out = Vec::new();
-                    for child in children.data.iter().take(MAX_ALBUM_ITEMS) {
-                        match child_asset(child, &id) {
-                            Ok(a) => assets.push(a),
-                            Err(w) => left_out.push(w),
-                        }
-                    }
-                    // Live answers may carry children as ids only; the album's
-                    // own media_url is its cover, which is better than nothing.
-                    let cover = assets
-                        .is_empty()
-                        .then(|| parse_url(m.media_url.as_deref()))
-                        .flatten();
-                    match cover {
-                        Some(url) => {
-                            warnings.push(format!(
-                                "post {id}: its album items came without images; the album's cover is shown"
-                            ));
-                            assets.push(Asset {
-                                id: id.clone(),
-                                role: AssetRole::Image,
-                                url: Some(url),
-                                original: None,
-                            });
-                        }
-                        None => warnings.append(&mut left_out),
-                    }
-                }
-                // Without children the album's own media_url is its first image.
-                _ => {
-                    if let Some(url) = parse_url(m.media_url.as_deref()) {
-                        assets.push(Asset {
-                            id: id.clone(),
-                            role: AssetRole::Image,
-                            url: Some(url),
-                            original: None,
-                        });
-                    }
-                }
-            }
-            if assets.is_empty() {
-                return Err(format!("post {id}: carousel without any image; skipped"));
-            }
-            (PostKind::Carousel, assets)
-        }
-        other => {
-            return Err(format!(
-                "post {id}: unknown media_type {:?}; skipped",
-                printable(other.unwrap_or(""))
-            ));
-        }
-    };
-    let caption = m.caption.map(|c| {
-        if c.chars().count() > MAX_CAPTION_CHARS {
-            warnings.push(format!(
-                "post {id}: caption longer than {MAX_CAPTION_CHARS} characters; trimmed"
-            ));
-            c.chars().take(MAX_CAPTION_CHARS).collect()
-        } else {
-            c
-        }
-    });
-    let permalink = permalink(m.permalink.as_deref());
-    let reel = m.media_product_type.as_deref() == Some("REELS")
-        || permalink
-            .as_ref()
-            .is_some_and(|p| p.path().starts_with("/reel/"));
-    let post = Post {
-        permalink,
-        alt_text: m.alt_text.filter(|a| !a.trim().is_empty()),
-        caption,
-        id,
-        kind,
-        timestamp,
-        reel,
-        like_count: m.like_count,
-        comments_count: m.comments_count,
-        assets,
-    };
-    let mut post = post;
-    post.check()?;
-    Ok((post, warnings))
 }
 
 #[cfg(test)]
