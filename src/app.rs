@@ -302,8 +302,6 @@ async fn build_feed(
 ) -> Result<Built, Error> {
     let progress = shared.options.progress.as_deref();
     let name = feed.name.as_str();
-    let now = shared.now;
-    let client = &shared.client;
     let snapshot = Snapshot::new(&feed.source.snapshot_dir);
     let elsewhere: Vec<Snapshot> = siblings
         .iter()
@@ -311,66 +309,224 @@ async fn build_feed(
         .collect();
     // Held until the build ends: one build at a time per output folder.
     let _lock = output::lock(&feed.output.dir, feed.output.lock_timeout).await?;
-    let store = &shared.store;
-    let offline = shared.options.offline || feed.source.offline;
     let selection = Selection::of(feed)?;
-    let mut warnings = Vec::new();
-    let mut token_report = None;
-
-    // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
-    let mut stale = None;
-    // Every post left out at any stage, with why: named in the report.
-    let mut left_out: Vec<LeftOut> = Vec::new();
-    let mut in_use: Option<(token::Resolved, String)> = None;
     // Every request to the API, counted by the clients themselves, so a build
     // that falls back to the last good feed still reports what it sent.
     let api_requests = std::sync::atomic::AtomicUsize::new(0);
+
+    // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
     if let Some(p) = progress {
         p.start(name, Stage::Fetch, None);
     }
-    let (candidates, origin) = if offline {
-        let (recorded, saved_at) = load_snapshot(&snapshot, &feed.token.env_var)?;
-        tracing::info!("{name}: building offline from the snapshot saved {saved_at}");
-        (recorded, FeedOrigin::Snapshot)
-    } else {
-        let fetched = fetch_online(
-            shared,
-            feed,
-            &selection,
-            &elsewhere,
-            &mut warnings,
-            &mut token_report,
-            &api_requests,
-        )
-        .await;
-        match fetched {
-            Ok((fetched, resolved, user, unusable)) => {
-                in_use = Some((resolved, user));
-                left_out = unusable;
-                (fetched, FeedOrigin::Api)
-            }
-            Err(e @ (Error::Token { .. } | Error::Api(_))) => {
-                let Ok(Some((fetched, saved_at))) = snapshot.load() else {
-                    return Err(e);
-                };
-                warnings.push(format!(
-                    "the API failed, so the last good feed (fetched {}) is published again. The failure: {e}",
-                    saved_at.format("%Y-%m-%d %H:%M UTC")
-                ));
-                stale = Some(Stale {
-                    reason: e.to_string(),
-                    exit_code: e.exit_code(),
-                    saved_at,
-                });
-                (fetched, FeedOrigin::Snapshot)
-            }
-            Err(e) => return Err(e),
-        }
-    };
+    let StartingFeed {
+        candidates,
+        origin,
+        stale,
+        in_use,
+        mut left_out,
+        mut warnings,
+        token_report,
+    } = obtain(
+        shared,
+        feed,
+        &selection,
+        &snapshot,
+        &elsewhere,
+        &api_requests,
+    )
+    .await?;
     if let Some(p) = progress {
         p.finish(name, Stage::Fetch);
     }
-    // What is shown: filtered, hidden and pinned, edited (the snapshot keeps `candidates`).
+    let mut shown = shown_posts(feed, &selection, &candidates, origin, &mut warnings);
+
+    // 2. Media: originals and variants.
+    let api = in_use.as_ref().map(|(r, user)| {
+        InstagramClient::for_source(&shared.client, &feed.source, &r.state.token)
+            .for_user(user)
+            .with_retry(shared.config.http.retry)
+            .counting(&api_requests)
+    });
+    let made = make_media(
+        shared,
+        feed,
+        siblings,
+        &mut shown,
+        MediaSources {
+            origin,
+            api: api.as_ref(),
+            snapshot: &snapshot,
+            elsewhere: &elsewhere,
+        },
+    )
+    .await;
+    if let Some(p) = progress {
+        p.start(name, Stage::Publish, None);
+    }
+    for (asset_id, reason) in &made.failures {
+        let post = made
+            .post_of
+            .get(asset_id)
+            .map(String::as_str)
+            .unwrap_or("?");
+        warnings.push(format!("post {post}, image {asset_id}: {reason}; left out"));
+    }
+    let fetched_posts = shown.posts.len();
+    left_out.extend(attach_or_leave_out(&mut shown, &made));
+    let skipped_posts = left_out.len();
+    if fetched_posts > 0 && shown.posts.is_empty() {
+        let first = made
+            .failures
+            .values()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| "no image".into());
+        return Err(Error::NothingToPublish {
+            posts: fetched_posts,
+            first_problem: first,
+        });
+    }
+
+    // 3. Render, then publish the whole output folder in one swap.
+    let store = &shared.store;
+    let secrets = known_secrets(feed, in_use.as_ref().map(|(r, _)| &r.state.token));
+    let (documents, media_files) =
+        render_documents(feed, &shown, &made.manifest, store, &secrets, &mut warnings)?;
+    let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
+
+    // 4. Record state; the store is pruned once every feed is done.
+    record_state(
+        feed,
+        &snapshot,
+        origin,
+        &candidates,
+        &shown,
+        &made,
+        shared.now,
+    )?;
+
+    if let Some(p) = progress {
+        p.finish(name, Stage::Publish);
+    }
+    Ok(Built {
+        report: BuildReport {
+            feed: feed.name.clone(),
+            source: feed.source.kind,
+            origin,
+            username: shown.account.username.clone(),
+            posts: shown.posts.len(),
+            skipped_posts,
+            left_out_posts: left_out,
+            left_out_images: made.failures.len(),
+            api_requests: api_requests.load(std::sync::atomic::Ordering::Relaxed),
+            media: made.stats,
+            files_written: published.written,
+            pruned: published.removed,
+            warnings,
+            out_dir: feed.output.dir.clone(),
+            token: token_report,
+            stale,
+        },
+        media_files,
+    })
+}
+
+/// The feed a build starts from, and what getting it said.
+struct StartingFeed {
+    /// Every post read (before the filter and the overrides).
+    candidates: Feed,
+    origin: FeedOrigin,
+    /// Set when the API failed and the last good feed stands in.
+    stale: Option<Stale>,
+    /// The token and user the API was read with (online builds only).
+    in_use: Option<(token::Resolved, String)>,
+    left_out: Vec<LeftOut>,
+    warnings: Vec<String>,
+    token_report: Option<TokenReport>,
+}
+
+/// Fetches the feed, or reads the snapshot offline; on an API or token
+/// failure, falls back to the last good feed when there is one.
+async fn obtain(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    selection: &Selection,
+    snapshot: &Snapshot,
+    elsewhere: &[Snapshot],
+    api_requests: &std::sync::atomic::AtomicUsize,
+) -> Result<StartingFeed, Error> {
+    let name = feed.name.as_str();
+    let mut warnings = Vec::new();
+    let mut token_report = None;
+    if shared.options.offline || feed.source.offline {
+        let (recorded, saved_at) = load_snapshot(snapshot, &feed.token.env_var)?;
+        tracing::info!("{name}: building offline from the snapshot saved {saved_at}");
+        return Ok(StartingFeed {
+            candidates: recorded,
+            origin: FeedOrigin::Snapshot,
+            stale: None,
+            in_use: None,
+            left_out: Vec::new(),
+            warnings,
+            token_report,
+        });
+    }
+    let fetched = fetch_online(
+        shared,
+        feed,
+        selection,
+        elsewhere,
+        &mut warnings,
+        &mut token_report,
+        api_requests,
+    )
+    .await;
+    match fetched {
+        Ok((fetched, resolved, user, unusable)) => Ok(StartingFeed {
+            candidates: fetched,
+            origin: FeedOrigin::Api,
+            stale: None,
+            in_use: Some((resolved, user)),
+            left_out: unusable,
+            warnings,
+            token_report,
+        }),
+        Err(e @ (Error::Token { .. } | Error::Api(_))) => {
+            let Ok(Some((fetched, saved_at))) = snapshot.load() else {
+                return Err(e);
+            };
+            warnings.push(format!(
+                "the API failed, so the last good feed (fetched {}) is published again. The failure: {e}",
+                saved_at.format("%Y-%m-%d %H:%M UTC")
+            ));
+            let stale = Stale {
+                reason: e.to_string(),
+                exit_code: e.exit_code(),
+                saved_at,
+            };
+            Ok(StartingFeed {
+                candidates: fetched,
+                origin: FeedOrigin::Snapshot,
+                stale: Some(stale),
+                in_use: None,
+                left_out: Vec::new(),
+                warnings,
+                token_report,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What is shown: filtered, hidden and pinned, edited (the snapshot keeps the
+/// candidates). Pinned posts a snapshot lacks are named in a warning.
+fn shown_posts(
+    feed: &FeedConfig,
+    selection: &Selection,
+    candidates: &Feed,
+    origin: FeedOrigin,
+    warnings: &mut Vec<String>,
+) -> Feed {
     let mut shown = Feed {
         account: candidates.account.clone(),
         posts: selection.apply(&candidates.posts),
@@ -394,16 +550,45 @@ async fn build_feed(
             ));
         }
     }
-    let api = in_use.as_ref().map(|(r, user)| {
-        InstagramClient::for_source(client, &feed.source, &r.state.token)
-            .for_user(user)
-            .with_retry(shared.config.http.retry)
-            .counting(&api_requests)
-    });
+    shown
+}
 
-    // 2. Media: originals and variants. Another feed of the same account may
-    // have made a variant already: its entry counts when this feed has none
-    // (the variant must still match original, width, format and settings).
+/// Where the media stage may take originals from.
+struct MediaSources<'a> {
+    origin: FeedOrigin,
+    /// The API client, to refresh expired CDN links (online builds only).
+    api: Option<&'a InstagramClient<'a>>,
+    snapshot: &'a Snapshot,
+    elsewhere: &'a [Snapshot],
+}
+
+/// What the media stage made of a feed's assets.
+struct Made {
+    stats: MediaStats,
+    /// The variants of every asset that was made, for the renderer and the next build.
+    manifest: Manifest,
+    /// The original each made asset came from, by asset id.
+    originals: HashMap<String, Original>,
+    /// Why each failed asset failed, by asset id.
+    failures: BTreeMap<String, String>,
+    /// Which post each asset belongs to, for messages.
+    post_of: HashMap<String, String>,
+}
+
+/// Obtains each asset's original, then makes its missing variants. Another
+/// feed of the same account may have made a variant already: its entry counts
+/// when this feed has none (the variant must still match original, width,
+/// format and settings). An interrupted build's finished assets are taken
+/// from the journal.
+async fn make_media(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    siblings: &[&FeedConfig],
+    shown: &mut Feed,
+    from: MediaSources<'_>,
+) -> Made {
+    let progress = shared.options.progress.as_deref();
+    let name = feed.name.as_str();
     let journal = Journal::beside(&feed.manifest);
     let unfinished = journal.load();
     let mut previous = Manifest::load(&feed.manifest);
@@ -415,7 +600,7 @@ async fn build_feed(
         for asset in &mut post.assets {
             if asset.original.is_none()
                 && let Some((original, _)) = unfinished.get(&asset.id)
-                && snapshot.has_original(&original.file)
+                && from.snapshot.has_original(&original.file)
             {
                 asset.original = Some(original.clone());
             }
@@ -438,13 +623,13 @@ async fn build_feed(
         .collect();
     let stage = MediaStage {
         feed: name,
-        http: (origin == FeedOrigin::Api).then_some(client),
-        api: api.as_ref(),
+        http: (from.origin == FeedOrigin::Api).then_some(&shared.client),
+        api: from.api,
         retry: shared.config.http.retry,
         hosts: &shared.hosts,
-        snapshot: &snapshot,
-        elsewhere: &elsewhere,
-        store,
+        snapshot: from.snapshot,
+        elsewhere: from.elsewhere,
+        store: &shared.store,
         images: &feed.images,
         previous: &previous,
         journal: Some(&journal),
@@ -457,34 +642,37 @@ async fn build_feed(
     let outcomes = stage.run(assets).await;
     if let Some(p) = progress {
         p.finish(name, Stage::Media);
-        p.start(name, Stage::Publish, None);
     }
-    let mut media = MediaStats::default();
-    let mut manifest = Manifest::default();
-    let mut originals: HashMap<String, Original> = HashMap::new();
-    let mut failures: BTreeMap<String, String> = BTreeMap::new();
+    let mut made = Made {
+        stats: MediaStats::default(),
+        manifest: Manifest::default(),
+        originals: HashMap::new(),
+        failures: BTreeMap::new(),
+        post_of,
+    };
     for o in outcomes {
-        media.downloaded += o.stats.downloaded;
-        media.reused_originals += o.stats.reused_originals;
-        media.decoded += o.stats.decoded;
-        media.encoded += o.stats.encoded;
-        media.reused_variants += o.stats.reused_variants;
-        media.relinked += o.stats.relinked;
+        made.stats.downloaded += o.stats.downloaded;
+        made.stats.reused_originals += o.stats.reused_originals;
+        made.stats.decoded += o.stats.decoded;
+        made.stats.encoded += o.stats.encoded;
+        made.stats.reused_variants += o.stats.reused_variants;
+        made.stats.relinked += o.stats.relinked;
         match o.result {
             Ok((original, entry)) => {
-                originals.insert(o.asset_id.clone(), original);
-                manifest.assets.insert(o.asset_id, entry);
+                made.originals.insert(o.asset_id.clone(), original);
+                made.manifest.assets.insert(o.asset_id, entry);
             }
             Err(reason) => {
-                failures.insert(o.asset_id, reason);
+                made.failures.insert(o.asset_id, reason);
             }
         }
     }
-    for (asset_id, reason) in &failures {
-        let post = post_of.get(asset_id).map(String::as_str).unwrap_or("?");
-        warnings.push(format!("post {post}, image {asset_id}: {reason}; left out"));
-    }
-    let fetched_posts = shown.posts.len();
+    made
+}
+
+/// Gives each shown post its made originals; a post left with no image is
+/// dropped and returned with the reason.
+fn attach_or_leave_out(shown: &mut Feed, made: &Made) -> Vec<LeftOut> {
     let before: Vec<(String, Vec<String>)> = shown
         .posts
         .iter()
@@ -495,12 +683,13 @@ async fn build_feed(
             )
         })
         .collect();
-    attach_originals(&mut shown, &originals);
+    attach_originals(shown, &made.originals);
+    let mut left_out = Vec::new();
     for (id, assets) in before {
         if !shown.posts.iter().any(|p| p.id == id) {
             let why = assets
                 .iter()
-                .find_map(|a| failures.get(a))
+                .find_map(|a| made.failures.get(a))
                 .cloned()
                 .unwrap_or_else(|| "none of its images could be made".into());
             left_out.push(LeftOut {
@@ -509,30 +698,24 @@ async fn build_feed(
             });
         }
     }
-    let skipped_posts = left_out.len();
-    if fetched_posts > 0 && shown.posts.is_empty() {
-        let first = failures
-            .values()
-            .next()
-            .cloned()
-            .unwrap_or_else(|| "no image".into());
-        return Err(Error::NothingToPublish {
-            posts: fetched_posts,
-            first_problem: first,
-        });
-    }
+    left_out
+}
 
-    // 3. Render, then publish the whole output folder in one swap.
-    let secrets = known_secrets(feed, in_use.as_ref().map(|(r, _)| &r.state.token));
-    let (documents, media_files) =
-        render_documents(feed, &shown, &manifest, store, &secrets, &mut warnings)?;
-    let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
-
-    // 4. Record state; the store is pruned once every feed is done.
-    manifest.save(&feed.manifest)?;
+/// After publishing: the manifest, and for a fetched feed the snapshot of the
+/// shown posts as the API sent them (before the overrides, so an override
+/// taken out takes its effect out offline too) with their originals. The
+/// journal is then cleared: the manifest and the snapshot hold it all.
+fn record_state(
+    feed: &FeedConfig,
+    snapshot: &Snapshot,
+    origin: FeedOrigin,
+    candidates: &Feed,
+    shown: &Feed,
+    made: &Made,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    made.manifest.save(&feed.manifest)?;
     if origin == FeedOrigin::Api {
-        // The snapshot keeps the shown posts as the API sent them (before the
-        // overrides), so an override taken out takes its effect out offline too.
         let ids: HashSet<&str> = shown.posts.iter().map(|p| p.id.as_str()).collect();
         let mut record = Feed {
             account: candidates.account.clone(),
@@ -543,38 +726,13 @@ async fn build_feed(
                 .cloned()
                 .collect(),
         };
-        attach_originals(&mut record, &originals);
+        attach_originals(&mut record, &made.originals);
         snapshot.save(&record, now)?;
-        let used: HashSet<String> = originals.values().map(|o| o.file.clone()).collect();
+        let used: HashSet<String> = made.originals.values().map(|o| o.file.clone()).collect();
         snapshot.prune_originals(&used)?;
     }
-    // The manifest and the snapshot hold it all now.
-    journal.clear();
-
-    if let Some(p) = progress {
-        p.finish(name, Stage::Publish);
-    }
-    Ok(Built {
-        report: BuildReport {
-            feed: feed.name.clone(),
-            source: feed.source.kind,
-            origin,
-            username: shown.account.username.clone(),
-            posts: shown.posts.len(),
-            skipped_posts,
-            left_out_posts: left_out,
-            left_out_images: failures.len(),
-            api_requests: api_requests.load(std::sync::atomic::Ordering::Relaxed),
-            media,
-            files_written: published.written,
-            pruned: published.removed,
-            warnings,
-            out_dir: feed.output.dir.clone(),
-            token: token_report,
-            stale,
-        },
-        media_files,
-    })
+    Journal::beside(&feed.manifest).clear();
+    Ok(())
 }
 
 /// Gives each asset its original; posts left without any image are dropped.
