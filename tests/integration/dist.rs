@@ -253,18 +253,7 @@ fn npx_feedgen_behaves_like_the_binary() {
     fake.with(|s| s.error = None);
 
     // Stdin reaches the binary: `token exchange` reads the short-lived token from it.
-    let short = fake.with(|f| {
-        let t = "IGAAshort-NOT-REAL-token-value-000000000000000000000000000000".to_string();
-        f.tokens.insert(
-            t.clone(),
-            crate::support::fake_instagram::FakeToken {
-                issued_at: f.now,
-                expires_at: f.now + 3600,
-                long_lived: false,
-            },
-        );
-        t
-    });
+    let short = fake.short_lived_token();
     let env = [
         (
             "FEEDGEN_APP_SECRET",

@@ -363,18 +363,7 @@ fn exchange_code_then_build_from_the_stored_long_lived_token() {
 fn exchange_turns_a_short_token_from_stdin_into_a_long_lived_one() {
     let (posts, images) = account(1);
     let fake = FakeInstagram::start(posts, images);
-    let short = fake.with(|f| {
-        let t = "IGAAshort-NOT-REAL-token-value-000000000000000000000000000000".to_string();
-        f.tokens.insert(
-            t.clone(),
-            crate::support::fake_instagram::FakeToken {
-                issued_at: f.now,
-                expires_at: f.now + 3600,
-                long_lived: false,
-            },
-        );
-        t
-    });
+    let short = fake.short_lived_token();
     let site = Site::new(CONFIG);
     let env = [
         ("FEEDGEN_APP_SECRET", APP_SECRET.to_string()),

@@ -396,6 +396,23 @@ impl FakeInstagram {
         f(&mut self.state.lock().unwrap())
     }
 
+    /// Issues a short-lived (1 hour) token, as the Login flow hands out, for
+    /// `token exchange` to trade.
+    pub fn short_lived_token(&self) -> String {
+        self.with(|f| {
+            let t = "IGAAshort-NOT-REAL-token-value-000000000000000000000000000000".to_string();
+            f.tokens.insert(
+                t.clone(),
+                FakeToken {
+                    issued_at: f.now,
+                    expires_at: f.now + 3600,
+                    long_lived: false,
+                },
+            );
+            t
+        })
+    }
+
     /// A fresh signed CDN link to the image `name`, for hand-made pages.
     pub fn cdn_url_for(&self, name: &str) -> String {
         let now = self.with(|s| s.now);
