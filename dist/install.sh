@@ -28,6 +28,11 @@ if [ -z "$version" ]; then
   echo "feedgen install: no version given and no Cargo.toml beside this script; pass --version X.Y.Z" >&2
   exit 2
 fi
+# The version becomes part of a URL and of file names: a release number only.
+if ! [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
+  echo "feedgen install: --version $version is not a release number such as 0.1.0" >&2
+  exit 2
+fi
 repo=$(cargo_field repository)
 base=${FEEDGEN_RELEASES:-${repo:-https://github.com/feedgen/feedgen}/releases/download}
 

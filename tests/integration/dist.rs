@@ -380,6 +380,22 @@ fn a_missing_platform_package_or_platform_is_explained() {
         assert!(said.contains(needle), "{needle:?} in {said}");
     }
 
+    // An override that points nowhere is named, not silently replaced.
+    let out = output(&mut npx(
+        dir,
+        &["--version"],
+        &[("FEEDGEN_BINARY", "/nonexistent/feedgen".into())],
+        Stdio::null(),
+    ));
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "FEEDGEN_BINARY is set to \"/nonexistent/feedgen\", but there is no file there"
+        ),
+        "{said}"
+    );
+
     let probe = "try { require('feedgen').findBinary({ platform: 'freebsd', arch: 'riscv64' }); } \
                  catch (e) { console.log(e.message); }";
     let out = output(Command::new("node").args(["-e", probe]).current_dir(dir));
@@ -477,6 +493,23 @@ fn install_sh_installs_the_release_and_refuses_a_tampered_one() {
         text(&out.stderr)
     );
     assert!(!other.join("feedgen").exists());
+
+    // A version that is not a release number never reaches a URL or a path.
+    for bad in ["../../etc", "0.1.0/../../x", "0.1.0 --dir /", "latest"] {
+        let out = output(
+            Command::new("bash")
+                .arg(&script)
+                .args(["--version", bad, "--dir"])
+                .arg(&other)
+                .env("FEEDGEN_RELEASES", format!("http://{}", good.addr)),
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("is not a release number"),
+            "{bad}"
+        );
+    }
+    assert!(!other.exists());
 }
 
 #[test]
