@@ -146,22 +146,55 @@ fn bundled_roots() -> Vec<reqwest::Certificate> {
 }
 
 /// Reads a body up to `cap` bytes; more is an error, not a silent truncation.
-pub async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, String> {
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, BodyError> {
     if let Some(len) = response.content_length()
         && len as usize > cap
     {
-        return Err(format!(
+        return Err(BodyError::TooLarge(format!(
             "the body is {len} bytes, over the {cap}-byte limit"
-        ));
+        )));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(describe)? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| BodyError::Broken(describe(e)))?
+    {
         if body.len() + chunk.len() > cap {
-            return Err(format!("the body exceeds the {cap}-byte limit"));
+            return Err(BodyError::TooLarge(format!(
+                "the body exceeds the {cap}-byte limit"
+            )));
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// Why a response body was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    /// Over the cap: the same answer would be just as large, so no retry.
+    TooLarge(String),
+    /// The connection broke while reading; worth another attempt.
+    Broken(String),
+}
+
+impl BodyError {
+    /// Whether reading again could succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, BodyError::Broken(_))
+    }
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::TooLarge(m) | BodyError::Broken(m) => f.write_str(m),
+        }
+    }
 }
 
 /// A reqwest error's text without any URL in it, with its causes.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::kinds::{ImageFormat, Placeholder};
-use crate::output::{is_content_name, write_atomic};
+use crate::output::{Versioned, is_content_name, read_versioned, write_json};
 
 /// The extensions an original can have (what [`crate::media::pipeline::sniff`] names).
 pub const ORIGINAL_EXTENSIONS: [&str; 4] = ["jpg", "png", "webp", "gif"];
@@ -90,11 +90,16 @@ impl Manifest {
     /// Reads the manifest; a missing, damaged or outdated one counts as empty
     /// (everything is made again, nothing is lost).
     pub fn load(path: &Path) -> Manifest {
-        let Ok(bytes) = std::fs::read(path) else {
-            return Manifest::default();
+        let damaged = |reason: &dyn std::fmt::Display| {
+            tracing::warn!(
+                "the manifest {} is damaged ({reason}); every variant is made again",
+                path.display()
+            );
+            Manifest::default()
         };
-        match serde_json::from_slice::<Manifest>(&bytes) {
-            Ok(mut m) if m.version == MANIFEST_VERSION && m.pipeline == PIPELINE_VERSION => {
+        match read_versioned::<Manifest>(path, MANIFEST_VERSION) {
+            Ok(Versioned::Missing) => Manifest::default(),
+            Ok(Versioned::Current(mut m)) if m.pipeline == PIPELINE_VERSION => {
                 let dropped = m.drop_untrusted();
                 if dropped > 0 {
                     tracing::warn!(
@@ -104,19 +109,14 @@ impl Manifest {
                 }
                 m
             }
-            Ok(_) => {
+            Ok(Versioned::Current(_) | Versioned::OtherVersion(_)) => {
                 tracing::info!(
                     "the image pipeline changed since the last build; every variant is made again"
                 );
                 Manifest::default()
             }
-            Err(e) => {
-                tracing::warn!(
-                    "the manifest {} is damaged ({e}); every variant is made again",
-                    path.display()
-                );
-                Manifest::default()
-            }
+            Ok(Versioned::Damaged(e)) => damaged(&e),
+            Err(e) => damaged(&e),
         }
     }
 
@@ -152,9 +152,7 @@ impl Manifest {
 
     /// Writes the manifest atomically.
     pub fn save(&self, path: &Path) -> Result<(), Error> {
-        let mut json = serde_json::to_vec_pretty(self).expect("the manifest serializes");
-        json.push(b'\n');
-        write_atomic(path, &json)
+        write_json(path, self, false)
     }
 }
 

@@ -95,6 +95,60 @@ fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> 
     Ok(())
 }
 
+/// What [`read_versioned`] found in a state file.
+#[derive(Debug)]
+pub enum Versioned<T> {
+    /// There is no file.
+    Missing,
+    /// The file, at the version this feedgen writes.
+    Current(T),
+    /// A file of another format version (written by another feedgen).
+    OtherVersion(u64),
+    /// Not JSON of the expected shape.
+    Damaged(serde_json::Error),
+}
+
+/// Reads a JSON state file that carries a `version` field. The one reading
+/// policy of feedgen's state files (snapshot, manifest, token state): the
+/// version is read before the shape, so a file from another feedgen is named
+/// as such rather than as damaged; what to do with each outcome (start afresh
+/// or stop) is the caller's, since only a cache may be thrown away.
+pub fn read_versioned<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    version: u32,
+) -> Result<Versioned<T>, Error> {
+    #[derive(serde::Deserialize)]
+    struct Header {
+        version: Option<u64>,
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Versioned::Missing),
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
+    if let Ok(Header { version: Some(v) }) = serde_json::from_slice::<Header>(&bytes)
+        && v != u64::from(version)
+    {
+        return Ok(Versioned::OtherVersion(v));
+    }
+    Ok(match serde_json::from_slice(&bytes) {
+        Ok(value) => Versioned::Current(value),
+        Err(e) => Versioned::Damaged(e),
+    })
+}
+
+/// Writes a state file as pretty JSON with a final newline, atomically;
+/// `private` files (the token state) are readable by the owner only.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T, private: bool) -> Result<(), Error> {
+    let mut json = serde_json::to_vec_pretty(value).expect("feedgen's state types serialize");
+    json.push(b'\n');
+    if private {
+        write_atomic_private(path, &json)
+    } else {
+        write_atomic(path, &json)
+    }
+}
+
 /// The content-addressed store of encoded files (`<cache>/media`).
 #[derive(Debug, Clone)]
 pub struct ContentStore {
@@ -447,6 +501,38 @@ pub fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versioned_state_files_name_what_they_found() {
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct State {
+            version: u32,
+            n: u8,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let read = || read_versioned::<State>(&path, 2).unwrap();
+        assert!(matches!(read(), Versioned::Missing));
+        write_json(&path, &State { version: 2, n: 7 }, true).unwrap();
+        assert!(matches!(
+            read(),
+            Versioned::Current(State { version: 2, n: 7 })
+        ));
+        assert!(std::fs::read(&path).unwrap().ends_with(b"}\n"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "private state is the owner's only");
+        }
+        // Another version is named as such, even when its shape changed too.
+        std::fs::write(&path, r#"{"version": 3, "n": "seven"}"#).unwrap();
+        assert!(matches!(read(), Versioned::OtherVersion(3)));
+        std::fs::write(&path, r#"{"version": 2, "n": "seven"}"#).unwrap();
+        assert!(matches!(read(), Versioned::Damaged(_)));
+        std::fs::write(&path, "not json").unwrap();
+        assert!(matches!(read(), Versioned::Damaged(_)));
+    }
 
     #[test]
     fn same_bytes_same_name_one_file() {

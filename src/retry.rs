@@ -87,6 +87,67 @@ impl Attempts {
     }
 }
 
+/// What one failed attempt means for the next.
+#[derive(Debug)]
+pub enum Failure<E> {
+    /// Worth another attempt, after at least the server's hint if it gave one.
+    Transient(E, Option<Duration>),
+    /// The same request would fail the same way.
+    Final(E),
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the policy's attempts
+/// or time budget are used up; `gave_up` adds the retry count to the last error.
+/// The one retry loop of feedgen: the API and the CDN differ only in how they
+/// classify a failure.
+pub async fn run<T, E: std::fmt::Display>(
+    policy: RetryPolicy,
+    mut attempt: impl AsyncFnMut() -> Result<T, Failure<E>>,
+    gave_up: impl FnOnce(E, u32) -> E,
+) -> Result<T, E> {
+    let mut attempts = Attempts::new(policy);
+    loop {
+        let (error, hint) = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(Failure::Final(error)) => return Err(error),
+            Err(Failure::Transient(error, hint)) => (error, hint),
+        };
+        match attempts.next_delay(hint) {
+            Some(delay) => {
+                tracing::info!("{error}; retrying in {:.1} s", delay.as_secs_f64());
+                tokio::time::sleep(delay).await;
+            }
+            None => return Err(gave_up(error, attempts.retries())),
+        }
+    }
+}
+
+/// The note [`run`]'s callers append when they give up after retrying.
+pub fn gave_up_note(retries: u32) -> String {
+    if retries == 0 {
+        String::new()
+    } else {
+        format!(" (gave up after {retries} retries)")
+    }
+}
+
+/// Whether an HTTP status is worth another attempt: server errors and 429.
+pub fn transient_status(status: u16) -> bool {
+    status >= 500 || status == 429
+}
+
+/// Whether a request that could not be sent is worth another attempt: not
+/// when it cannot even be built, nor when a redirect was refused.
+pub fn transient_send(error: &reqwest::Error) -> bool {
+    !(error.is_builder() || error.is_redirect())
+}
+
+/// Whether a Graph error body is worth another attempt: flagged
+/// `is_transient`, a server error, codes 1/2, or a throttling code.
+pub fn transient_graph(code: i64, status: u16, flagged: bool) -> bool {
+    flagged || status >= 500 || matches!(code, 1 | 2) || THROTTLE_CODES.contains(&code)
+}
+
 /// `Retry-After` in seconds (the HTTP-date form is treated as absent).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     headers

@@ -1,7 +1,7 @@
-//! Text rules shared by the stages: cutting at a grapheme boundary, and
+//! Text rules shared by the stages: cutting at a grapheme boundary,
 //! splitting a caption into text, #hashtags and @mentions (the filter selects
-//! by hashtag, the renderer links them). Escaping is the template's job (see
-//! [`crate::render::SsgSafeHtml`]).
+//! by hashtag, the renderer links them), and feedgen's one HTML escaper (the
+//! templates reach it through [`crate::render::SsgSafeHtml`]).
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -12,6 +12,47 @@ pub struct Part {
     pub text: String,
     /// Where it links to, on instagram.com.
     pub href: Option<String>,
+}
+
+/// How much [`write_escaped`] encodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// `& < > "`: text and attribute values of HTML a feed reader shows.
+    Html,
+    /// Also `' { } %`: HTML pasted into a site's sources, where a caption's
+    /// `{{ … }}` or `{% … %}` would otherwise run as Hugo, Jekyll, Eleventy,
+    /// Zola or Astro template syntax.
+    Inert,
+}
+
+/// Writes `text` with HTML's special characters (and, for [`Escape::Inert`],
+/// template syntax) as character references.
+pub fn write_escaped<W: std::fmt::Write>(mut dest: W, text: &str, how: Escape) -> std::fmt::Result {
+    let mut last = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let rep = match (b, how) {
+            (b'<', _) => "&lt;",
+            (b'>', _) => "&gt;",
+            (b'&', _) => "&amp;",
+            (b'"', _) => "&quot;",
+            (b'\'', Escape::Inert) => "&#39;",
+            (b'{', Escape::Inert) => "&#123;",
+            (b'}', Escape::Inert) => "&#125;",
+            (b'%', Escape::Inert) => "&#37;",
+            _ => continue,
+        };
+        dest.write_str(&text[last..i])?;
+        dest.write_str(rep)?;
+        last = i + 1;
+    }
+    dest.write_str(&text[last..])
+}
+
+/// [`write_escaped`] into a new string.
+pub fn escaped(text: &str, how: Escape) -> String {
+    let mut out = String::with_capacity(text.len());
+    write_escaped(&mut out, text, how).expect("writing to a String cannot fail");
+    out
 }
 
 /// Cuts `text` to at most `max` user-perceived characters, never inside one

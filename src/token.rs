@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::FeedConfig;
 pub use crate::config::{DEFAULT_REFRESH_DAYS_LEFT, DEFAULT_WARN_DAYS_LEFT, RefreshPolicy};
 use crate::error::{ConfigError, Error};
-use crate::output::write_atomic_private;
+use crate::output::{Versioned, read_versioned, write_json};
 use crate::secret::Token;
 
 /// Why a Facebook-Login token is never refreshed by a build.
@@ -215,13 +215,10 @@ pub fn days_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
 /// Reads the state file; `None` if there is none. A damaged one is an error
 /// naming the file, since silently ignoring it could lose a refreshed token.
 pub fn load_state(path: &Path) -> Result<Option<TokenState>, Error> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("read", path, e)),
-    };
-    let state: TokenState = serde_json::from_slice(&bytes).map_err(|e| {
-        ConfigError::invalid(
+    match read_versioned::<TokenState>(path, STATE_VERSION)? {
+        Versioned::Missing => Ok(None),
+        Versioned::Current(state) => Ok(Some(state)),
+        Versioned::Damaged(e) => Err(ConfigError::invalid(
             "token state file",
             &format!(
                 "{} is damaged ({}); delete it and give the token again in FEEDGEN_TOKEN",
@@ -232,26 +229,21 @@ pub fn load_state(path: &Path) -> Result<Option<TokenState>, Error> {
                     .unwrap_or("invalid JSON")
             ),
         )
-    })?;
-    if state.version != STATE_VERSION {
-        return Err(ConfigError::invalid(
+        .into()),
+        Versioned::OtherVersion(v) => Err(ConfigError::invalid(
             "token state file",
             &format!(
-                "{} has version {}, this feedgen reads {STATE_VERSION}",
-                path.display(),
-                state.version
+                "{} has version {v}, this feedgen reads {STATE_VERSION}",
+                path.display()
             ),
         )
-        .into());
+        .into()),
     }
-    Ok(Some(state))
 }
 
 /// Writes the state file atomically with mode 0600.
 pub fn save_state(path: &Path, state: &TokenState) -> Result<(), Error> {
-    let mut json = serde_json::to_vec_pretty(state).expect("state serializes");
-    json.push(b'\n');
-    write_atomic_private(path, &json)
+    write_json(path, state, true)
 }
 
 /// The token to use, where it came from, and its state (new or loaded).

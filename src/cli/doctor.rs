@@ -108,6 +108,24 @@ fn feed_checks(config: &Config, feed: &FeedConfig, r: &mut Report) -> Result<(),
 }
 
 fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result<(), Error> {
+    let Some(resolved) = check_token(config, r) else {
+        return Ok(());
+    };
+    let hosts = MediaHosts::new(&config.source.media_hosts);
+    let http = client_with_timeout(&hosts, shared.http.timeout);
+    let rt = runtime()?;
+    let api = InstagramClient::for_source(&http, &config.source, &resolved.state.token)
+        .with_retry(shared.http.retry);
+    let Some(api) = check_account(&rt, api, config, r) else {
+        return Ok(());
+    };
+    check_media(&rt, &api, &http, &hosts, shared, r);
+    Ok(())
+}
+
+/// The token: where it comes from, its state, expiry and refresh; `None`
+/// (after a failed line) when there is no usable one.
+fn check_token(config: &FeedConfig, r: &mut Report) -> Option<token::Resolved> {
     let now = Utc::now();
     let stored = match token::load_state(&config.token.state_file) {
         Ok(s) => s,
@@ -117,7 +135,7 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
                 "delete the state file and give the token again",
                 e.exit_code(),
             );
-            return Ok(());
+            return None;
         }
     };
     let input = match token::input(config) {
@@ -128,7 +146,7 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
                 "fix token.file or FEEDGEN_TOKEN_FILE",
                 e.exit_code(),
             );
-            return Ok(());
+            return None;
         }
     };
     let Some(resolved) = token::resolve(input, stored, now) else {
@@ -137,7 +155,7 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
             "set FEEDGEN_TOKEN to a long-lived token (README: Getting a token)",
             exit::TOKEN,
         );
-        return Ok(());
+        return None;
     };
     if let Some(problem) = token::legacy_kind(&resolved.state.token) {
         let e = Error::Token {
@@ -150,7 +168,7 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
             "generate a token with the Instagram API with Instagram Login",
             exit::TOKEN,
         );
-        return Ok(());
+        return None;
     }
     let left = match resolved.state.expires_at {
         Some(exp) => format!("{} days left", token::days_left(exp, now)),
@@ -168,16 +186,18 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
         "token from {}; {left}; {refresh}",
         resolved.origin
     ));
+    Some(resolved)
+}
 
-    let hosts = MediaHosts::new(&config.source.media_hosts);
-    let http = client_with_timeout(&hosts, shared.http.timeout);
-    let rt = runtime()?;
-    let located = rt.block_on(
-        InstagramClient::for_source(&http, &config.source, &resolved.state.token)
-            .with_retry(shared.http.retry)
-            .into_account(&config.source),
-    );
-    let api = match located {
+/// The account the token reads (found through the Facebook Page when the
+/// config does not name it) and its type; `None` after a failed line.
+fn check_account<'a>(
+    rt: &tokio::runtime::Runtime,
+    api: InstagramClient<'a>,
+    config: &FeedConfig,
+    r: &mut Report,
+) -> Option<InstagramClient<'a>> {
+    let api = match rt.block_on(api.into_account(&config.source)) {
         Ok((api, found)) => {
             if let Some(found) = found {
                 r.pass(&format!(
@@ -193,7 +213,7 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
                 "see the message: connect the account to a Page, or name it in source.ig_user_id",
                 e.exit_code(),
             );
-            return Ok(());
+            return None;
         }
     };
     match rt.block_on(api.me_with_type()) {
@@ -208,13 +228,25 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
         },
         Err(e) => {
             r.fail(&format!("account: {e}"), "see the message: a token error needs a new token, a network error a retry", e.exit_code());
-            return Ok(());
+            return None;
         }
     }
+    Some(api)
+}
+
+/// The media host: one download of the newest post's image.
+fn check_media(
+    rt: &tokio::runtime::Runtime,
+    api: &InstagramClient<'_>,
+    http: &reqwest::Client,
+    hosts: &MediaHosts,
+    shared: &Config,
+    r: &mut Report,
+) {
     match rt.block_on(api.newest_media_url()) {
         Ok(Some(url)) => {
             let host = url.host_str().unwrap_or("?").to_string();
-            match rt.block_on(download(&http, &hosts, &url, shared.http.retry)) {
+            match rt.block_on(download(http, hosts, &url, shared.http.retry)) {
                 Ok(_) => r.pass(&format!("media host {host} reachable")),
                 Err(e) => r.fail(
                     &format!("media host {host}: {e}"),
@@ -230,5 +262,4 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
             e.exit_code(),
         ),
     }
-    Ok(())
 }

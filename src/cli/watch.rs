@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use feedgen::watch::{classify, needs_fetch, parse_duration};
@@ -105,6 +105,9 @@ fn watched_paths(config_path: &std::path::Path, config: &Config) -> Vec<(PathBuf
     paths
 }
 
+/// Runs the loop: build once, then rebuild on every change to the config,
+/// the theme, extra CSS, the overrides or the token file, and on the
+/// `--refetch-every` clock; until Ctrl-C.
 pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
     let config_path = args.config.path();
     let mut config = args.config.load(false)?;
@@ -122,59 +125,15 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
         .all(|f| f.source.offline || f.source.snapshot_dir.join("feed.json").is_file());
     rebuild(&config, has_snapshots, "start");
     let mut last_fetch = Instant::now();
-    let server = match &args.serve {
-        Some(addr) => {
-            // One folder is served: the first feed's (choose another with --feed).
-            let shown = &config.feeds[0].output;
-            let (server, local) = super::serve::start(
-                addr,
-                shown.dir.clone(),
-                shown.page.clone(),
-                shown.html.clone(),
-            )?;
-            println!(
-                "[{}] serving http://{local}/ (reloads after each rebuild)",
-                stamp()
-            );
-            Some(server)
-        }
-        None => None,
-    };
+    let server = serve(args, &config)?;
     let reload = |ok: bool| {
         if let (true, Some(s)) = (ok, &server) {
             s.reload();
         }
     };
 
-    let (tx, rx) = channel();
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        // Reads are events too on Linux (the build reads the config and the
-        // theme): only writes, creations, renames and removals are changes.
-        if let Ok(event) = res
-            && !matches!(
-                event.kind,
-                notify::EventKind::Access(_)
-                    | notify::EventKind::Modify(notify::event::ModifyKind::Metadata(_))
-            )
-        {
-            for p in event.paths {
-                let _ = tx.send(p);
-            }
-        }
-    })
-    .map_err(|e| Error::Internal(format!("cannot watch files: {e}")))?;
-    let mut watching: Vec<(PathBuf, RecursiveMode)> = Vec::new();
-    let mut rewatch = |watcher: &mut notify::RecommendedWatcher, config: &Config| {
-        for (p, _) in watching.drain(..) {
-            let _ = watcher.unwatch(&p);
-        }
-        for (p, mode) in watched_paths(&config_path, config) {
-            if watcher.watch(&p, mode).is_ok() {
-                watching.push((p, mode));
-            }
-        }
-    };
-    rewatch(&mut watcher, &config);
+    let mut files = FileWatch::new(config_path.clone())?;
+    files.rewatch(&config);
     println!(
         "[{}] watching {} (theme files, extra CSS, overrides and token files too); Ctrl-C stops",
         stamp(),
@@ -185,34 +144,21 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
         let wait = refetch.map_or(Duration::from_secs(3600), |every| {
             every.saturating_sub(last_fetch.elapsed())
         });
-        match rx.recv_timeout(wait) {
-            Ok(first) => {
-                let mut paths = vec![first];
-                let until = Instant::now() + DEBOUNCE;
-                while let Ok(p) = rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                    paths.push(p);
-                }
+        match files.next(wait) {
+            Ok(paths) => {
                 let changes = classify(&paths, &config_path, &config);
                 if !changes.any() {
                     continue;
                 }
                 let mut fetch = false;
                 if changes.config {
-                    match args.config.load(false) {
-                        Ok(next) => {
-                            fetch = needs_fetch(&config, &next)
-                                && next.feeds.iter().any(|f| !f.source.offline);
-                            config = next;
-                            rewatch(&mut watcher, &config);
-                        }
-                        Err(e) => {
-                            eprintln!(
-                                "[{}] config: error: {e}\n(still watching; the last good output stays published)",
-                                stamp()
-                            );
-                            continue;
-                        }
-                    }
+                    let Some(next) = reload_config(args) else {
+                        continue;
+                    };
+                    fetch =
+                        needs_fetch(&config, &next) && next.feeds.iter().any(|f| !f.source.offline);
+                    config = next;
+                    files.rewatch(&config);
                 }
                 reload(rebuild(&config, !fetch, &changes.describe()));
                 if fetch {
@@ -228,4 +174,101 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
         }
     }
     Ok(super::ok())
+}
+
+/// The changed config, or `None` after reporting why it cannot be used
+/// (the loop goes on with the last good one).
+fn reload_config(args: &WatchArgs) -> Option<Config> {
+    match args.config.load(false) {
+        Ok(next) => Some(next),
+        Err(e) => {
+            eprintln!(
+                "[{}] config: error: {e}\n(still watching; the last good output stays published)",
+                stamp()
+            );
+            None
+        }
+    }
+}
+
+/// Starts `--serve`, if asked: the first feed's output folder (choose
+/// another with --feed), reloaded after each good rebuild.
+fn serve(args: &WatchArgs, config: &Config) -> Result<Option<super::serve::Server>, Error> {
+    let Some(addr) = &args.serve else {
+        return Ok(None);
+    };
+    let shown = &config.feeds[0].output;
+    let (server, local) = super::serve::start(
+        addr,
+        shown.dir.clone(),
+        shown.page.clone(),
+        shown.html.clone(),
+    )?;
+    println!(
+        "[{}] serving http://{local}/ (reloads after each rebuild)",
+        stamp()
+    );
+    Ok(Some(server))
+}
+
+/// The files a watch follows, and the changes to them as debounced bursts.
+struct FileWatch {
+    config_path: PathBuf,
+    watcher: notify::RecommendedWatcher,
+    watching: Vec<(PathBuf, RecursiveMode)>,
+    changes: Receiver<PathBuf>,
+}
+
+impl FileWatch {
+    fn new(config_path: PathBuf) -> Result<Self, Error> {
+        let (tx, changes) = channel();
+        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            // Reads are events too on Linux (the build reads the config and the
+            // theme): only writes, creations, renames and removals are changes.
+            if let Ok(event) = res
+                && !matches!(
+                    event.kind,
+                    notify::EventKind::Access(_)
+                        | notify::EventKind::Modify(notify::event::ModifyKind::Metadata(_))
+                )
+            {
+                for p in event.paths {
+                    let _ = tx.send(p);
+                }
+            }
+        })
+        .map_err(|e| Error::Internal(format!("cannot watch files: {e}")))?;
+        Ok(FileWatch {
+            config_path,
+            watcher,
+            watching: Vec::new(),
+            changes,
+        })
+    }
+
+    /// Follows the files `config` names (a changed config may name others).
+    fn rewatch(&mut self, config: &Config) {
+        for (p, _) in self.watching.drain(..) {
+            let _ = self.watcher.unwatch(&p);
+        }
+        for (p, mode) in watched_paths(&self.config_path, config) {
+            if self.watcher.watch(&p, mode).is_ok() {
+                self.watching.push((p, mode));
+            }
+        }
+    }
+
+    /// The paths of the next burst of changes, waiting at most `wait` for it.
+    fn next(&self, wait: Duration) -> Result<Vec<PathBuf>, RecvTimeoutError> {
+        let first = self.changes.recv_timeout(wait)?;
+        let mut paths = vec![first];
+        let until = Instant::now() + DEBOUNCE;
+        while let Ok(p) = self
+            .changes
+            .recv_timeout(until.saturating_duration_since(Instant::now()))
+        {
+            paths.push(p);
+        }
+        Ok(paths)
+    }
 }

@@ -16,11 +16,12 @@ use url::Url;
 
 use crate::config::ImageConfig;
 use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe, read_capped};
+use crate::kinds::{EncodeSettings, ImageFormat, Placeholder};
 use crate::manifest::{AssetEntry, Manifest, Variant};
 use crate::model::{Asset, Original};
 use crate::output::ContentStore;
 use crate::progress::{Progress, Stage};
-use crate::retry::{Attempts, RetryPolicy, retry_after};
+use crate::retry::{self, Failure, RetryPolicy, gave_up_note, retry_after};
 use crate::secret::url_for_display;
 use crate::source::InstagramClient;
 use crate::source::Snapshot;
@@ -140,127 +141,30 @@ impl MediaStage<'_> {
         linked
     }
 
+    /// One asset: obtain its original, plan its variants, encode the missing ones.
     async fn one(
         &self,
         asset: &Asset,
         cpu: &Semaphore,
         stats: &mut MediaStats,
     ) -> Result<(Original, AssetEntry), String> {
-        let original = match &asset.original {
-            Some(o) if self.snapshot.has_original(&o.file) || self.adopt(&o.file) => {
-                stats.reused_originals += 1;
-                o.clone()
-            }
-            _ => {
-                let Some(url) = &asset.url else {
-                    return Err("its original image is not in the snapshot and there is no URL to download it from (offline build)".into());
-                };
-                let http = self.http.ok_or_else(|| {
-                    "its original image is not in the snapshot (offline build)".to_string()
-                })?;
-                let bytes = match download(http, self.hosts, url, self.retry).await {
-                    Ok(b) => b,
-                    Err(DownloadError::Expired) if self.api.is_some() => {
-                        // Signed CDN links live a few days: ask for this one item again.
-                        let api = self.api.expect("checked");
-                        let fresh = api.fresh_url(&asset.id).await.map_err(|e| {
-                            format!("its CDN link expired and re-reading the item failed: {e}")
-                        })?;
-                        stats.relinked += 1;
-                        download(http, self.hosts, &fresh, self.retry)
-                            .await
-                            .map_err(|e| e.to_string())?
-                    }
-                    Err(e) => return Err(e.to_string()),
-                };
-                stats.downloaded += 1;
-                let ext = pipeline::sniff(&bytes).map_err(|e| e.to_string())?;
-                let (width, height) = pipeline::inspect(&bytes).map_err(|e| e.to_string())?;
-                let file = self
-                    .snapshot
-                    .put_original(&bytes, ext)
-                    .map_err(|e| e.to_string())?;
-                Original {
-                    file,
-                    width,
-                    height,
-                }
-            }
-        };
-
-        // Which variants does this original need, and which exist already?
-        let settings = self.images.encode;
+        let original = self.original(asset, stats).await?;
+        let Plan {
+            mut variants,
+            missing,
+            mut placeholder,
+        } = self.plan(asset, &original, stats);
         let want_placeholder = self.images.placeholder;
-        let previous = self
-            .previous
-            .assets
-            .get(&asset.id)
-            .filter(|e| e.original == original.file);
-        let mut wanted = Vec::new();
-        for width in pipeline::variant_widths(original.width, &self.images.widths) {
-            for &format in &self.images.formats {
-                wanted.push((width, format));
-            }
-        }
-        let mut variants = Vec::with_capacity(wanted.len());
-        let mut missing = Vec::new();
-        for (width, format) in wanted {
-            let hit = previous.and_then(|e| {
-                e.variants.iter().find(|v| {
-                    v.width == width
-                        && v.format == format
-                        && v.quality == settings.quality(format)
-                        && v.effort == settings.effort(format)
-                        && self.store.has(&v.file)
-                })
-            });
-            match hit {
-                Some(v) => {
-                    stats.reused_variants += 1;
-                    variants.push(v.clone());
-                }
-                None => missing.push((width, format)),
-            }
-        }
-
-        let mut placeholder = if want_placeholder {
-            previous.and_then(|e| e.placeholder.clone())
-        } else {
-            None
-        };
         if !missing.is_empty() || (want_placeholder && placeholder.is_none()) {
             let path = self.snapshot.original_path(&original.file);
             let store = self.store.clone();
+            let settings = self.images.encode;
             let _permit = cpu.acquire().await.expect("semaphore never closes");
-            let made = tokio::task::spawn_blocking(
-                move || -> Result<(Vec<Variant>, Option<pipeline::Placeholder>), String> {
-                    let bytes = std::fs::read(&path)
-                        .map_err(|e| format!("cannot read its original {}: {e}", path.display()))?;
-                    let decoded = pipeline::decode(&bytes).map_err(|e| e.to_string())?;
-                    let (encoded, placeholder) =
-                        pipeline::make_variants(&decoded, &missing, &settings, want_placeholder)
-                            .map_err(|e| e.to_string())?;
-                    let mut made = Vec::with_capacity(encoded.len());
-                    for e in encoded {
-                        let (file, _) = store
-                            .put(&e.bytes, e.format.extension())
-                            .map_err(|e| e.to_string())?;
-                        made.push(Variant {
-                            width: e.width,
-                            height: e.height,
-                            format: e.format,
-                            quality: settings.quality(e.format),
-                            effort: settings.effort(e.format),
-                            file,
-                            bytes: e.bytes.len() as u64,
-                        });
-                    }
-                    Ok((made, placeholder))
-                },
-            )
+            let (made, fresh_placeholder) = tokio::task::spawn_blocking(move || {
+                encode(&path, &missing, &settings, want_placeholder, &store)
+            })
             .await
             .map_err(|e| format!("image task failed: {e}"))??;
-            let (made, fresh_placeholder) = made;
             stats.decoded += 1;
             stats.encoded += made.len();
             variants.extend(made);
@@ -279,6 +183,131 @@ impl MediaStage<'_> {
             },
         ))
     }
+
+    /// The asset's original: from this feed's snapshot, another feed's, or
+    /// downloaded (with one re-read of the item when its CDN link expired).
+    async fn original(&self, asset: &Asset, stats: &mut MediaStats) -> Result<Original, String> {
+        if let Some(o) = &asset.original
+            && (self.snapshot.has_original(&o.file) || self.adopt(&o.file))
+        {
+            stats.reused_originals += 1;
+            return Ok(o.clone());
+        }
+        let Some(url) = &asset.url else {
+            return Err("its original image is not in the snapshot and there is no URL to download it from (offline build)".into());
+        };
+        let http = self.http.ok_or_else(|| {
+            "its original image is not in the snapshot (offline build)".to_string()
+        })?;
+        let bytes = match (download(http, self.hosts, url, self.retry).await, self.api) {
+            (Ok(b), _) => b,
+            (Err(DownloadError::Expired), Some(api)) => {
+                // Signed CDN links live a few days: ask for this one item again.
+                let fresh = api.fresh_url(&asset.id).await.map_err(|e| {
+                    format!("its CDN link expired and re-reading the item failed: {e}")
+                })?;
+                stats.relinked += 1;
+                download(http, self.hosts, &fresh, self.retry)
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
+            (Err(e), _) => return Err(e.to_string()),
+        };
+        stats.downloaded += 1;
+        let ext = pipeline::sniff(&bytes).map_err(|e| e.to_string())?;
+        let (width, height) = pipeline::inspect(&bytes).map_err(|e| e.to_string())?;
+        let file = self
+            .snapshot
+            .put_original(&bytes, ext)
+            .map_err(|e| e.to_string())?;
+        Ok(Original {
+            file,
+            width,
+            height,
+        })
+    }
+
+    /// Which variants the original needs, and which of them the previous
+    /// build made with today's settings and the store still holds.
+    fn plan(&self, asset: &Asset, original: &Original, stats: &mut MediaStats) -> Plan {
+        let settings = self.images.encode;
+        let previous = self
+            .previous
+            .assets
+            .get(&asset.id)
+            .filter(|e| e.original == original.file);
+        let mut plan = Plan {
+            variants: Vec::new(),
+            missing: Vec::new(),
+            placeholder: previous
+                .filter(|_| self.images.placeholder)
+                .and_then(|e| e.placeholder.clone()),
+        };
+        for width in pipeline::variant_widths(original.width, &self.images.widths) {
+            for &format in &self.images.formats {
+                let hit = previous.and_then(|e| {
+                    e.variants.iter().find(|v| {
+                        v.width == width
+                            && v.format == format
+                            && v.quality == settings.quality(format)
+                            && v.effort == settings.effort(format)
+                            && self.store.has(&v.file)
+                    })
+                });
+                match hit {
+                    Some(v) => {
+                        stats.reused_variants += 1;
+                        plan.variants.push(v.clone());
+                    }
+                    None => plan.missing.push((width, format)),
+                }
+            }
+        }
+        plan
+    }
+}
+
+/// What an asset needs made, and what it already has.
+struct Plan {
+    /// Variants reused from the previous build.
+    variants: Vec<Variant>,
+    /// Widths and formats to encode.
+    missing: Vec<(u32, ImageFormat)>,
+    /// The placeholder reused, if it is wanted and was made before.
+    placeholder: Option<Placeholder>,
+}
+
+/// Decodes the original at `path` once and encodes the `missing` variants
+/// (and the placeholder) into the store. Runs on a blocking thread.
+fn encode(
+    path: &std::path::Path,
+    missing: &[(u32, ImageFormat)],
+    settings: &EncodeSettings,
+    want_placeholder: bool,
+    store: &ContentStore,
+) -> Result<(Vec<Variant>, Option<Placeholder>), String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read its original {}: {e}", path.display()))?;
+    let decoded = pipeline::decode(&bytes).map_err(|e| e.to_string())?;
+    let (encoded, placeholder) =
+        pipeline::make_variants(&decoded, missing, settings, want_placeholder)
+            .map_err(|e| e.to_string())?;
+    let mut made = Vec::with_capacity(encoded.len());
+    for e in encoded {
+        let (file, _) = store
+            .put(&e.bytes, e.format.extension())
+            .map_err(|e| e.to_string())?;
+        made.push(Variant {
+            width: e.width,
+            height: e.height,
+            format: e.format,
+            quality: settings.quality(e.format),
+            effort: settings.effort(e.format),
+            file,
+            bytes: e.bytes.len() as u64,
+        });
+    }
+    Ok((made, placeholder))
 }
 
 /// Why a download failed.
@@ -315,50 +344,41 @@ pub async fn download(
             "its URL {shown} is not on an allowed media host (Instagram's CDNs; add others with FEEDGEN_MEDIA_HOSTS)"
         )));
     }
-    let mut attempts = Attempts::new(retry);
-    loop {
-        let (message, hint) = match download_once(http, url, &shown).await {
-            Ok(bytes) => {
-                pipeline::sniff(&bytes)
-                    .map_err(|e| DownloadError::Failed(format!("download from {shown}: {e}")))?;
-                return Ok(bytes);
-            }
-            Err(Attempt::Final(e)) => return Err(e),
-            Err(Attempt::Retry(message, hint)) => (message, hint),
-        };
-        match attempts.next_delay(hint) {
-            Some(delay) => {
-                tracing::info!("{message}; retrying in {:.1} s", delay.as_secs_f64());
-                tokio::time::sleep(delay).await;
-            }
-            None => {
-                let n = attempts.retries();
-                let note = if n > 0 {
-                    format!(" (gave up after {n} retries)")
-                } else {
-                    String::new()
-                };
-                return Err(DownloadError::Failed(format!("{message}{note}")));
-            }
+    let attempt = async || {
+        let bytes = download_once(http, url, &shown).await?;
+        pipeline::sniff(&bytes).map_err(|e| {
+            Failure::Final(DownloadError::Failed(format!("download from {shown}: {e}")))
+        })?;
+        Ok(bytes)
+    };
+    retry::run(retry, attempt, |error, retries| match error {
+        DownloadError::Failed(message) => {
+            DownloadError::Failed(format!("{message}{}", gave_up_note(retries)))
         }
-    }
+        other => other,
+    })
+    .await
 }
 
-enum Attempt {
-    Retry(String, Option<std::time::Duration>),
-    Final(DownloadError),
-}
-
-async fn download_once(http: &reqwest::Client, url: &Url, shown: &str) -> Result<Vec<u8>, Attempt> {
-    let response = http.get(url.clone()).send().await.map_err(|e| {
-        // A refused redirect or a request that cannot be built fails alike every time.
-        let redirect = e.is_redirect() || e.is_builder();
-        let message = format!("download from {shown} failed: {}", describe(e));
-        if redirect {
-            Attempt::Final(DownloadError::Failed(message))
+async fn download_once(
+    http: &reqwest::Client,
+    url: &Url,
+    shown: &str,
+) -> Result<Vec<u8>, Failure<DownloadError>> {
+    let failed = |message: String, transient: bool, hint| {
+        if transient {
+            Failure::Transient(DownloadError::Failed(message), hint)
         } else {
-            Attempt::Retry(message, None)
+            Failure::Final(DownloadError::Failed(message))
         }
+    };
+    let response = http.get(url.clone()).send().await.map_err(|e| {
+        let transient = retry::transient_send(&e);
+        failed(
+            format!("download from {shown} failed: {}", describe(e)),
+            transient,
+            None,
+        )
     })?;
     let status = response.status();
     if !status.is_success() {
@@ -367,7 +387,7 @@ async fn download_once(http: &reqwest::Client, url: &Url, shown: &str) -> Result
         let text = String::from_utf8_lossy(&body);
         let text = text.trim();
         if status.as_u16() == 403 && text.contains("URL signature expired") {
-            return Err(Attempt::Final(DownloadError::Expired));
+            return Err(Failure::Final(DownloadError::Expired));
         }
         let message = format!(
             "download from {shown} failed with HTTP {}{}",
@@ -378,18 +398,17 @@ async fn download_once(http: &reqwest::Client, url: &Url, shown: &str) -> Result
                 format!(": {}", crate::secret::printable(text))
             }
         );
-        return Err(if status.is_server_error() || status.as_u16() == 429 {
-            Attempt::Retry(message, hint)
-        } else {
-            Attempt::Final(DownloadError::Failed(message))
-        });
+        return Err(failed(
+            message,
+            retry::transient_status(status.as_u16()),
+            hint,
+        ));
     }
     read_capped(response, MAX_MEDIA_BYTES).await.map_err(|e| {
-        let message = format!("download from {shown} failed: {e}");
-        if e.contains("limit") {
-            Attempt::Final(DownloadError::Failed(message))
-        } else {
-            Attempt::Retry(message, None)
-        }
+        failed(
+            format!("download from {shown} failed: {e}"),
+            e.is_transient(),
+            None,
+        )
     })
 }

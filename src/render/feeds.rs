@@ -20,10 +20,7 @@ fn absolute(site: &Url, url: &str) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    crate::text::escaped(text, crate::text::Escape::Html)
 }
 
 fn largest(image: &ImageView) -> Option<&super::VariantView> {

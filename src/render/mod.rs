@@ -37,25 +37,8 @@ const ALT_MAX_CHARS: usize = 250;
 pub struct SsgSafeHtml;
 
 impl askama::filters::Escaper for SsgSafeHtml {
-    fn write_escaped_str<W: fmt::Write>(&self, mut dest: W, s: &str) -> fmt::Result {
-        let mut last = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let rep = match b {
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'&' => "&amp;",
-                b'"' => "&quot;",
-                b'\'' => "&#39;",
-                b'{' => "&#123;",
-                b'}' => "&#125;",
-                b'%' => "&#37;",
-                _ => continue,
-            };
-            dest.write_str(&s[last..i])?;
-            dest.write_str(rep)?;
-            last = i + 1;
-        }
-        dest.write_str(&s[last..])
+    fn write_escaped_str<W: fmt::Write>(&self, dest: W, s: &str) -> fmt::Result {
+        crate::text::write_escaped(dest, s, crate::text::Escape::Inert)
     }
 }
 

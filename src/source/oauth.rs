@@ -82,7 +82,7 @@ pub async fn exchange_code(
         .await
         .map_err(|reason| ApiError::Network {
             url: shown.clone(),
-            reason: scrub(&reason),
+            reason: scrub(&reason.to_string()),
         })?;
     if let Ok(err) = serde_json::from_slice::<wire::ErrorBody>(&bytes)
         && (err.error.is_some() || err.error_message.is_some())

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::manifest::is_original_name;
 use crate::model::Feed;
-use crate::output::{content_name, is_regular_file, write_atomic};
+use crate::output::{ContentStore, Versioned, read_versioned, write_json};
 
 /// Version of `feed.json`; bump it with a migration when the model changes shape.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -54,32 +54,29 @@ impl Snapshot {
 
     /// Path of an original by its file name.
     pub fn original_path(&self, file: &str) -> PathBuf {
-        self.dir.join("originals").join(file)
+        self.originals().path(file)
     }
 
     /// The recorded feed and when it was saved, or `None` if there is none yet.
     pub fn load(&self) -> Result<Option<(Feed, DateTime<Utc>)>, Error> {
-        let path = self.feed_path();
-        let text = match std::fs::read(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("read", path, e)),
-        };
-        let file: SnapshotFile = serde_json::from_slice(&text).map_err(|e| Error::Snapshot {
+        let damaged = |reason: String| Error::Snapshot {
             dir: self.dir.clone(),
-            reason: format!(
-                "feed.json is damaged ({e}); delete the folder and run an online build to record a new one"
-            ),
-        })?;
-        if file.version != SNAPSHOT_VERSION {
-            return Err(Error::Snapshot {
-                dir: self.dir.clone(),
-                reason: format!(
-                    "feed.json has version {}, this feedgen reads version {SNAPSHOT_VERSION}; run an online build to record a new one",
-                    file.version
-                ),
-            });
-        }
+            reason,
+        };
+        let file: SnapshotFile = match read_versioned(&self.feed_path(), SNAPSHOT_VERSION)? {
+            Versioned::Missing => return Ok(None),
+            Versioned::Current(file) => file,
+            Versioned::Damaged(e) => {
+                return Err(damaged(format!(
+                    "feed.json is damaged ({e}); delete the folder and run an online build to record a new one"
+                )));
+            }
+            Versioned::OtherVersion(v) => {
+                return Err(damaged(format!(
+                    "feed.json has version {v}, this feedgen reads version {SNAPSHOT_VERSION}; run an online build to record a new one"
+                )));
+            }
+        };
         let mut feed = file.feed;
         let dropped = drop_untrusted(&mut feed);
         if !dropped.is_empty() {
@@ -95,7 +92,7 @@ impl Snapshot {
     /// Whether the original `file` is in this snapshot: an original's content
     /// name, and a regular file (not a symlink planted in a shared cache).
     pub fn has_original(&self, file: &str) -> bool {
-        is_original_name(file) && is_regular_file(&self.original_path(file))
+        is_original_name(file) && self.originals().has(file)
     }
 
     /// Records `feed` (whose assets must all have originals) atomically.
@@ -105,39 +102,22 @@ impl Snapshot {
             saved_at: now,
             feed: feed.clone(),
         };
-        let mut json = serde_json::to_vec_pretty(&file).expect("the model serializes");
-        json.push(b'\n');
-        write_atomic(&self.feed_path(), &json)
+        write_json(&self.feed_path(), &file, false)
     }
 
     /// Stores downloaded bytes under their content hash; returns the file name.
     pub fn put_original(&self, bytes: &[u8], ext: &str) -> Result<String, Error> {
-        let name = content_name(bytes, ext);
-        let path = self.original_path(&name);
-        if !path.exists() {
-            write_atomic(&path, bytes)?;
-        }
-        Ok(name)
+        self.originals().put(bytes, ext).map(|(name, _)| name)
     }
 
     /// Deletes originals no asset refers to any more; returns how many.
     pub fn prune_originals(&self, keep: &HashSet<String>) -> Result<usize, Error> {
-        let dir = self.dir.join("originals");
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(Error::io("list", dir, e)),
-        };
-        let mut removed = 0;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !keep.contains(&name) && crate::output::is_content_name(&name) {
-                let path = entry.path();
-                std::fs::remove_file(&path).map_err(|e| Error::io("delete", path, e))?;
-                removed += 1;
-            }
-        }
-        Ok(removed)
+        self.originals().prune(keep)
+    }
+
+    /// The originals are a content store of their own.
+    fn originals(&self) -> ContentStore {
+        ContentStore::new(self.dir.join("originals"))
     }
 }
 

@@ -79,92 +79,7 @@ pub(super) fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
                 printable(m.timestamp.as_deref().unwrap_or(""))
             )
         })?;
-    let (kind, assets) = match m.media_type.as_deref() {
-        Some("IMAGE") => {
-            let url = parse_url(m.media_url.as_deref())
-                .ok_or_else(|| format!("post {id}: image without media_url; skipped"))?;
-            let asset = Asset {
-                id: id.clone(),
-                role: AssetRole::Image,
-                url: Some(url),
-                original: None,
-            };
-            (PostKind::Image, vec![asset])
-        }
-        Some("VIDEO") => {
-            let url = parse_url(m.thumbnail_url.as_deref()).ok_or_else(|| {
-                format!("post {id}: video without a poster image (thumbnail_url); skipped")
-            })?;
-            let asset = Asset {
-                id: format!("{id}:poster"),
-                role: AssetRole::VideoPoster,
-                url: Some(url),
-                original: None,
-            };
-            (PostKind::Video, vec![asset])
-        }
-        Some("CAROUSEL_ALBUM") => {
-            let mut assets = Vec::new();
-            match &m.children {
-                Some(children) if !children.data.is_empty() => {
-                    if children.data.len() > MAX_ALBUM_ITEMS {
-                        warnings.push(format!(
-                            "post {id}: an album of {} items, more than Instagram allows ({MAX_ALBUM_ITEMS}); only the first {MAX_ALBUM_ITEMS} are shown",
-                            children.data.len()
-                        ));
-                    }
-                    let mut left_out = Vec::new();
-                    for child in children.data.iter().take(MAX_ALBUM_ITEMS) {
-                        match child_asset(child, &id) {
-                            Ok(a) => assets.push(a),
-                            Err(w) => left_out.push(w),
-                        }
-                    }
-                    // Live answers may carry children as ids only; the album's
-                    // own media_url is its cover, which is better than nothing.
-                    let cover = assets
-                        .is_empty()
-                        .then(|| parse_url(m.media_url.as_deref()))
-                        .flatten();
-                    match cover {
-                        Some(url) => {
-                            warnings.push(format!(
-                                "post {id}: its album items came without images; the album's cover is shown"
-                            ));
-                            assets.push(Asset {
-                                id: id.clone(),
-                                role: AssetRole::Image,
-                                url: Some(url),
-                                original: None,
-                            });
-                        }
-                        None => warnings.append(&mut left_out),
-                    }
-                }
-                // Without children the album's own media_url is its first image.
-                _ => {
-                    if let Some(url) = parse_url(m.media_url.as_deref()) {
-                        assets.push(Asset {
-                            id: id.clone(),
-                            role: AssetRole::Image,
-                            url: Some(url),
-                            original: None,
-                        });
-                    }
-                }
-            }
-            if assets.is_empty() {
-                return Err(format!("post {id}: carousel without any image; skipped"));
-            }
-            (PostKind::Carousel, assets)
-        }
-        other => {
-            return Err(format!(
-                "post {id}: unknown media_type {:?}; skipped",
-                printable(other.unwrap_or(""))
-            ));
-        }
-    };
+    let (kind, assets) = kind_and_assets(&m, &id, &mut warnings)?;
     let caption = m.caption.map(|c| {
         if c.chars().count() > MAX_CAPTION_CHARS {
             warnings.push(format!(
@@ -180,7 +95,7 @@ pub(super) fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
         || permalink
             .as_ref()
             .is_some_and(|p| p.path().starts_with("/reel/"));
-    let post = Post {
+    let mut post = Post {
         permalink,
         alt_text: m.alt_text.filter(|a| !a.trim().is_empty()),
         caption,
@@ -192,7 +107,97 @@ pub(super) fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
         comments_count: m.comments_count,
         assets,
     };
-    let mut post = post;
     post.check()?;
     Ok((post, warnings))
+}
+
+/// The post's kind and the images to make for it, by `media_type`.
+fn kind_and_assets(
+    m: &wire::Media,
+    id: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(PostKind, Vec<Asset>), String> {
+    match m.media_type.as_deref() {
+        Some("IMAGE") => {
+            let url = parse_url(m.media_url.as_deref())
+                .ok_or_else(|| format!("post {id}: image without media_url; skipped"))?;
+            Ok((PostKind::Image, vec![image(id, url)]))
+        }
+        Some("VIDEO") => {
+            let url = parse_url(m.thumbnail_url.as_deref()).ok_or_else(|| {
+                format!("post {id}: video without a poster image (thumbnail_url); skipped")
+            })?;
+            let poster = Asset {
+                id: format!("{id}:poster"),
+                role: AssetRole::VideoPoster,
+                url: Some(url),
+                original: None,
+            };
+            Ok((PostKind::Video, vec![poster]))
+        }
+        Some("CAROUSEL_ALBUM") => {
+            let assets = album_assets(m, id, warnings);
+            if assets.is_empty() {
+                return Err(format!("post {id}: carousel without any image; skipped"));
+            }
+            Ok((PostKind::Carousel, assets))
+        }
+        other => Err(format!(
+            "post {id}: unknown media_type {:?}; skipped",
+            printable(other.unwrap_or(""))
+        )),
+    }
+}
+
+/// An album's items, up to [`MAX_ALBUM_ITEMS`]; its cover when the items came
+/// without images, or when it came without items.
+fn album_assets(m: &wire::Media, id: &str, warnings: &mut Vec<String>) -> Vec<Asset> {
+    let cover = || parse_url(m.media_url.as_deref()).map(|url| image(id, url));
+    let children = match &m.children {
+        Some(children) if !children.data.is_empty() => &children.data,
+        // Without children the album's own media_url is its first image.
+        _ => return cover().into_iter().collect(),
+    };
+    if children.len() > MAX_ALBUM_ITEMS {
+        warnings.push(format!(
+            "post {id}: an album of {} items, more than Instagram allows ({MAX_ALBUM_ITEMS}); only the first {MAX_ALBUM_ITEMS} are shown",
+            children.len()
+        ));
+    }
+    let mut assets = Vec::new();
+    let mut left_out = Vec::new();
+    for child in children.iter().take(MAX_ALBUM_ITEMS) {
+        match child_asset(child, id) {
+            Ok(a) => assets.push(a),
+            Err(w) => left_out.push(w),
+        }
+    }
+    if !assets.is_empty() {
+        warnings.append(&mut left_out);
+        return assets;
+    }
+    // Live answers may carry children as ids only; the album's own media_url
+    // is its cover, which is better than nothing.
+    match cover() {
+        Some(cover) => {
+            warnings.push(format!(
+                "post {id}: its album items came without images; the album's cover is shown"
+            ));
+            vec![cover]
+        }
+        None => {
+            warnings.append(&mut left_out);
+            Vec::new()
+        }
+    }
+}
+
+/// The post's own image, named by the post's id.
+fn image(id: &str, url: Url) -> Asset {
+    Asset {
+        id: id.to_string(),
+        role: AssetRole::Image,
+        url: Some(url),
+        original: None,
+    }
 }

@@ -33,7 +33,8 @@ use crate::kinds::SourceKind;
 use crate::model::{Account, Asset, AssetRole, Feed, Post, PostKind};
 
 use crate::retry::{
-    Attempts, RetryPolicy, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, retry_after, usage,
+    self, Failure, RetryPolicy, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, gave_up_note, retry_after,
+    usage,
 };
 
 use crate::secret::{Token, printable, url_for_display};
@@ -41,11 +42,13 @@ use crate::secret::{Token, printable, url_for_display};
 use crate::select::Selection;
 
 mod convert;
+mod listing;
 mod paging;
 mod request;
 
 pub use convert::parse_timestamp;
 use convert::*;
+use listing::*;
 use paging::*;
 
 /// Media fields of the Basic Display protocol, which the Instagram API with
@@ -373,208 +376,38 @@ impl<'a> InstagramClient<'a> {
     /// every pinned post the pages did not reach, by its id. Posts come back
     /// in the API's order (newest first), pinned extras last.
     pub async fn fetch(&self, want: &Selection, counts: bool) -> Result<Fetched, Error> {
-        let mut requests = 1;
+        let mut read = Reading {
+            requests: 1,
+            ..Reading::default()
+        };
         let account = self.me().await?;
-
-        // A filter may pass few posts per page: then fewer, fuller pages.
-        let curated = want.overrides.pin.len() + want.overrides.hide.len();
-        let page_size = if want.filter.is_open() {
-            want.max_posts + curated
-        } else {
-            MAX_PAGE_SIZE
-        };
-        let limit = page_size.min(MAX_PAGE_SIZE).to_string();
-        let extras = if counts {
-            format!("{EXTRA_FIELDS},{COUNT_FIELDS}")
-        } else {
-            EXTRA_FIELDS.to_string()
-        };
-        let media = format!("{}/media", self.user);
-        let mut fields = format!("{BASE_FIELDS},{extras}");
-        let first = self.endpoint(&media, &[("fields", &fields), ("limit", &limit)]);
-        let mut page: wire::MediaPage = match self.get(first, &mut requests).await {
-            Err(Error::Api(ApiError::Graph {
-                code: 100, message, ..
-            })) if message.contains("nonexisting field") => {
-                tracing::debug!(
-                    "the API lacks the Instagram-Login extra fields; asking without them"
-                );
-                if counts {
-                    self.notes.lock().expect("notes lock").push(
-                        "the API serves no like or comment counts for this account; the feed is shown without them".into(),
-                    );
-                }
-                fields = BASE_FIELDS.to_string();
-                let plain = self.endpoint(&media, &[("fields", &fields), ("limit", &limit)]);
-                self.get(plain, &mut requests).await?
-            }
-            other => other?,
-        };
-
-        let mut warnings = Vec::new();
-        let mut unusable = Vec::new();
-        let mut posts: Vec<Post> = Vec::new();
-        let (mut scanned, mut shown) = (0, 0);
+        let page_size = page_size(want);
+        let (page, fields) = self
+            .first_page(page_size, counts, &mut read.requests)
+            .await?;
         let first_page_links_on = page.paging.as_ref().is_some_and(|p| p.next.is_some());
-        let mut paging = PageGuard::new(want.scan_limit, page_size.min(MAX_PAGE_SIZE));
-        'pages: loop {
-            for mut m in std::mem::take(&mut page.data) {
-                scanned += 1;
-                let raw_id = printable(&m.id).into_owned();
-                self.more_children(&mut m, &mut requests, &mut warnings)
-                    .await?;
-                match convert(m) {
-                    Ok((post, mut w)) => {
-                        let older = want.past_since(&post);
-                        if want.wants(&post) {
-                            warnings.append(&mut w);
-                            shown += usize::from(want.pin_rank(&post).is_none());
-                            posts.push(post);
-                        }
-                        if older {
-                            break 'pages;
-                        }
-                    }
-                    // Unreadable, so the filter cannot judge it: say so either way.
-                    Err(w) => {
-                        warnings.push(w.clone());
-                        unusable.push(LeftOut {
-                            id: raw_id,
-                            reason: w,
-                        });
-                    }
-                }
-                if shown >= want.max_posts || scanned >= want.scan_limit {
-                    break 'pages;
-                }
-            }
-            let Some(next) = page.paging.take().and_then(|p| p.next) else {
-                break;
-            };
-            let next = self.checked_next(&next)?;
-            paging.admit(&next, scanned)?;
-            page = self.get(next, &mut requests).await?;
-        }
-        // An answer that is not one: posts, none of them usable (a change of
-        // the API's shape, not an account that emptied itself), or empty pages
-        // that still linked to more. Publishing it would blank the feed.
-        let media_url = url_for_display(&self.endpoint(&media, &[]));
-        if scanned > 0 && unusable.len() == scanned {
-            return Err(ApiError::Unexpected {
-                url: media_url,
-                status: 200,
-                reason: format!(
-                    "none of the {scanned} posts it sent could be read (the first: {})",
-                    unusable[0].reason
-                ),
-            }
-            .into());
-        }
-        if scanned == 0 && first_page_links_on {
-            return Err(ApiError::Unexpected {
-                url: media_url,
-                status: 200,
-                reason: "it sent no posts, yet linked to more pages".into(),
-            }
-            .into());
-        }
-        if scanned >= want.scan_limit && shown < want.max_posts && !want.filter.is_open() {
+        self.read_pages(page, want, page_size, &mut read).await?;
+        self.check_answer(&read, first_page_links_on)?;
+        if read.scanned >= want.scan_limit && read.shown < want.max_posts && !want.filter.is_open()
+        {
             tracing::info!(
-                "read {scanned} posts (source.scan_limit) and {shown} passed the filter"
+                "read {} posts (source.scan_limit) and {} passed the filter",
+                read.scanned,
+                read.shown
             );
         }
-
-        // Pinned posts older than the pages read: one request each, and no
-        // more than the feed can show.
-        let mut missing: Vec<String> = want
-            .pinned_ids()
-            .filter(|id| !posts.iter().any(|p| p.id == *id))
-            .map(str::to_string)
-            .collect();
-        if missing.len() > want.max_posts {
-            warnings.push(format!(
-                "{} pinned posts are older than the posts read; only the first {} (source.max_posts) are fetched",
-                missing.len(),
-                want.max_posts
-            ));
-            missing.truncate(want.max_posts);
-        }
-        for id in missing {
-            let url = self.endpoint(&id, &[("fields", &fields)]);
-            match self.get::<wire::Media>(url, &mut requests).await {
-                Ok(m) => match convert(m) {
-                    Ok((post, mut w)) => {
-                        warnings.append(&mut w);
-                        posts.push(post);
-                    }
-                    Err(w) => {
-                        let reason = format!("pinned {w}");
-                        warnings.push(reason.clone());
-                        unusable.push(LeftOut {
-                            id: id.clone(),
-                            reason,
-                        });
-                    }
-                },
-                Err(e @ Error::Token { .. }) => return Err(e),
-                Err(e) => warnings.push(format!(
-                    "pinned post {id} could not be read, so it is not shown: {e}{}",
-                    if matches!(&e, Error::Api(ApiError::Graph { code: 100, .. })) {
-                        format!(" (is it a post of @{}?)", account.username)
-                    } else {
-                        String::new()
-                    }
-                )),
-            }
-        }
-        for link in want.missing_pinned_links(&posts) {
-            warnings.push(format!(
-                "pinned post {link} is not among the {scanned} newest posts read, so it is not shown; pin it by its media id (the `id` in the JSON data file) and feedgen fetches it directly"
-            ));
-        }
-        let mut notes = self.take_notes();
-        notes.append(&mut warnings);
+        self.read_pinned(want, &fields, &account, &mut read).await?;
+        let mut warnings = self.take_notes();
+        warnings.append(&mut read.warnings);
         Ok(Fetched {
-            feed: Feed { account, posts },
-            warnings: notes,
-            requests,
-            unusable,
+            feed: Feed {
+                account,
+                posts: read.posts,
+            },
+            warnings,
+            requests: read.requests,
+            unusable: read.unusable,
         })
-    }
-
-    /// Reads the rest of an album's items when its `children` edge has a
-    /// next page (on the API host only, up to [`MAX_ALBUM_ITEMS`]). A failure
-    /// other than the token's keeps the items already read, with a warning.
-    async fn more_children(
-        &self,
-        m: &mut wire::Media,
-        requests: &mut usize,
-        warnings: &mut Vec<String>,
-    ) -> Result<(), Error> {
-        let id = printable(&m.id).into_owned();
-        let Some(children) = m.children.as_mut() else {
-            return Ok(());
-        };
-        let mut next = children.paging.take().and_then(|p| p.next);
-        while let Some(link) = next.take() {
-            if children.data.len() >= MAX_ALBUM_ITEMS {
-                break;
-            }
-            let url = self.checked_next(&link)?;
-            match self.get::<wire::Children>(url, requests).await {
-                Ok(page) if !page.data.is_empty() => {
-                    children.data.extend(page.data);
-                    next = page.paging.and_then(|p| p.next);
-                }
-                Ok(_) => {}
-                Err(e @ Error::Token { .. }) => return Err(e),
-                Err(e) => warnings.push(format!(
-                    "post {id}: more album items could not be read ({e}); the first {} are shown",
-                    children.data.len()
-                )),
-            }
-        }
-        Ok(())
     }
 
     /// `path` under the API base and version, with `query`.

@@ -6,20 +6,12 @@ use super::*;
 /// Largest API response body read (a page of 100 posts is ~100 KB).
 pub(super) const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
-/// The outcome of a failed attempt.
-pub(super) enum Failure {
-    /// Retry, waiting at least the hint if the server gave one.
-    Retryable(Error, Option<Duration>),
-    /// Stop.
-    Final(Error),
-}
-
 /// Notes in the error that retries were made.
 pub(super) fn gave_up(error: Error, retries: u32) -> Error {
     if retries == 0 {
         return error;
     }
-    let note = format!(" (gave up after {retries} retries)");
+    let note = gave_up_note(retries);
     match error {
         Error::Api(ApiError::Network { url, reason }) => ApiError::Network {
             url,
@@ -82,8 +74,7 @@ impl<'a> InstagramClient<'a> {
                 .query_pairs_mut()
                 .append_pair("access_token", self.token.expose());
         }
-        let mut attempts = Attempts::new(self.retry);
-        loop {
+        let attempt = async || {
             let pace = *self.pace.lock().expect("pace lock");
             if let Some(p) = pace {
                 tokio::time::sleep(p).await;
@@ -93,19 +84,9 @@ impl<'a> InstagramClient<'a> {
                 sent.fetch_add(1, Ordering::Relaxed);
             }
             tracing::debug!(url = %shown, "GET");
-            let (error, hint) = match self.attempt(&with_token, &shown).await {
-                Ok(v) => return Ok(v),
-                Err(Failure::Final(e)) => return Err(e),
-                Err(Failure::Retryable(e, hint)) => (e, hint),
-            };
-            match attempts.next_delay(hint) {
-                Some(delay) => {
-                    tracing::info!("{error}; retrying in {:.1} s", delay.as_secs_f64());
-                    tokio::time::sleep(delay).await;
-                }
-                None => return Err(gave_up(error, attempts.retries())),
-            }
-        }
+            self.attempt(&with_token, &shown).await
+        };
+        retry::run(self.retry, attempt, gave_up).await
     }
 
     /// One request: the parsed answer, or the error and whether to retry it.
@@ -113,9 +94,9 @@ impl<'a> InstagramClient<'a> {
         &self,
         url: &Url,
         shown: &str,
-    ) -> Result<T, Failure> {
+    ) -> Result<T, Failure<Error>> {
         let network = |reason: String| {
-            Failure::Retryable(
+            Failure::Transient(
                 ApiError::Network {
                     url: shown.to_string(),
                     reason: self.shown(&reason),
@@ -125,10 +106,9 @@ impl<'a> InstagramClient<'a> {
             )
         };
         let response = self.http.get(url.clone()).send().await.map_err(|e| {
-            // A request that cannot even be built fails the same way every time.
-            let builder = e.is_builder();
+            let transient = retry::transient_send(&e);
             match network(describe(e)) {
-                Failure::Retryable(error, _) if builder => Failure::Final(error),
+                Failure::Transient(error, _) if !transient => Failure::Final(error),
                 other => other,
             }
         })?;
@@ -153,10 +133,9 @@ impl<'a> InstagramClient<'a> {
         let body = read_capped(response, MAX_BODY_BYTES)
             .await
             .map_err(|reason| {
-                // The same answer would be just as large: no retry.
-                let over = reason.contains("-byte limit");
-                match network(reason) {
-                    Failure::Retryable(error, _) if over => Failure::Final(error),
+                let transient = reason.is_transient();
+                match network(reason.to_string()) {
+                    Failure::Transient(error, _) if !transient => Failure::Final(error),
                     other => other,
                 }
             })?;
@@ -165,19 +144,16 @@ impl<'a> InstagramClient<'a> {
         if let Ok(err) = serde_json::from_slice::<wire::ErrorBody>(&body)
             && (err.error.is_some() || err.error_message.is_some())
         {
-            let transient = err.error.as_ref().and_then(|g| g.is_transient) == Some(true);
+            let flagged = err.error.as_ref().and_then(|g| g.is_transient) == Some(true);
             let error = self.classify(err, status, shown);
             let retry = match &error {
                 Error::Api(ApiError::Graph { code, .. }) => {
-                    transient
-                        || status >= 500
-                        || matches!(code, 1 | 2)
-                        || THROTTLE_CODES.contains(code)
+                    retry::transient_graph(*code, status, flagged)
                 }
                 _ => false,
             };
             return Err(if retry {
-                Failure::Retryable(error, hint)
+                Failure::Transient(error, hint)
             } else {
                 Failure::Final(error)
             });
@@ -189,15 +165,15 @@ impl<'a> InstagramClient<'a> {
                 reason: format!("not a Graph error response: {}", self.snippet(&body)),
             }
             .into();
-            return Err(if status >= 500 || status == 429 {
-                Failure::Retryable(error, hint)
+            return Err(if retry::transient_status(status) {
+                Failure::Transient(error, hint)
             } else {
                 Failure::Final(error)
             });
         }
         // A garbled page (a proxy cut it short, invalid UTF-8) is worth one more try.
         serde_json::from_slice(&body).map_err(|e| {
-            Failure::Retryable(
+            Failure::Transient(
                 ApiError::Unexpected {
                     url: shown.to_string(),
                     status,
