@@ -283,7 +283,11 @@ impl Config {
             ));
         }
         let named_feeds = !file.feed.is_empty();
-        let feeds = if !named_feeds {
+        let feeds = if named_feeds {
+            // The text parsed strictly above; as a table it is layered per feed.
+            let doc: toml::Table = text.parse().map_err(parse_error)?;
+            named_feeds_of(doc, &file.feed, base_dir, &cache_dir, parse_error)?
+        } else {
             let settings = RawSettings {
                 source: file.source,
                 images: file.images,
@@ -298,54 +302,6 @@ impl Config {
                 base_dir,
                 &cache_dir,
             )?]
-        } else {
-            // The text parsed strictly above; as a table it is layered per feed.
-            let mut doc: toml::Table = text.parse().map_err(parse_error)?;
-            let tables = match doc.remove("feed") {
-                Some(toml::Value::Array(a)) => a,
-                _ => Vec::new(),
-            };
-            for shared_only in ["cache", "http", "build"] {
-                doc.remove(shared_only);
-            }
-            let mut feeds: Vec<FeedConfig> = Vec::new();
-            for (raw, table) in file.feed.iter().zip(tables) {
-                let name = raw.name.as_str();
-                if !valid_feed_name(name) {
-                    return Err(ConfigError::invalid(
-                        "feed.name",
-                        &format!(
-                            "`{name}` is not a feed name: use lowercase letters, digits, `-` and `_` (it names the feed's cache folder)"
-                        ),
-                    ));
-                }
-                if feeds.iter().any(|f| f.name == name) {
-                    return Err(ConfigError::invalid(
-                        "feed.name",
-                        &format!("two feeds are named `{name}`; give each its own name"),
-                    ));
-                }
-                let mut own = match table {
-                    toml::Value::Table(t) => t,
-                    _ => toml::Table::new(),
-                };
-                own.remove("name");
-                let sets =
-                    |table: &str, key: &str| own.get(table).and_then(|t| t.get(key)).is_some();
-                let placement = Placement::Named {
-                    own_dir: sets("output", "dir"),
-                    own_base_url: sets("output", "base_url"),
-                    name,
-                };
-                let mut merged = doc.clone();
-                layer(&mut merged, own);
-                let settings: RawSettings = merged.try_into().map_err(parse_error)?;
-                let feed = FeedConfig::from_raw(settings, name, placement, base_dir, &cache_dir)
-                    .map_err(|e| e.in_feed(name))?;
-                feeds.push(feed);
-            }
-            check_distinct(&feeds)?;
-            feeds
         };
         Ok(Config {
             feeds,
@@ -442,6 +398,67 @@ fn redact_token_values(text: &str, message: &str) -> String {
 
 fn resolve(base_dir: &Path, p: PathBuf) -> PathBuf {
     if p.is_absolute() { p } else { base_dir.join(p) }
+}
+
+/// The `[[feed]]` tables, each layered over the top-level tables of `doc`
+/// (`[cache]`, `[http]` and `[build]` are the run's, not a feed's).
+fn named_feeds_of(
+    mut doc: toml::Table,
+    raw: &[RawFeed],
+    base_dir: &Path,
+    cache_dir: &Path,
+    parse_error: impl Fn(toml::de::Error) -> ConfigError,
+) -> Result<Vec<FeedConfig>, ConfigError> {
+    let tables = match doc.remove("feed") {
+        Some(toml::Value::Array(a)) => a,
+        _ => Vec::new(),
+    };
+    for shared_only in ["cache", "http", "build"] {
+        doc.remove(shared_only);
+    }
+    let mut feeds: Vec<FeedConfig> = Vec::new();
+    for (raw, table) in raw.iter().zip(tables) {
+        let name = raw.name.as_str();
+        check_feed_name(name, &feeds)?;
+        let mut own = match table {
+            toml::Value::Table(t) => t,
+            _ => toml::Table::new(),
+        };
+        own.remove("name");
+        let sets = |table: &str, key: &str| own.get(table).and_then(|t| t.get(key)).is_some();
+        let placement = Placement::Named {
+            own_dir: sets("output", "dir"),
+            own_base_url: sets("output", "base_url"),
+            name,
+        };
+        let mut merged = doc.clone();
+        layer(&mut merged, own);
+        let settings: RawSettings = merged.try_into().map_err(&parse_error)?;
+        let feed = FeedConfig::from_raw(settings, name, placement, base_dir, cache_dir)
+            .map_err(|e| e.in_feed(name))?;
+        feeds.push(feed);
+    }
+    check_distinct(&feeds)?;
+    Ok(feeds)
+}
+
+/// A feed name names a cache folder: checked, and unique among `feeds`.
+fn check_feed_name(name: &str, feeds: &[FeedConfig]) -> Result<(), ConfigError> {
+    if !valid_feed_name(name) {
+        return Err(ConfigError::invalid(
+            "feed.name",
+            &format!(
+                "`{name}` is not a feed name: use lowercase letters, digits, `-` and `_` (it names the feed's cache folder)"
+            ),
+        ));
+    }
+    if feeds.iter().any(|f| f.name == name) {
+        return Err(ConfigError::invalid(
+            "feed.name",
+            &format!("two feeds are named `{name}`; give each its own name"),
+        ));
+    }
+    Ok(())
 }
 
 /// Feeds replace their output folder whole and keep their own records: no two may share one.

@@ -114,22 +114,7 @@ impl<'a> InstagramClient<'a> {
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let mut hint = retry_after(&headers);
-        if let Some(u) = usage(&headers) {
-            if let Some(regain) = u.regain {
-                hint = Some(hint.map_or(regain, |h| h.max(regain)));
-            }
-            if u.percent >= USAGE_SLOWDOWN_PERCENT {
-                let mut pace = self.pace.lock().expect("pace lock");
-                if pace.is_none() {
-                    self.notes.lock().expect("notes lock").push(format!(
-                        "the API reports {}% of this app's rate limit used; spacing out the remaining calls",
-                        u.percent
-                    ));
-                    *pace = Some(self.retry.base_delay * 4);
-                }
-            }
-        }
+        let hint = self.heed_usage(&headers);
         let body = read_capped(response, MAX_BODY_BYTES)
             .await
             .map_err(|reason| {
@@ -144,19 +129,7 @@ impl<'a> InstagramClient<'a> {
         if let Ok(err) = serde_json::from_slice::<wire::ErrorBody>(&body)
             && (err.error.is_some() || err.error_message.is_some())
         {
-            let flagged = err.error.as_ref().and_then(|g| g.is_transient) == Some(true);
-            let error = self.classify(err, status, shown);
-            let retry = match &error {
-                Error::Api(ApiError::Graph { code, .. }) => {
-                    retry::transient_graph(*code, status, flagged)
-                }
-                _ => false,
-            };
-            return Err(if retry {
-                Failure::Transient(error, hint)
-            } else {
-                Failure::Final(error)
-            });
+            return Err(self.graph_failure(err, status, shown, hint));
         }
         if !(200..300).contains(&status) {
             let error = ApiError::Unexpected {
@@ -188,6 +161,51 @@ impl<'a> InstagramClient<'a> {
                 None,
             )
         })
+    }
+
+    /// The server's wait (`Retry-After`, or Graph's time to regain access),
+    /// and from [`USAGE_SLOWDOWN_PERCENT`] of the rate limit on, spaced-out calls.
+    fn heed_usage(&self, headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+        let mut hint = retry_after(headers);
+        if let Some(u) = usage(headers) {
+            if let Some(regain) = u.regain {
+                hint = Some(hint.map_or(regain, |h| h.max(regain)));
+            }
+            if u.percent >= USAGE_SLOWDOWN_PERCENT {
+                let mut pace = self.pace.lock().expect("pace lock");
+                if pace.is_none() {
+                    self.notes.lock().expect("notes lock").push(format!(
+                        "the API reports {}% of this app's rate limit used; spacing out the remaining calls",
+                        u.percent
+                    ));
+                    *pace = Some(self.retry.base_delay * 4);
+                }
+            }
+        }
+        hint
+    }
+
+    /// A Graph error body as feedgen's error, and whether it is worth a retry.
+    fn graph_failure(
+        &self,
+        err: wire::ErrorBody,
+        status: u16,
+        shown: &str,
+        hint: Option<Duration>,
+    ) -> Failure<Error> {
+        let flagged = err.error.as_ref().and_then(|g| g.is_transient) == Some(true);
+        let error = self.classify(err, status, shown);
+        let retry = match &error {
+            Error::Api(ApiError::Graph { code, .. }) => {
+                retry::transient_graph(*code, status, flagged)
+            }
+            _ => false,
+        };
+        if retry {
+            Failure::Transient(error, hint)
+        } else {
+            Failure::Final(error)
+        }
     }
 
     /// Whether `url` reads the account itself (`/me`, `/me/media`, or the

@@ -1,0 +1,199 @@
+//! Running the media stage for the posts shown, and attaching its results
+//! (or leaving out the posts whose images failed).
+
+use super::*;
+
+/// Where the media stage may take originals from.
+pub(super) struct MediaSources<'a> {
+    pub(super) origin: FeedOrigin,
+    /// The API client, to refresh expired CDN links (online builds only).
+    pub(super) api: Option<&'a InstagramClient<'a>>,
+    pub(super) snapshot: &'a Snapshot,
+    pub(super) elsewhere: &'a [Snapshot],
+}
+
+/// What the media stage made of a feed's assets.
+pub(super) struct Made {
+    pub(super) stats: MediaStats,
+    /// The variants of every asset that was made, for the renderer and the next build.
+    pub(super) manifest: Manifest,
+    /// The original each made asset came from, by asset id.
+    pub(super) originals: HashMap<String, Original>,
+    /// Why each failed asset failed, by asset id.
+    pub(super) failures: BTreeMap<String, String>,
+    /// Which post each asset belongs to, for messages.
+    pub(super) post_of: HashMap<String, String>,
+}
+
+/// Obtains each asset's original, then makes its missing variants. Another
+/// feed of the same account may have made a variant already: its entry counts
+/// when this feed has none (the variant must still match original, width,
+/// format and settings). An interrupted build's finished assets are taken
+/// from the journal.
+pub(super) async fn make_media(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    siblings: &[&FeedConfig],
+    shown: &mut Feed,
+    from: MediaSources<'_>,
+) -> Made {
+    let progress = shared.options.progress.as_deref();
+    let name = feed.name.as_str();
+    let journal = Journal::beside(&feed.manifest);
+    let unfinished = journal.load();
+    let mut previous = Manifest::load(&feed.manifest);
+    // An interrupted build's finished assets: newer than the manifest.
+    for (id, (_, entry)) in &unfinished {
+        previous.assets.insert(id.clone(), entry.clone());
+    }
+    for post in &mut shown.posts {
+        for asset in &mut post.assets {
+            if asset.original.is_none()
+                && let Some((original, _)) = unfinished.get(&asset.id)
+                && from.snapshot.has_original(&original.file)
+            {
+                asset.original = Some(original.clone());
+            }
+        }
+    }
+    for other in siblings {
+        for (id, entry) in Manifest::load(&other.manifest).assets {
+            previous.assets.entry(id).or_insert(entry);
+        }
+    }
+    let post_of: HashMap<String, String> = shown
+        .posts
+        .iter()
+        .flat_map(|p| p.assets.iter().map(move |a| (a.id.clone(), p.id.clone())))
+        .collect();
+    let assets: Vec<_> = shown
+        .posts
+        .iter()
+        .flat_map(|p| p.assets.iter().cloned())
+        .collect();
+    let stage = MediaStage {
+        feed: name,
+        http: (from.origin == FeedOrigin::Api).then_some(&shared.client),
+        api: from.api,
+        retry: shared.config.http.retry,
+        hosts: &shared.hosts,
+        snapshot: from.snapshot,
+        elsewhere: from.elsewhere,
+        store: &shared.store,
+        images: &feed.images,
+        previous: &previous,
+        journal: Some(&journal),
+        progress,
+        cpu: shared.cpu.clone(),
+    };
+    if let Some(p) = progress {
+        p.start(name, Stage::Media, Some(assets.len()));
+    }
+    let outcomes = stage.run(assets).await;
+    if let Some(p) = progress {
+        p.finish(name, Stage::Media);
+    }
+    let mut made = Made {
+        stats: MediaStats::default(),
+        manifest: Manifest::default(),
+        originals: HashMap::new(),
+        failures: BTreeMap::new(),
+        post_of,
+    };
+    for o in outcomes {
+        made.stats.downloaded += o.stats.downloaded;
+        made.stats.reused_originals += o.stats.reused_originals;
+        made.stats.decoded += o.stats.decoded;
+        made.stats.encoded += o.stats.encoded;
+        made.stats.reused_variants += o.stats.reused_variants;
+        made.stats.relinked += o.stats.relinked;
+        match o.result {
+            Ok((original, entry)) => {
+                made.originals.insert(o.asset_id.clone(), original);
+                made.manifest.assets.insert(o.asset_id, entry);
+            }
+            Err(reason) => {
+                made.failures.insert(o.asset_id, reason);
+            }
+        }
+    }
+    made
+}
+
+/// Attaches what the media stage made to the posts shown, warns of every
+/// image left out, and returns the posts left out; an error when posts were
+/// fetched but none of them kept an image (publishing would blank the feed).
+pub(super) fn keep_what_was_made(
+    shown: &mut Feed,
+    made: &Made,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<LeftOut>, Error> {
+    for (asset_id, reason) in &made.failures {
+        let post = made
+            .post_of
+            .get(asset_id)
+            .map(String::as_str)
+            .unwrap_or("?");
+        warnings.push(format!("post {post}, image {asset_id}: {reason}; left out"));
+    }
+    let fetched_posts = shown.posts.len();
+    let left_out = attach_or_leave_out(shown, made);
+    if fetched_posts > 0 && shown.posts.is_empty() {
+        let first = made
+            .failures
+            .values()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| "no image".into());
+        return Err(Error::NothingToPublish {
+            posts: fetched_posts,
+            first_problem: first,
+        });
+    }
+    Ok(left_out)
+}
+
+/// Gives each shown post its made originals; a post left with no image is
+/// dropped and returned with the reason.
+fn attach_or_leave_out(shown: &mut Feed, made: &Made) -> Vec<LeftOut> {
+    let before: Vec<(String, Vec<String>)> = shown
+        .posts
+        .iter()
+        .map(|p| {
+            (
+                p.id.clone(),
+                p.assets.iter().map(|a| a.id.clone()).collect(),
+            )
+        })
+        .collect();
+    attach_originals(shown, &made.originals);
+    let mut left_out = Vec::new();
+    for (id, assets) in before {
+        if !shown.posts.iter().any(|p| p.id == id) {
+            let why = assets
+                .iter()
+                .find_map(|a| made.failures.get(a))
+                .cloned()
+                .unwrap_or_else(|| "none of its images could be made".into());
+            left_out.push(LeftOut {
+                reason: format!("post {id}: {why}; left out"),
+                id,
+            });
+        }
+    }
+    left_out
+}
+
+/// Gives each asset its original; posts left without any image are dropped.
+pub(super) fn attach_originals(feed: &mut Feed, originals: &HashMap<String, Original>) {
+    for post in &mut feed.posts {
+        post.assets.retain_mut(|a| match originals.get(&a.id) {
+            Some(o) => {
+                a.original = Some(o.clone());
+                true
+            }
+            None => false,
+        });
+    }
+    feed.posts.retain(|p| !p.assets.is_empty());
+}

@@ -1,0 +1,457 @@
+//! One run, from config to published files: the only place that wires the stages.
+//!
+//! A run builds every feed of the config, [`Config::concurrency`] at a time,
+//! sharing one HTTP client, one content store and one budget of CPU workers.
+//! Each feed fails alone: an API or token failure republishes that feed's last
+//! good output (stale-on-error) and the other feeds go on.
+//!
+//! Order matters for "nothing is lost": new media files are written first
+//! (under new names, beside the old ones), then each output folder is swapped
+//! in whole, and only when every feed is done are store files that no feed
+//! refers to pruned. A build that fails or is killed at any point leaves HTML
+//! and JSON whose every file exists.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::config::{Config, FeedConfig};
+use crate::error::Error;
+use crate::http::{self, MediaHosts};
+use crate::kinds::SourceKind;
+use crate::manifest::{Journal, Manifest};
+use crate::media::{MediaStage, MediaStats};
+use crate::model::{Feed, Original};
+use crate::output::{self, ContentStore};
+pub use crate::progress::{Progress, Stage};
+use crate::render;
+use crate::secret::Token;
+use crate::select::Selection;
+use crate::source::instagram::LeftOut;
+use crate::source::{InstagramClient, Snapshot};
+use crate::token::{self, Decision, Obtained, TokenOrigin};
+
+mod images;
+mod obtain;
+mod publish;
+mod refresh;
+
+use images::*;
+use obtain::*;
+use publish::*;
+use refresh::*;
+
+/// Per-run choices that are not part of the config file.
+#[derive(Clone, Default)]
+pub struct BuildOptions {
+    /// Build from the recorded snapshots, without network (also `source.offline`).
+    pub offline: bool,
+    /// The current time (injectable for tests); `None` means now.
+    pub now: Option<DateTime<Utc>>,
+    /// Told how the build advances (the CLI draws progress bars with it).
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for BuildOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuildOptions")
+            .field("offline", &self.offline)
+            .field("now", &self.now)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Where the feed of a build came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedOrigin {
+    /// Fetched from the API in this build.
+    Api,
+    /// Read from the recorded snapshot.
+    Snapshot,
+}
+
+/// What the build of one feed did; the CLI prints it as one summary line (or JSON with `--report json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    /// The feed's name (`default` for a config without `[[feed]]`).
+    pub feed: String,
+    /// Which API the feed reads (`instagram` or `facebook`).
+    pub source: SourceKind,
+    /// Where the feed came from.
+    pub origin: FeedOrigin,
+    /// The account's username.
+    pub username: String,
+    /// Posts published.
+    pub posts: usize,
+    /// Posts left out: unusable as the API sent them, or none of their
+    /// images could be made. Each is in [`BuildReport::left_out_posts`].
+    pub skipped_posts: usize,
+    /// Every post left out, with why.
+    pub left_out_posts: Vec<LeftOut>,
+    /// Images left out (each named in the warnings).
+    pub left_out_images: usize,
+    /// API requests made.
+    pub api_requests: usize,
+    /// Media work done.
+    pub media: MediaStats,
+    /// Files new or changed in the output folder; unchanged files are not counted.
+    pub files_written: usize,
+    /// Files of the previous output no longer published.
+    pub pruned: usize,
+    /// Problems that did not stop the build, each naming its item.
+    pub warnings: Vec<String>,
+    /// The output folder.
+    pub out_dir: PathBuf,
+    /// The token's lifecycle in this build (`None` offline).
+    pub token: Option<TokenReport>,
+    /// Set when the API failed and the last good feed was published again.
+    pub stale: Option<Stale>,
+}
+
+/// The outcome of one feed in a run.
+#[derive(Debug)]
+pub struct FeedRun {
+    /// The feed's name.
+    pub name: String,
+    /// What its build did, or why it failed (its previous output is then intact).
+    pub result: Result<BuildReport, Error>,
+}
+
+/// What a run did: one outcome per feed, in config order.
+#[derive(Debug)]
+pub struct RunReport {
+    /// Every feed built, in config order.
+    pub feeds: Vec<FeedRun>,
+    /// Problems of the run as a whole (pruning the shared store).
+    pub warnings: Vec<String>,
+}
+
+impl RunReport {
+    /// The report of a one-feed run, or its error: for programs with one feed.
+    pub fn into_single(mut self) -> Result<BuildReport, Error> {
+        match self.feeds.len() {
+            1 => self.feeds.remove(0).result,
+            n => Err(Error::Internal(format!(
+                "into_single on a run of {n} feeds; iterate RunReport::feeds instead"
+            ))),
+        }
+    }
+}
+
+/// Builds every feed with the default options: fetch, make the media, render, publish.
+///
+/// Starts its own tokio runtime; from async code use [`build_async`].
+pub fn build(config: &Config) -> Result<RunReport, Error> {
+    build_with(config, &BuildOptions::default())
+}
+
+/// [`build`] with per-run options (offline, clock, progress).
+pub fn build_with(config: &Config, options: &BuildOptions) -> Result<RunReport, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(build_async(config, options))
+}
+
+/// What the feeds of a run share.
+struct Shared<'a> {
+    config: &'a Config,
+    options: &'a BuildOptions,
+    now: DateTime<Utc>,
+    client: reqwest::Client,
+    hosts: MediaHosts,
+    store: ContentStore,
+    /// Decoding and encoding workers, shared so that feeds built at once do
+    /// not each take every core.
+    cpu: Arc<Semaphore>,
+}
+
+/// A feed's build and the store files its output uses.
+struct Built {
+    report: BuildReport,
+    media_files: HashSet<String>,
+}
+
+/// Builds every feed, `config.concurrency` at a time, then prunes the shared store.
+pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunReport, Error> {
+    let hosts = MediaHosts::new(&config.media_hosts());
+    let shared = Shared {
+        config,
+        options,
+        now: options.now.unwrap_or_else(Utc::now),
+        client: http::client_with_timeout(&hosts, config.http.timeout),
+        hosts,
+        store: ContentStore::new(config.cache_dir.join("media")),
+        cpu: Arc::new(Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
+    };
+    // Held until the prune: another config's build sharing this cache stops
+    // it, so no file is deleted while that build links it.
+    let claim = shared.store.claim()?;
+    let outcomes = build_feeds(&shared).await;
+    let keep = files_in_use(&outcomes);
+    let mut warnings = Vec::new();
+    // Files still in use by a failed feed's published output are hard links,
+    // so pruning never breaks an output; keeping them only saves re-encoding.
+    match shared.store.prune_if_alone(claim, &keep) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            tracing::info!("another build uses the content store; it is pruned by a later build")
+        }
+        Err(e) => warnings.push(format!("the content store could not be pruned: {e}")),
+    }
+    Ok(RunReport {
+        feeds: outcomes
+            .into_iter()
+            .map(|(feed, outcome)| FeedRun {
+                name: feed.name.clone(),
+                result: outcome.map(|b| b.report),
+            })
+            .collect(),
+        warnings,
+    })
+}
+
+/// Builds every feed: feeds of one account one after the other, so that the
+/// second finds the originals and variants of the first; different accounts
+/// at once, up to `concurrency`. Outcomes come back in the config's order.
+async fn build_feeds<'c>(shared: &Shared<'c>) -> Vec<(&'c FeedConfig, Result<Built, Error>)> {
+    let config = shared.config;
+    let deadline = tokio::time::Instant::now() + config.deadline;
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, feed) in config.feeds.iter().enumerate() {
+        let key = account_key(feed);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    let mut outcomes: Vec<(usize, Result<Built, Error>)> = futures_util::stream::iter(groups)
+        .map(|(_, members)| async move {
+            let mut done = Vec::new();
+            for &i in &members {
+                let siblings: Vec<&FeedConfig> = members
+                    .iter()
+                    .filter(|&&j| j != i)
+                    .map(|&j| &config.feeds[j])
+                    .collect();
+                // Publishing has no await point, so a deadline never cuts it short.
+                let built = tokio::time::timeout_at(
+                    deadline,
+                    build_feed(shared, &config.feeds[i], &siblings),
+                )
+                .await
+                .unwrap_or(Err(Error::Deadline {
+                    seconds: config.deadline.as_secs(),
+                }));
+                done.push((i, built));
+            }
+            done
+        })
+        .buffer_unordered(config.concurrency)
+        .flat_map(futures_util::stream::iter)
+        .collect()
+        .await;
+    outcomes.sort_by_key(|(i, _)| *i);
+    outcomes
+        .into_iter()
+        .map(|(i, r)| (&config.feeds[i], r))
+        .collect()
+}
+
+/// The store is shared: what any output or any feed's records refer to
+/// (a failed feed's manifest and journal included) is kept by the prune.
+fn files_in_use(outcomes: &[(&FeedConfig, Result<Built, Error>)]) -> HashSet<String> {
+    let mut keep: HashSet<String> = HashSet::new();
+    for (feed, outcome) in outcomes {
+        match outcome {
+            Ok(built) => keep.extend(built.media_files.iter().cloned()),
+            Err(_) => keep.extend(
+                Manifest::load(&feed.manifest)
+                    .assets
+                    .into_values()
+                    .chain(
+                        Journal::beside(&feed.manifest)
+                            .load()
+                            .into_values()
+                            .map(|(_, e)| e),
+                    )
+                    .flat_map(|e| e.variants.into_iter().map(|v| v.file)),
+            ),
+        }
+    }
+    keep
+}
+
+/// Which account a feed reads, as far as the config tells: its API, its
+/// token's source, and the account it names (never the token itself).
+fn account_key(feed: &FeedConfig) -> String {
+    let token = match (&feed.token.env, &feed.token.file, &feed.source.token) {
+        (Some(t), _, _) => format!("token {}", token::fingerprint(t)),
+        (None, Some(file), _) => format!("file {}", file.display()),
+        (None, None, Some(t)) => format!("token {}", token::fingerprint(t)),
+        (None, None, None) => format!("state {}", feed.token.state_file.display()),
+    };
+    format!(
+        "{} {} {token} {:?} {:?}",
+        feed.source.kind.name(),
+        feed.source.api_base,
+        feed.source.ig_user_id,
+        feed.source.page_id
+    )
+}
+
+/// Fetches (or loads) one feed, makes its media, renders and publishes it.
+/// `siblings` are the other feeds of the same account: their originals and
+/// variants are this feed's too.
+async fn build_feed(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    siblings: &[&FeedConfig],
+) -> Result<Built, Error> {
+    let snapshot = Snapshot::new(&feed.source.snapshot_dir);
+    let elsewhere: Vec<Snapshot> = siblings
+        .iter()
+        .map(|f| Snapshot::new(&f.source.snapshot_dir))
+        .collect();
+    // Held until the build ends: one build at a time per output folder.
+    let _lock = output::lock(&feed.output.dir, feed.output.lock_timeout).await?;
+    let selection = Selection::of(feed)?;
+    // Every request to the API, counted by the clients themselves, so a build
+    // that falls back to the last good feed still reports what it sent.
+    let api_requests = std::sync::atomic::AtomicUsize::new(0);
+
+    // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
+    let stage = |stage, start: bool| {
+        if let Some(p) = shared.options.progress.as_deref() {
+            if start {
+                p.start(&feed.name, stage, None);
+            } else {
+                p.finish(&feed.name, stage);
+            }
+        }
+    };
+    stage(Stage::Fetch, true);
+    let StartingFeed {
+        candidates,
+        origin,
+        stale,
+        in_use,
+        mut left_out,
+        mut warnings,
+        token_report,
+    } = obtain(
+        shared,
+        feed,
+        &selection,
+        &snapshot,
+        &elsewhere,
+        &api_requests,
+    )
+    .await?;
+    stage(Stage::Fetch, false);
+    let mut shown = shown_posts(feed, &selection, &candidates, origin, &mut warnings);
+
+    // 2. Media: originals and variants.
+    let api = in_use.as_ref().map(|(r, user)| {
+        InstagramClient::for_source(&shared.client, &feed.source, &r.state.token)
+            .for_user(user)
+            .with_retry(shared.config.http.retry)
+            .counting(&api_requests)
+    });
+    let made = make_media(
+        shared,
+        feed,
+        siblings,
+        &mut shown,
+        MediaSources {
+            origin,
+            api: api.as_ref(),
+            snapshot: &snapshot,
+            elsewhere: &elsewhere,
+        },
+    )
+    .await;
+    stage(Stage::Publish, true);
+    left_out.extend(keep_what_was_made(&mut shown, &made, &mut warnings)?);
+    let skipped_posts = left_out.len();
+
+    // 3. Render, then publish the whole output folder in one swap.
+    let store = &shared.store;
+    let secrets = known_secrets(feed, in_use.as_ref().map(|(r, _)| &r.state.token));
+    let (documents, media_files) =
+        render_documents(feed, &shown, &made.manifest, store, &secrets, &mut warnings)?;
+    let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
+
+    // 4. Record state; the store is pruned once every feed is done.
+    record_state(
+        feed,
+        &snapshot,
+        origin,
+        &candidates,
+        &shown,
+        &made,
+        shared.now,
+    )?;
+
+    stage(Stage::Publish, false);
+    Ok(Built {
+        report: BuildReport {
+            feed: feed.name.clone(),
+            source: feed.source.kind,
+            origin,
+            username: shown.account.username.clone(),
+            posts: shown.posts.len(),
+            skipped_posts,
+            left_out_posts: left_out,
+            left_out_images: made.failures.len(),
+            api_requests: api_requests.load(std::sync::atomic::Ordering::Relaxed),
+            media: made.stats,
+            files_written: published.written,
+            pruned: published.removed,
+            warnings,
+            out_dir: feed.output.dir.clone(),
+            token: token_report,
+            stale,
+        },
+        media_files,
+    })
+}
+
+fn as_display<S: serde::Serializer>(v: &TokenOrigin, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// Why a build published the last good feed instead of a fresh one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stale {
+    /// The API failure, as a full message.
+    pub reason: String,
+    /// The exit code that failure has on its own ([`crate::error::exit`]).
+    pub exit_code: u8,
+    /// When the republished feed was fetched.
+    pub saved_at: DateTime<Utc>,
+}
+
+/// What happened to the token during a build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenReport {
+    /// Where it came from.
+    #[serde(serialize_with = "as_display")]
+    pub origin: TokenOrigin,
+    /// Whole days until it expires, when known.
+    pub days_left: Option<i64>,
+    /// Whether a refresh was attempted in this build.
+    pub refresh_attempted: bool,
+    /// Whether a refresh succeeded in this build.
+    pub refreshed: bool,
+}

@@ -1,0 +1,213 @@
+//! Obtaining the feed to build: fetched online (stale-on-error falling back
+//! to the snapshot) or read from the snapshot, and the posts it shows.
+
+use super::*;
+
+/// The feed a build starts from, and what getting it said.
+pub(super) struct StartingFeed {
+    /// Every post read (before the filter and the overrides).
+    pub(super) candidates: Feed,
+    pub(super) origin: FeedOrigin,
+    /// Set when the API failed and the last good feed stands in.
+    pub(super) stale: Option<Stale>,
+    /// The token and user the API was read with (online builds only).
+    pub(super) in_use: Option<(token::Resolved, String)>,
+    pub(super) left_out: Vec<LeftOut>,
+    pub(super) warnings: Vec<String>,
+    pub(super) token_report: Option<TokenReport>,
+}
+
+/// Fetches the feed, or reads the snapshot offline; on an API or token
+/// failure, falls back to the last good feed when there is one.
+pub(super) async fn obtain(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    selection: &Selection,
+    snapshot: &Snapshot,
+    elsewhere: &[Snapshot],
+    api_requests: &std::sync::atomic::AtomicUsize,
+) -> Result<StartingFeed, Error> {
+    let name = feed.name.as_str();
+    let mut warnings = Vec::new();
+    let mut token_report = None;
+    if shared.options.offline || feed.source.offline {
+        let (recorded, saved_at) = load_snapshot(snapshot, &feed.token.env_var)?;
+        tracing::info!("{name}: building offline from the snapshot saved {saved_at}");
+        return Ok(StartingFeed {
+            candidates: recorded,
+            origin: FeedOrigin::Snapshot,
+            stale: None,
+            in_use: None,
+            left_out: Vec::new(),
+            warnings,
+            token_report,
+        });
+    }
+    let fetched = fetch_online(
+        shared,
+        feed,
+        selection,
+        elsewhere,
+        &mut warnings,
+        &mut token_report,
+        api_requests,
+    )
+    .await;
+    match fetched {
+        Ok((fetched, resolved, user, unusable)) => Ok(StartingFeed {
+            candidates: fetched,
+            origin: FeedOrigin::Api,
+            stale: None,
+            in_use: Some((resolved, user)),
+            left_out: unusable,
+            warnings,
+            token_report,
+        }),
+        Err(e @ (Error::Token { .. } | Error::Api(_))) => {
+            let Ok(Some((fetched, saved_at))) = snapshot.load() else {
+                return Err(e);
+            };
+            warnings.push(format!(
+                "the API failed, so the last good feed (fetched {}) is published again. The failure: {e}",
+                saved_at.format("%Y-%m-%d %H:%M UTC")
+            ));
+            let stale = Stale {
+                reason: e.to_string(),
+                exit_code: e.exit_code(),
+                saved_at,
+            };
+            Ok(StartingFeed {
+                candidates: fetched,
+                origin: FeedOrigin::Snapshot,
+                stale: Some(stale),
+                in_use: None,
+                left_out: Vec::new(),
+                warnings,
+                token_report,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What is shown: filtered, hidden and pinned, edited (the snapshot keeps the
+/// candidates). Pinned posts a snapshot lacks are named in a warning.
+pub(super) fn shown_posts(
+    feed: &FeedConfig,
+    selection: &Selection,
+    candidates: &Feed,
+    origin: FeedOrigin,
+    warnings: &mut Vec<String>,
+) -> Feed {
+    let mut shown = Feed {
+        account: candidates.account.clone(),
+        posts: selection.apply(&candidates.posts),
+    };
+    if !feed.source.counts {
+        // A snapshot fetched with counts keeps them; they show only while asked for.
+        for post in &mut shown.posts {
+            post.like_count = None;
+            post.comments_count = None;
+        }
+    }
+    if origin == FeedOrigin::Snapshot {
+        let missing: Vec<&str> = selection
+            .pinned_ids()
+            .filter(|id| !shown.posts.iter().any(|p| p.id == *id))
+            .collect();
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "pinned posts {} are not in the snapshot; the next online build fetches them",
+                missing.join(", ")
+            ));
+        }
+    }
+    shown
+}
+
+pub(super) fn load_snapshot(
+    snapshot: &Snapshot,
+    token_var: &str,
+) -> Result<(Feed, DateTime<Utc>), Error> {
+    snapshot.load()?.ok_or_else(|| Error::Snapshot {
+        dir: snapshot.dir().to_path_buf(),
+        reason: format!("there is no recorded snapshot yet (feed.json is missing). Run one online build with {token_var} set first, or point source.snapshot at a snapshot folder"),
+    })
+}
+
+/// Keeps the token alive, finds the account, fetches the posts `selection`
+/// wants, and reattaches the originals already downloaded. Returns the feed,
+/// the token in use and the account node it was read from.
+pub(super) async fn fetch_online(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    selection: &Selection,
+    elsewhere: &[Snapshot],
+    warnings: &mut Vec<String>,
+    token_report: &mut Option<TokenReport>,
+    api_requests: &std::sync::atomic::AtomicUsize,
+) -> Result<(Feed, token::Resolved, String, Vec<LeftOut>), Error> {
+    let client = &shared.client;
+    let retry = shared.config.http.retry;
+    let mut resolved = keep_token_alive(shared, feed, warnings, token_report, api_requests).await?;
+    let (api, found) = InstagramClient::for_source(client, &feed.source, &resolved.state.token)
+        .with_retry(retry)
+        .counting(api_requests)
+        .into_account(&feed.source)
+        .await?;
+    if let Some(found) = &found {
+        tracing::info!(
+            "{}: Instagram account {} of the Facebook Page {}",
+            feed.name,
+            found.ig_user_id,
+            found.page.1
+        );
+    }
+    let user = api.user().to_string();
+    let fetched = api.fetch(selection, feed.source.counts).await?;
+    first_sight_refresh(
+        shared,
+        feed,
+        &mut resolved,
+        token_report,
+        warnings,
+        api_requests,
+    )
+    .await?;
+    // The token works: remember it (first sight, or the refresh attempt's outcome).
+    if resolved.dirty {
+        token::save_state(&feed.token.state_file, &resolved.state)?;
+        resolved.dirty = false;
+    }
+    warnings.extend(fetched.warnings);
+    let unusable = fetched.unusable;
+    let mut fetched_feed = fetched.feed;
+    // Reuse originals already downloaded, by asset id (CDN URLs change every
+    // fetch): this feed's, else another feed's of the same account.
+    let mut known: HashMap<String, Original> = HashMap::new();
+    let own = Snapshot::new(&feed.source.snapshot_dir);
+    for (i, snap) in std::iter::once(&own).chain(elsewhere).enumerate() {
+        match snap.load() {
+            Ok(Some((prev, _))) => {
+                for a in prev.posts.into_iter().flat_map(|p| p.assets) {
+                    if let Some(o) = a.original {
+                        known.entry(a.id).or_insert(o);
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) if i == 0 => warnings.push(format!(
+                "the previous snapshot is unusable ({e}); downloading every image again"
+            )),
+            Err(_) => {}
+        }
+    }
+    for asset in fetched_feed
+        .posts
+        .iter_mut()
+        .flat_map(|p| p.assets.iter_mut())
+    {
+        asset.original = known.get(&asset.id).cloned();
+    }
+    Ok((fetched_feed, resolved, user, unusable))
+}

@@ -1,0 +1,121 @@
+//! Rendering the documents and recording what the next build reuses.
+
+use super::*;
+
+/// The files of an output folder besides its media: relative path → bytes.
+pub(super) type Documents = BTreeMap<String, Vec<u8>>;
+
+/// After publishing: the manifest, and for a fetched feed the snapshot of the
+/// shown posts as the API sent them (before the overrides, so an override
+/// taken out takes its effect out offline too) with their originals. The
+/// journal is then cleared: the manifest and the snapshot hold it all.
+pub(super) fn record_state(
+    feed: &FeedConfig,
+    snapshot: &Snapshot,
+    origin: FeedOrigin,
+    candidates: &Feed,
+    shown: &Feed,
+    made: &Made,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    made.manifest.save(&feed.manifest)?;
+    if origin == FeedOrigin::Api {
+        let ids: HashSet<&str> = shown.posts.iter().map(|p| p.id.as_str()).collect();
+        let mut record = Feed {
+            account: candidates.account.clone(),
+            posts: candidates
+                .posts
+                .iter()
+                .filter(|p| ids.contains(p.id.as_str()))
+                .cloned()
+                .collect(),
+        };
+        attach_originals(&mut record, &made.originals);
+        snapshot.save(&record, now)?;
+        let used: HashSet<String> = made.originals.values().map(|o| o.file.clone()).collect();
+        snapshot.prune_originals(&used)?;
+    }
+    Journal::beside(&feed.manifest).clear();
+    Ok(())
+}
+
+/// The documents of one feed's output folder and the store files they use;
+/// checked for anything that would make visitors' browsers contact Meta.
+pub(super) fn render_documents(
+    feed: &FeedConfig,
+    shown: &Feed,
+    manifest: &Manifest,
+    store: &ContentStore,
+    secrets: &[Token],
+    warnings: &mut Vec<String>,
+) -> Result<(Documents, HashSet<String>), Error> {
+    let out = &feed.output;
+    let mut media_files: HashSet<String> = manifest
+        .assets
+        .values()
+        .flat_map(|e| e.variants.iter().map(|v| v.file.clone()))
+        .collect();
+    let css = if out.css {
+        let text = crate::theme::stylesheet(out)?;
+        let (name, _) = store.put(text.as_bytes(), "css")?;
+        media_files.insert(name.clone());
+        Some((format!("{}/{name}", crate::output::MEDIA_DIR), name, text))
+    } else {
+        None
+    };
+    let css_file = css.as_ref().map(|(_, name, _)| name.as_str());
+    let views = render::views(shown, &manifest.assets, out, &feed.images.formats);
+    let fragment = render::fragment(&views, out, css_file)?;
+    let mut documents = BTreeMap::new();
+    documents.insert(out.json.clone(), render::json(shown, &views).into_bytes());
+    if let Some(page_name) = &out.page {
+        let page = render::page(&fragment, &shown.account.username, out)?;
+        documents.insert(page_name.clone(), page.into_bytes());
+    }
+    documents.insert(out.html.clone(), fragment.into_bytes());
+    if let Some(site) = &out.site_url {
+        documents.insert(
+            out.jsonfeed.clone(),
+            render::feeds::json_feed(&shown.account, &views, out, site).into_bytes(),
+        );
+        documents.insert(
+            out.atom.clone(),
+            render::feeds::atom(&shown.account, &views, out, site)?.into_bytes(),
+        );
+    }
+    // The token must never be published, whatever file the config names.
+    let holding: Vec<String> = documents
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .chain(
+            css.iter()
+                .map(|(path, _, text)| (path.as_str(), text.as_bytes())),
+        )
+        .filter(|(_, bytes)| secrets.iter().any(|t| t.is_in(bytes)))
+        .map(|(name, _)| name.to_string())
+        .collect();
+    if !holding.is_empty() {
+        return Err(Error::SecretInOutput { files: holding });
+    }
+    // Visitors' browsers must never contact Meta: check everything that would load.
+    let findings = crate::privacy::check(
+        documents
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+            .chain(
+                css.iter()
+                    .map(|(path, _, text)| (path.as_str(), text.as_bytes())),
+            ),
+    );
+    if !findings.is_empty() {
+        match out.privacy {
+            crate::config::Privacy::Fail => return Err(Error::Privacy { findings }),
+            crate::config::Privacy::Warn => warnings.extend(
+                findings
+                    .iter()
+                    .map(|f| format!("privacy: {f} would load from Meta in visitors' browsers")),
+            ),
+        }
+    }
+    Ok((documents, media_files))
+}

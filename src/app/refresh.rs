@@ -1,0 +1,164 @@
+//! Keeping the token alive during a build: picking it, refreshing it when
+//! the policy says so, and warning as its expiry nears.
+
+use super::*;
+
+/// Every token this feed could know: the one in use, the inputs, and the
+/// state file's (an offline build has no token in use, but the output must
+/// not hold any of them either).
+pub(super) fn known_secrets(feed: &FeedConfig, in_use: Option<&Token>) -> Vec<Token> {
+    let stored = token::load_state(&feed.token.state_file)
+        .ok()
+        .flatten()
+        .map(|s| s.token);
+    let from_file = token::input(feed).ok().flatten().map(|(t, _)| t);
+    in_use
+        .cloned()
+        .into_iter()
+        .chain(feed.token.env.clone())
+        .chain(feed.source.token.clone())
+        .chain(from_file)
+        .chain(stored)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Picks the token, refreshes it when the policy says so, and warns as expiry nears.
+pub(super) async fn keep_token_alive(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    warnings: &mut Vec<String>,
+    report: &mut Option<TokenReport>,
+    api_requests: &std::sync::atomic::AtomicUsize,
+) -> Result<token::Resolved, Error> {
+    let mut resolved = token::current(feed, shared.now)?;
+    let mut r = TokenReport {
+        origin: resolved.origin.clone(),
+        days_left: None,
+        refresh_attempted: false,
+        refreshed: false,
+    };
+    // A token seen for the first time is refreshed once the fetch has shown
+    // that it works (see `first_sight_refresh`).
+    if resolved.state.obtained != Obtained::FirstSeen {
+        try_refresh(shared, feed, &mut resolved, &mut r, warnings, api_requests).await?;
+    }
+    note_expiry(feed, &resolved, &mut r, warnings, shared.now);
+    *report = Some(r);
+    Ok(resolved)
+}
+
+/// The refresh of a token first seen in this build, after it read the feed:
+/// its age is unknown, so one attempt tells. A refusal (most likely a token
+/// under 24 hours old) is expected and logged at info level; a success
+/// records the real expiry at once.
+pub(super) async fn first_sight_refresh(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    resolved: &mut token::Resolved,
+    report: &mut Option<TokenReport>,
+    warnings: &mut Vec<String>,
+    api_requests: &std::sync::atomic::AtomicUsize,
+) -> Result<(), Error> {
+    if resolved.state.obtained != Obtained::FirstSeen {
+        return Ok(());
+    }
+    let Some(r) = report.as_mut() else {
+        return Ok(());
+    };
+    try_refresh(shared, feed, resolved, r, warnings, api_requests).await?;
+    note_expiry(feed, resolved, r, warnings, shared.now);
+    Ok(())
+}
+
+/// Refreshes the token when [`token::decide`] says so; the new token is saved at once.
+pub(super) async fn try_refresh(
+    shared: &Shared<'_>,
+    feed: &FeedConfig,
+    resolved: &mut token::Resolved,
+    r: &mut TokenReport,
+    warnings: &mut Vec<String>,
+    api_requests: &std::sync::atomic::AtomicUsize,
+) -> Result<(), Error> {
+    let now = shared.now;
+    let policy = &feed.token.policy;
+    let decision = match feed.source.kind {
+        SourceKind::Instagram => token::decide(&resolved.state, now, policy),
+        // Facebook tokens have no refresh endpoint; `token exchange` makes a
+        // Page token that does not expire.
+        SourceKind::Facebook => Decision::Keep(token::FACEBOOK_NO_REFRESH.into()),
+    };
+    match decision {
+        Decision::Refresh if policy.auto => {
+            r.refresh_attempted = true;
+            resolved.state.last_refresh_attempt = Some(now);
+            resolved.dirty = true;
+            let api =
+                InstagramClient::new(&shared.client, &feed.source.api_base, &resolved.state.token)
+                    .counting(api_requests);
+            match api.refresh().await {
+                Ok(issued) => {
+                    let (expires_at, doubt) = token::expiry_after(now, issued.expires_in);
+                    warnings.extend(doubt);
+                    resolved.state.token = issued.token;
+                    resolved.state.obtained_at = now;
+                    resolved.state.obtained = Obtained::Refreshed;
+                    resolved.state.expires_at = expires_at;
+                    resolved.state.last_refresh_error = None;
+                    // Saved at once: the new token must survive whatever fails next.
+                    token::save_state(&feed.token.state_file, &resolved.state)?;
+                    resolved.dirty = false;
+                    r.refreshed = true;
+                    tracing::info!("{}: token refreshed", feed.name);
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    if resolved.state.obtained == Obtained::FirstSeen && matches!(e, Error::Api(_))
+                    {
+                        // Most likely under 24 hours old, which the API refuses
+                        // to refresh: expected, so not a warning.
+                        tracing::info!(
+                            "{}: the new token could not be refreshed yet ({why}); retried in 24 h",
+                            feed.name
+                        );
+                    } else {
+                        warnings.push(format!(
+                            "the token could not be refreshed ({why}); the current token is used as long as it is valid, and the refresh is retried in 24 h"
+                        ));
+                    }
+                    resolved.state.last_refresh_error = Some(why);
+                }
+            }
+        }
+        Decision::Refresh => tracing::debug!("a refresh is due, but token.auto_refresh is off"),
+        Decision::Keep(reason) => tracing::debug!("token not refreshed: {reason}"),
+    }
+    Ok(())
+}
+
+/// Days left, and the warning once they are few.
+pub(super) fn note_expiry(
+    feed: &FeedConfig,
+    resolved: &token::Resolved,
+    r: &mut TokenReport,
+    warnings: &mut Vec<String>,
+    now: DateTime<Utc>,
+) {
+    let Some(exp) = resolved.state.expires_at else {
+        return;
+    };
+    let days = token::days_left(exp, now);
+    r.days_left = Some(days);
+    if days < feed.token.policy.warn_days_left {
+        warnings.push(match feed.source.kind {
+            SourceKind::Instagram => format!(
+                "the token expires in {days} days (on {}). feedgen refreshes it automatically on builds once it is 24 h old; if refreshes keep failing, generate a new token before then (see README, Getting a token)",
+                exp.format("%Y-%m-%d")
+            ),
+            SourceKind::Facebook => format!(
+                "the Facebook token expires in {days} days (on {}). Run `feedgen token exchange` (README, Facebook Login) for a Page token that does not expire",
+                exp.format("%Y-%m-%d")
+            ),
+        });
+    }
+}
