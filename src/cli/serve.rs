@@ -1,7 +1,9 @@
 //! `feedgen watch --serve`: the output on 127.0.0.1 with live reload.
 //!
-//! Serves the output folder; `/` is `output.page` when there is one, else a
-//! bare preview page around the fragment. Every HTML page gets a few lines of
+//! Serves the output folder at the path of its `output.base_url` (`/feed/`
+//! for the configs `init --ssg` writes), so every URL in the fragment
+//! resolves as it will on the site; `/` is `output.page` when there is one,
+//! else a bare preview page around the fragment. Every HTML page gets a few lines of
 //! script that listen on `/__feedgen/events` (server-sent events) and reload
 //! after each successful rebuild; a failed rebuild sends nothing, so the
 //! browser keeps the last good feed.
@@ -26,6 +28,8 @@ const RELOAD_SCRIPT: &str =
 
 struct Site {
     root: PathBuf,
+    /// The URL path the output is served under (`/feed`), or empty for `/`.
+    mount: String,
     index: Option<String>,
     html: String,
     reload: broadcast::Sender<()>,
@@ -104,11 +108,48 @@ fn with_reload(html: &str) -> String {
     }
 }
 
+/// The path to serve: `/` and the mount itself are the preview page (an
+/// empty path); below the mount, the rest of the path; elsewhere nothing.
+fn under_mount<'a>(path: &'a str, mount: &str) -> Option<&'a str> {
+    if path == "/" {
+        return Some("");
+    }
+    let rest = path.strip_prefix(mount)?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    Some(rest.trim_start_matches('/'))
+}
+
+/// The URL path a `base_url` puts the output under: its path when it is
+/// root-relative (`/feed/`) or absolute (`https://example.org/feed/`), none
+/// when it is relative or empty (the output is then served at `/`).
+pub fn mount_of(base_url: &str) -> String {
+    let path = if base_url.starts_with('/') && !base_url.starts_with("//") {
+        base_url
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    } else {
+        match url::Url::parse(base_url) {
+            Ok(u) if u.has_host() => u.path().to_string(),
+            _ => String::new(),
+        }
+    };
+    path.trim_end_matches('/').to_string()
+}
+
 async fn file(State(site): State<Arc<Site>>, headers: HeaderMap, uri: Uri) -> Response<Body> {
     if !loopback_host(&headers) {
         return refused(StatusCode::FORBIDDEN, FOREIGN_HOST);
     }
-    let rel = uri.path().trim_start_matches('/');
+    let Some(rel) = under_mount(uri.path(), &site.mount) else {
+        return Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Body::from("not found"))
+            .unwrap();
+    };
     let not_found = || {
         Response::builder()
             .status(StatusCode::NOT_FOUND)
@@ -180,10 +221,12 @@ async fn events(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response<B
         .into_response()
 }
 
-/// Starts serving `root` on `addr` (loopback only); returns the server and its address.
+/// Starts serving `root` under `mount` (from [`mount_of`]) on `addr`
+/// (loopback only); returns the server and its address.
 pub fn start(
     addr: &str,
     root: PathBuf,
+    mount: String,
     index: Option<String>,
     html: String,
 ) -> Result<(Server, SocketAddr), Error> {
@@ -210,6 +253,7 @@ pub fn start(
     let (reload, _) = broadcast::channel(16);
     let site = Arc::new(Site {
         root,
+        mount,
         index,
         html,
         reload: reload.clone(),
@@ -229,4 +273,30 @@ pub fn start(
         },
         local,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_output_is_served_where_its_base_url_says() {
+        assert_eq!(mount_of("/feed/"), "/feed");
+        assert_eq!(mount_of("/a/b"), "/a/b");
+        assert_eq!(mount_of("https://example.org/feed/"), "/feed");
+        assert_eq!(mount_of("https://cdn.example.org/"), "");
+        assert_eq!(mount_of(""), "");
+        assert_eq!(mount_of("feed/"), "");
+        assert_eq!(mount_of("//cdn.example.org/feed/"), "");
+        assert_eq!(under_mount("/", "/feed"), Some(""));
+        assert_eq!(under_mount("/feed", "/feed"), Some(""));
+        assert_eq!(under_mount("/feed/", "/feed"), Some(""));
+        assert_eq!(
+            under_mount("/feed/media/a.webp", "/feed"),
+            Some("media/a.webp")
+        );
+        assert_eq!(under_mount("/feedx/a", "/feed"), None);
+        assert_eq!(under_mount("/media/a.webp", "/feed"), None);
+        assert_eq!(under_mount("/media/a.webp", ""), Some("media/a.webp"));
+    }
 }

@@ -198,14 +198,16 @@ fn serve(args: &WatchArgs, config: &Config) -> Result<Option<super::serve::Serve
         return Ok(None);
     };
     let shown = &config.feeds[0].output;
+    let mount = super::serve::mount_of(&shown.base_url);
     let (server, local) = super::serve::start(
         addr,
         shown.dir.clone(),
+        mount.clone(),
         shown.page.clone(),
         shown.html.clone(),
     )?;
     println!(
-        "[{}] serving http://{local}/ (reloads after each rebuild)",
+        "[{}] serving http://{local}/ (the output at {mount}/; reloads after each rebuild)",
         stamp()
     );
     Ok(Some(server))

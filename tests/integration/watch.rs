@@ -142,9 +142,9 @@ fn http_get_as(addr: &str, path: &str, host: &str) -> String {
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[test]
@@ -266,4 +266,80 @@ fn an_overrides_edit_rearranges_the_feed_from_the_snapshot() {
     assert_eq!(ids[0], pinned);
     assert!(!ids.contains(&hidden));
     assert_eq!(fake.with(|s| s.graph_requests.len() + s.cdn_requests), 0);
+}
+
+/// Every URL an HTML page loads from: `src`, each `srcset` entry, and `href`s.
+fn urls_in(html: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    for attr in ["src=\"", "href=\"", "srcset=\""] {
+        for rest in html.split(attr).skip(1) {
+            let value = rest.split('"').next().unwrap_or_default();
+            if attr == "srcset=\"" {
+                urls.extend(
+                    value
+                        .split(',')
+                        .filter_map(|c| c.split_whitespace().next())
+                        .map(str::to_string),
+                );
+            } else {
+                urls.push(value.to_string());
+            }
+        }
+    }
+    urls
+}
+
+#[test]
+fn serve_puts_the_output_at_its_base_url_so_every_image_and_stylesheet_loads() {
+    // The configs `init --ssg` writes all say base_url = "/feed/".
+    let site = Site::new(
+        "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\nbase_url = \"/feed/\"\n",
+    );
+    for (rel, bytes) in
+        tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site/sample-snapshot"))
+    {
+        let dest = site.path("snapshot").join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+    let watch = Watch::start_with(&site, &["watch", "--serve", "127.0.0.1:0"], vec![]);
+    let line = watch.expect("serving http://", Duration::from_secs(30));
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    watch.expect("watching", Duration::from_secs(5));
+
+    let page = http_get(&addr, "/");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    let urls: Vec<String> = urls_in(&page)
+        .into_iter()
+        .filter(|u| u.starts_with('/') && !u.starts_with("//"))
+        .collect();
+    assert!(
+        urls.iter()
+            .filter(|u| u.starts_with("/feed/media/"))
+            .count()
+            >= 20,
+        "the fragment's images are under /feed/: {urls:?}"
+    );
+    assert!(urls.iter().any(|u| u.ends_with(".css")), "{urls:?}");
+    for url in &urls {
+        let answer = http_get(&addr, url);
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "{url}: {}",
+            answer.lines().next().unwrap_or("")
+        );
+    }
+    assert!(
+        http_get(&addr, "/feed/").starts_with("HTTP/1.1 200"),
+        "the mount is the page too"
+    );
+    assert!(http_get(&addr, "/media/x.webp").starts_with("HTTP/1.1 404"));
+    assert!(http_get(&addr, "/feed/../feedgen.toml").starts_with("HTTP/1.1 404"));
 }
