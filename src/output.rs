@@ -14,12 +14,15 @@
 //!   file their HTML and JSON refer to exists. Unchanged files keep their inode
 //!   and mtime, so rsync and CDN caches see nothing new.
 //! - **Ownership**: feedgen replaces its output folder as a whole, so it refuses a
-//!   folder holding files it did not write (no `.feedgen` marker): pointing
-//!   `output.dir` at a site's root by mistake cannot wipe the site.
-//! - **Lock**: `.<name>.feedgen-lock` beside the output folder serialises builds;
-//!   `.media.feedgen-lock` beside the store is held shared by every build and
-//!   taken exclusively to prune, so configs sharing a cache never delete
-//!   what another build is linking.
+//!   folder holding files it did not write: one that is neither empty nor
+//!   holds feedgen's JSON data file (its `generator` says feedgen). Pointing
+//!   `output.dir` at a site's root by mistake cannot wipe the site. No marker
+//!   file of ours is written there: whatever is in the folder is published.
+//! - **Lock**: a file in the cache (`<cache>/locks/`, named by the output
+//!   folder's path, never inside a folder a site publishes) serialises builds
+//!   of one output folder; `.media.feedgen-lock` beside the store is held
+//!   shared by every build and taken exclusively to prune, so configs sharing
+//!   a cache never delete what another build is linking.
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
@@ -31,10 +34,12 @@ use crate::secret::printable;
 
 /// The folder, inside the output folder, holding content-addressed files.
 pub const MEDIA_DIR: &str = "media";
-/// The marker that says an output folder is feedgen's.
-pub const MARKER: &str = ".feedgen";
-const MARKER_TEXT: &[u8] =
-    b"This folder is written by feedgen and replaced as a whole on every build.\n";
+/// The marker older feedgen versions wrote into the output folder. It was
+/// published with the site (`/feed/.feedgen`), so feedgen no longer writes
+/// it; a folder holding it is still recognised as feedgen's.
+pub const LEGACY_MARKER: &str = ".feedgen";
+/// The JSON data file's largest size read to recognise the folder as feedgen's.
+const MAX_SIGNATURE_BYTES: u64 = 64 * 1024 * 1024;
 /// Hex digits of blake3 kept in names: 128 bits, collision-safe for any feed.
 const HASH_HEX_LEN: usize = 32;
 
@@ -312,7 +317,7 @@ fn check_ownership(out: &Path) -> Result<(), Error> {
         Err(e) => Err(Error::io("open the output folder", out, e)),
         Ok(mut entries) => {
             let empty = entries.next().is_none();
-            if empty || out.join(MARKER).is_file() {
+            if empty || is_regular_file(&out.join(LEGACY_MARKER)) || holds_feedgen_json(out) {
                 Ok(())
             } else {
                 Err(ConfigError::invalid(
@@ -326,6 +331,30 @@ fn check_ownership(out: &Path) -> Result<(), Error> {
             }
         }
     }
+}
+
+/// Whether `out` holds a JSON data file feedgen wrote: a top-level `.json`
+/// file whose `generator` starts with `feedgen ` (any name, so a renamed
+/// `output.json` still finds the previous one).
+fn holds_feedgen_json(out: &Path) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Signed {
+        generator: String,
+    }
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        let small_file = std::fs::symlink_metadata(&path)
+            .is_ok_and(|m| m.file_type().is_file() && m.len() <= MAX_SIGNATURE_BYTES);
+        small_file
+            && path.extension().is_some_and(|e| e == "json")
+            && std::fs::read(&path)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<Signed>(&bytes).ok())
+                .is_some_and(|s| s.generator.starts_with("feedgen "))
+    })
 }
 
 /// Whether a build could publish into `out`: feedgen's (or new) and writable.
@@ -382,12 +411,24 @@ pub struct OutputLock {
     _file: std::fs::File,
 }
 
-/// Takes the lock beside `out`, waiting up to `wait` for another build to
-/// finish. The wait sleeps on the runtime's timer, so the other feeds of the
-/// run go on meanwhile.
-pub async fn lock(out: &Path, wait: Duration) -> Result<OutputLock, Error> {
+/// The lock file of the output folder `out`: in `cache_dir`, named by the
+/// folder's absolute path, so builds of one folder meet there and nothing
+/// of it lands in a folder a site generator publishes (Hugo's `static/`).
+pub fn lock_path(out: &Path, cache_dir: &Path) -> Result<PathBuf, Error> {
+    let out = real_dir(out)?;
+    let absolute = std::path::absolute(&out).map_err(|e| Error::io("resolve", &out, e))?;
+    let hash = blake3::hash(absolute.as_os_str().as_encoded_bytes()).to_hex();
+    Ok(cache_dir
+        .join("locks")
+        .join(format!("{}.lock", &hash[..HASH_HEX_LEN])))
+}
+
+/// Takes the lock of `out` (see [`lock_path`]), waiting up to `wait` for
+/// another build to finish. The wait sleeps on the runtime's timer, so the
+/// other feeds of the run go on meanwhile.
+pub async fn lock(out: &Path, cache_dir: &Path, wait: Duration) -> Result<OutputLock, Error> {
+    let path = lock_path(out, cache_dir)?;
     let out = &real_dir(out)?;
-    let path = sibling(out, "feedgen-lock")?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
     }
@@ -470,11 +511,10 @@ pub fn publish(
     }
     published.removed = old_media.difference(media).count();
 
-    let mut all_docs: Vec<(&str, &[u8])> = documents
+    let all_docs: Vec<(&str, &[u8])> = documents
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_slice()))
         .collect();
-    all_docs.push((MARKER, MARKER_TEXT));
     for (rel, bytes) in all_docs {
         let old = out.join(rel);
         let new = staging.join(rel);
@@ -483,7 +523,7 @@ pub fn publish(
             link_or_copy(&old, &new)?;
         } else {
             write_atomic(&new, bytes)?;
-            published.written += usize::from(rel != MARKER);
+            published.written += 1;
         }
     }
 
@@ -599,16 +639,29 @@ mod tests {
         let (m1, _) = store.put(b"one", "jpg").unwrap();
         let (m2, _) = store.put(b"two", "jpg").unwrap();
         let out = dir.path().join("site/feed");
-        let docs = |s: &str| BTreeMap::from([("feed.html".to_string(), s.as_bytes().to_vec())]);
+        let docs = |s: &str| {
+            BTreeMap::from([
+                ("feed.html".to_string(), s.as_bytes().to_vec()),
+                (
+                    "feed.json".to_string(),
+                    br#"{"schema_version": 1, "generator": "feedgen 0.1.0"}"#.to_vec(),
+                ),
+            ])
+        };
 
         let p = publish(&out, &docs("a"), &HashSet::from([m1.clone()]), &store).unwrap();
         assert_eq!(
             p,
             Published {
-                written: 2,
+                written: 3,
                 removed: 0
             }
         );
+        assert!(
+            !out.join(LEGACY_MARKER).exists(),
+            "no file of ours is published"
+        );
+        // Recognised as feedgen's by its JSON data file: published again.
         let p = publish(&out, &docs("b"), &HashSet::from([m2.clone()]), &store).unwrap();
         assert_eq!(
             p,
@@ -630,17 +683,33 @@ mod tests {
         let err = publish(&foreign, &docs("x"), &HashSet::new(), &store).unwrap_err();
         assert!(err.to_string().contains("did not write"), "{err}");
         assert!(foreign.join("index.html").exists());
+        // Another tool's JSON does not make a folder feedgen's.
+        std::fs::write(foreign.join("data.json"), r#"{"generator": "Hugo 0.111"}"#).unwrap();
+        assert!(publish(&foreign, &docs("x"), &HashSet::new(), &store).is_err());
+        // A folder an older feedgen marked is still feedgen's.
+        let legacy = dir.path().join("legacy");
+        std::fs::create_dir_all(&legacy).unwrap();
+        std::fs::write(legacy.join(LEGACY_MARKER), "written by feedgen").unwrap();
+        std::fs::write(legacy.join("feed.html"), "old").unwrap();
+        publish(&legacy, &docs("x"), &HashSet::new(), &store).unwrap();
+        assert!(!legacy.join(LEGACY_MARKER).exists());
     }
 
     #[tokio::test]
     async fn a_second_lock_waits_then_gives_up() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("feed");
-        let held = lock(&out, Duration::from_secs(1)).await.unwrap();
-        let err = lock(&out, Duration::from_millis(300)).await.unwrap_err();
+        let held = lock(&out, dir.path(), Duration::from_secs(1))
+            .await
+            .unwrap();
+        let err = lock(&out, dir.path(), Duration::from_millis(300))
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("another feedgen build"), "{err}");
         drop(held);
-        lock(&out, Duration::from_millis(300)).await.unwrap();
+        lock(&out, dir.path(), Duration::from_millis(300))
+            .await
+            .unwrap();
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -648,10 +717,12 @@ mod tests {
         use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("feed");
-        let _held = lock(&out, Duration::from_secs(1)).await.unwrap();
+        let _held = lock(&out, dir.path(), Duration::from_secs(1))
+            .await
+            .unwrap();
         let (done, ticks) = (AtomicBool::new(false), AtomicUsize::new(0));
         let wait = async {
-            let result = lock(&out, Duration::from_millis(400)).await;
+            let result = lock(&out, dir.path(), Duration::from_millis(400)).await;
             done.store(true, Ordering::SeqCst);
             result
         };

@@ -324,7 +324,12 @@ async fn build_feed(
         .map(|f| Snapshot::new(&f.source.snapshot_dir))
         .collect();
     // Held until the build ends: one build at a time per output folder.
-    let _lock = output::lock(&feed.output.dir, feed.output.lock_timeout).await?;
+    let _lock = output::lock(
+        &feed.output.dir,
+        &shared.config.cache_dir,
+        feed.output.lock_timeout,
+    )
+    .await?;
     let selection = Selection::of(feed)?;
     // Every request to the API, counted by the clients themselves, so a build
     // that falls back to the last good feed still reports what it sent.

@@ -370,8 +370,10 @@ fn a_second_build_on_the_same_output_waits_then_says_why() {
     let (posts, images) = account(1);
     let fake = FakeInstagram::start(posts, images);
     let site = Site::new("[output]\nlock_timeout = 1\n");
-    std::fs::create_dir_all(site.path("public")).unwrap();
-    let lock = std::fs::File::create(site.path("public/.feed.feedgen-lock")).unwrap();
+    // The lock lives in the cache, named by the output folder's path.
+    let path = feedgen::output::lock_path(&site.out(), &site.path(".feedgen-cache")).unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let lock = std::fs::File::create(&path).unwrap();
     lock.lock().unwrap();
     let run = site.build(&fake, &[]).expect_code(5);
     assert!(
@@ -381,6 +383,30 @@ fn a_second_build_on_the_same_output_waits_then_says_why() {
     );
     drop(lock);
     site.build(&fake, &[]).expect_code(0);
+}
+
+#[test]
+fn nothing_of_feedgens_own_lands_where_a_site_publishes() {
+    // Hugo publishes every file of static/, dotfiles included: the output
+    // folder and the folder it sits in hold only what the feed needs.
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("[output]\ndir = \"static/feed\"\n");
+    std::fs::create_dir_all(site.path("static")).unwrap();
+    std::fs::write(site.path("static/robots.txt"), "User-agent: *\n").unwrap();
+    for _ in 0..2 {
+        site.build(&fake, &[]).expect_code(0);
+        let published: Vec<String> = tree(&site.path("static")).into_keys().collect();
+        let ours: Vec<&String> = published
+            .iter()
+            .filter(|p| p.split('/').any(|part| part.starts_with('.')))
+            .collect();
+        assert!(ours.is_empty(), "dotfiles published: {ours:?}");
+        assert!(
+            published.iter().any(|p| p == "feed/feed.json"),
+            "{published:?}"
+        );
+    }
 }
 
 #[test]
