@@ -103,6 +103,70 @@ fn recipe(ssg: Ssg) -> Recipe {
     }
 }
 
+/// The home page `init --ssg hugo` writes into a site without any layout
+/// (a fresh `hugo new site` has none, so Hugo renders nothing at all).
+const HUGO_HOME: &str = r#"{{/* Written by `feedgen init --ssg hugo` because this site had no layout: a
+     minimal home page with the Instagram feed. Replace it with your theme. */}}
+<!doctype html>
+<html lang="{{ site.LanguageCode | default "en" }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ site.Title }}</title>
+</head>
+<body>
+<main>
+<h1>{{ site.Title }}</h1>
+{{ partial "instagram-feed.html" . }}
+</main>
+</body>
+</html>
+"#;
+
+/// Whether a Hugo site has a layout of its own or a theme to render with.
+fn hugo_has_layout(dir: &Path) -> bool {
+    let has_files = |sub: &str| {
+        walkdir::WalkDir::new(dir.join(sub))
+            .into_iter()
+            .filter_map(Result::ok)
+            .any(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.'))
+    };
+    has_files("layouts") || has_files("themes")
+}
+
+/// Makes sure `.gitignore` in `dir` names the cache and the generated output
+/// (created if missing; a line already there, with or without its slashes, is
+/// not added again). Returns the lines added.
+fn ignore_generated(dir: &Path, out_dir: &str) -> Result<Vec<String>, Error> {
+    let path = dir.join(".gitignore");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
+    let bare = |line: &str| line.trim().trim_matches('/').to_string();
+    let present: Vec<String> = text.lines().map(bare).collect();
+    let added: Vec<String> = [".feedgen-cache".to_string(), out_dir.to_string()]
+        .into_iter()
+        .filter(|want| !present.contains(&bare(want)))
+        .map(|want| format!("/{want}/"))
+        .collect();
+    if added.is_empty() {
+        return Ok(added);
+    }
+    let mut new = text;
+    if !new.is_empty() && !new.ends_with('\n') {
+        new.push('\n');
+    }
+    new.push_str("# feedgen: its cache, and the feed `feedgen build` writes\n");
+    for line in &added {
+        new.push_str(line);
+        new.push('\n');
+    }
+    std::fs::write(&path, new).map_err(|e| Error::io("write", path, e))?;
+    Ok(added)
+}
+
 fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
     if path.exists() && !force {
         return Err(ConfigError::invalid(
@@ -129,7 +193,24 @@ pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
     let config_path = dir.join("feedgen.toml");
     write_new(&config_path, &config, args.force)?;
     println!("wrote {}", config_path.display());
+    let out_dir = recipe.as_ref().map_or("public/feed", |r| r.out_dir);
+    let added = ignore_generated(&dir, out_dir)?;
+    if !added.is_empty() {
+        println!(
+            "added {} to {}",
+            added.join(" and "),
+            dir.join(".gitignore").display()
+        );
+    }
     if let Some(r) = recipe {
+        if args.ssg == Some(Ssg::Hugo) && !hugo_has_layout(&dir) {
+            let path = dir.join("layouts/index.html");
+            write_new(&path, HUGO_HOME, args.force)?;
+            println!(
+                "wrote {} (the site had no layout: a home page with the feed)",
+                path.display()
+            );
+        }
         if let Some((rel, text)) = r.file {
             let path = dir.join(rel);
             write_new(&path, text, args.force)?;

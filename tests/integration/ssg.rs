@@ -210,3 +210,65 @@ fn astro_recipe() {
     );
     check_built(&site, "dist", ["index.html", "data/index.html"]);
 }
+
+#[test]
+fn a_fresh_hugo_site_plus_init_shows_the_feed_and_publishes_no_dotfile() {
+    if !have_tool("hugo") {
+        return;
+    }
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let root = tempfile::tempdir().unwrap();
+    run(
+        Command::new("hugo")
+            .args(["new", "site", "site"])
+            .current_dir(root.path()),
+        "hugo new site",
+    );
+    let dir = root.path().join("site");
+    let feedgen = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedgen"));
+        cmd.args(args)
+            .current_dir(&dir)
+            .env_clear()
+            .envs(fake_env(&fake));
+        cmd
+    };
+    run(&mut feedgen(&["init", "--ssg", "hugo"]), "feedgen init");
+    assert!(
+        dir.join("layouts/index.html").is_file(),
+        "a home page for a site without one"
+    );
+    run(&mut feedgen(&["build"]), "feedgen build");
+    run(
+        Command::new("hugo").arg("--quiet").current_dir(&dir),
+        "hugo",
+    );
+
+    let home = std::fs::read_to_string(dir.join("public/index.html")).unwrap();
+    assert_eq!(home.matches("class=\"feedgen-item").count(), 3, "{home}");
+    for (url, _) in html_urls(&home) {
+        if let Some(rel) = url.strip_prefix('/').filter(|u| u.starts_with("feed/")) {
+            assert!(dir.join("public").join(rel).is_file(), "{url} is published");
+        }
+    }
+    for folder in ["static", "public"] {
+        let dotfiles: Vec<String> = tree(&dir.join(folder))
+            .into_keys()
+            .filter(|p| p.split('/').any(|part| part.starts_with('.')))
+            .collect();
+        assert!(dotfiles.is_empty(), "{folder}/ holds {dotfiles:?}");
+    }
+    // The cache and the generated feed are ignored, once, however often init runs.
+    run(
+        &mut feedgen(&["init", "--ssg", "hugo", "--force"]),
+        "feedgen init again",
+    );
+    let ignore = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
+    assert_eq!(ignore.matches("/.feedgen-cache/").count(), 1, "{ignore}");
+    assert_eq!(ignore.matches("/static/feed/").count(), 1, "{ignore}");
+    assert!(
+        std::fs::read_to_string(dir.join("layouts/index.html")).is_ok(),
+        "a layout, once written, is the site's"
+    );
+}
