@@ -19,7 +19,7 @@ pub enum Ssg {
     Hugo,
     /// Jekyll: output in feed/, included with include_relative.
     Jekyll,
-    /// Eleventy: output in feed/, a global data file with the fragment and the data.
+    /// Eleventy: output in feed/, built and included by the `feedgen/eleventy` plugin.
     Eleventy,
     /// Astro: output in public/feed, a component that inlines the fragment.
     Astro,
@@ -70,11 +70,8 @@ fn recipe(ssg: Ssg) -> Recipe {
         Ssg::Eleventy => Recipe {
             out_dir: "feed",
             base_url: "/feed/",
-            file: Some((
-                "_data/instagram.js",
-                "// The feed written by `feedgen build` into feed/: the fragment and the JSON data.\nconst fs = require(\"node:fs\");\nmodule.exports = {\n  html: fs.readFileSync(\"feed/feed.html\", \"utf8\"),\n  ...JSON.parse(fs.readFileSync(\"feed/feed.json\", \"utf8\")),\n};\n",
-            )),
-            how: "Add eleventyConfig.addPassthroughCopy(\"feed\"); to your Eleventy config, then put {{ instagram.html | safe }} where the feed should appear (or loop over instagram.posts).",
+            file: None,
+            how: "npm install --save-dev feedgen, then in your Eleventy config: import feedgen from \"feedgen/eleventy\"; (or require it) and eleventyConfig.addPlugin(feedgen); then put {% instagramFeed %} where the feed should appear (or loop over instagram.posts). The plugin builds the feed before each Eleventy run, copies it to /feed/, and keeps Eleventy from rendering the feed folder.",
         },
         Ssg::Astro => Recipe {
             out_dir: "public/feed",

@@ -3,6 +3,7 @@
 mod build;
 mod doctor;
 mod init;
+mod paths;
 mod progress;
 mod serve;
 mod token;
@@ -46,6 +47,8 @@ enum Command {
     Doctor(ConfigArg),
     /// Rebuild on every change of the config, theme files or token file (no API calls unless asked).
     Watch(watch::WatchArgs),
+    /// Print where each feed's files go, as JSON (for site-generator plugins).
+    Paths(ConfigArg),
     /// Inspect, refresh, exchange or export the access token.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -149,6 +152,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(&args),
         Command::Doctor(config) => doctor::run(&config),
         Command::Watch(args) => watch::run(&args),
+        Command::Paths(config) => paths::run(&config),
         Command::Token(cmd) => token::run(cmd),
         Command::Completions { shell } => {
             use clap::CommandFactory;

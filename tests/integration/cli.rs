@@ -208,3 +208,20 @@ fn completions_for_every_shell() {
         );
     }
 }
+
+#[test]
+fn paths_says_where_each_feeds_files_go_without_building() {
+    let site = Site::new(
+        "[output]\ndir = \"static/feed\"\nbase_url = \"/feed/\"\nhtml = \"insta.html\"\n[[feed]]\nname = \"a\"\n[[feed]]\nname = \"b\"\n",
+    );
+    let run = site.run(&["paths"], &[]).expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let feeds = doc["feeds"].as_array().unwrap();
+    assert_eq!(feeds.len(), 2);
+    assert_eq!(feeds[1]["name"], "b");
+    assert_eq!(feeds[1]["dir"], "./static/feed/b");
+    assert_eq!(feeds[1]["base_url"], "/feed/b/");
+    assert_eq!(feeds[1]["html"], "insta.html");
+    assert_eq!(feeds[1]["json"], "feed.json");
+    assert!(!site.path("static").exists(), "nothing built");
+}

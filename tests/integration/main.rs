@@ -16,6 +16,7 @@ mod faults;
 mod feeds;
 mod images;
 mod outputs;
+mod plugins;
 mod render;
 mod security;
 mod ssg;

@@ -144,3 +144,45 @@ fn captions_show_when_asked_with_links_and_stay_inert() {
     assert!(html.contains('…'), "cut at 60 graphemes");
     assert!(!html.contains("{{"));
 }
+
+/// The README's theming contract lists exactly the classes the templates write
+/// (layouts and post kinds expanded).
+#[test]
+fn the_theming_contract_lists_the_classes_the_markup_uses() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut used = std::collections::BTreeSet::new();
+    for template in ["feed.html", "picture.html", "page.html"] {
+        let text = std::fs::read_to_string(root.join("templates").join(template)).unwrap();
+        for attr in text.split("class=\"").skip(1) {
+            let value = attr.split('"').next().unwrap();
+            for class in value.split_whitespace() {
+                let expanded: Vec<String> = if class == "feedgen--{{" || class.ends_with("--{{") {
+                    let stem = class.trim_end_matches("{{");
+                    let names: &[&str] = if stem == "feedgen--" {
+                        &["grid", "masonry", "carousel"]
+                    } else {
+                        &["image", "video", "carousel"]
+                    };
+                    names.iter().map(|n| format!("{stem}{n}")).collect()
+                } else if class.starts_with("feedgen") {
+                    vec![class.to_string()]
+                } else {
+                    vec![]
+                };
+                used.extend(expanded);
+            }
+        }
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let listed: std::collections::BTreeSet<String> = readme
+        .split("<!-- theming classes -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- /theming classes -->").next())
+        .expect("the README marks its list of theming classes")
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(listed, used, "README theming classes vs templates");
+}

@@ -1,0 +1,157 @@
+'use strict';
+// feedgen's Eleventy 3 plugin: `eleventyConfig.addPlugin(feedgen, { config })`.
+//
+// CommonJS on purpose: `require("feedgen/eleventy")` and
+// `import feedgen from "feedgen/eleventy"` both load it, so ESM and CommonJS
+// projects use the same file. It
+// - builds the feed before each Eleventy run (`eleventy.before`); under
+//   --serve or --watch it builds again only when the feedgen config changed,
+//   so editing a template spends no API call;
+// - exposes the fragment and the JSON data as global data (`instagram` by
+//   default) and as the `{% instagramFeed %}` shortcode, read fresh for each
+//   Eleventy run;
+// - copies the output folder to the site at the path of `output.base_url`
+//   and keeps Eleventy from rendering it as input; under --serve a new feed
+//   (from `feedgen build` or `feedgen watch` in another terminal) sets off a
+//   rebuild that shows it, while feedgen's cache is not watched;
+// - never fails the site: a failed build is a warning, the last good feed
+//   (which feedgen keeps) is shown, and no feed at all is an empty one.
+
+const { execFile, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { findBinary } = require('./binary.js');
+
+const PREFIX = '[feedgen]';
+
+/** The URL path the output is served under (`/feed/` gives `feed`), '' for the site root. */
+function urlPath(baseUrl) {
+  let p = baseUrl || '';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
+    try {
+      p = new URL(p).pathname;
+    } catch {
+      p = '';
+    }
+  } else if (!p.startsWith('/') || p.startsWith('//')) {
+    return '';
+  }
+  return p.split(/[?#]/)[0].replace(/^\/+|\/+$/g, '');
+}
+
+/** A fingerprint of a file (size and modification time), '' when it is missing. */
+function stamp(file) {
+  try {
+    const s = fs.statSync(file);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+/** The last lines of a command's error output, for a one-line warning. */
+function tail(text) {
+  return String(text || '')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .slice(-3)
+    .join(' / ');
+}
+
+module.exports = function feedgenPlugin(eleventyConfig, options = {}) {
+  const config = options.config || 'feedgen.toml';
+  const dataKey = options.dataKey || 'instagram';
+  const warn = (message) => console.warn(`${PREFIX} ${message}`);
+
+  let binary = null;
+  try {
+    binary = options.binary || findBinary();
+  } catch (e) {
+    warn(e.message);
+  }
+
+  // Where the output goes, from the config itself (no build needed).
+  let paths = null;
+  if (binary) {
+    try {
+      const out = execFileSync(binary, ['paths', '--config', config], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      paths = JSON.parse(out).feeds[0];
+    } catch (e) {
+      warn(`cannot read ${config}: ${tail(e.stderr) || e.message}`);
+    }
+  }
+  const dir = paths ? paths.dir : options.dir || 'feed';
+  const cacheDir = paths ? paths.cache_dir : '.feedgen-cache';
+  const files = {
+    html: path.join(dir, paths ? paths.html : 'feed.html'),
+    json: path.join(dir, paths ? paths.json : 'feed.json'),
+  };
+  const mount = paths ? urlPath(paths.base_url) : path.basename(dir);
+
+  const inputGlob = (folder) => `${path.normalize(folder).replace(/\\/g, '/').replace(/^\.\//, '')}/**`;
+  eleventyConfig.ignores.add(inputGlob(dir));
+  eleventyConfig.watchIgnores.add(inputGlob(cacheDir));
+  eleventyConfig.addPassthroughCopy({ [dir]: mount || '.' });
+
+  let built = null; // the config's stamp at the last build
+  let warnedMissing = false;
+
+  function build() {
+    return new Promise((resolve) => {
+      execFile(
+        binary,
+        ['build', '--config', config, '--report', 'json', '--quiet'],
+        { maxBuffer: 64 << 20 },
+        (error, stdout, stderr) => {
+          let report = null;
+          try {
+            report = JSON.parse(stdout);
+          } catch {
+            report = null;
+          }
+          if (report && report.stale) {
+            warn(`showing the last good feed: ${report.stale.reason}`);
+          } else if (error) {
+            warn(
+              `feedgen build failed (exit ${error.code}): ${tail(stderr) || error.message}; the site is built with the previous feed, if there is one`,
+            );
+          }
+          resolve();
+        },
+      );
+    });
+  }
+
+  eleventyConfig.on('eleventy.before', async ({ runMode }) => {
+    if (!binary) return;
+    const now = stamp(config);
+    if (built !== null && runMode !== 'build' && built === now) return;
+    await build();
+    built = now;
+  });
+
+  /** The feed as the output folder holds it now; empty (with one warning) when there is none. */
+  function load() {
+    try {
+      const data = JSON.parse(fs.readFileSync(files.json, 'utf8'));
+      const html = fs.readFileSync(files.html, 'utf8');
+      warnedMissing = false;
+      return { ...data, html };
+    } catch {
+      if (!warnedMissing) {
+        warn(`no feed in ${dir} yet; the site is built without it`);
+        warnedMissing = true;
+      }
+      return { posts: [], html: '' };
+    }
+  }
+
+  eleventyConfig.addGlobalData(dataKey, () => load());
+  eleventyConfig.addShortcode('instagramFeed', () => load().html);
+};
+
+module.exports.urlPath = urlPath;
