@@ -21,7 +21,7 @@ pub enum Ssg {
     Jekyll,
     /// Eleventy: output in feed/, built and included by the `feedgen/eleventy` plugin.
     Eleventy,
-    /// Astro: output in public/feed, a component that inlines the fragment.
+    /// Astro: output in public/feed, built and loaded by the `feedgen/astro` content loader.
     Astro,
     /// Zola: output in static/feed, a template partial (recipe untested here).
     Zola,
@@ -76,11 +76,8 @@ fn recipe(ssg: Ssg) -> Recipe {
         Ssg::Astro => Recipe {
             out_dir: "public/feed",
             base_url: "/feed/",
-            file: Some((
-                "src/components/InstagramFeed.astro",
-                "---\n// The feed written by `feedgen build` into public/feed/.\nimport fs from \"node:fs\";\nconst html = fs.readFileSync(\"public/feed/feed.html\", \"utf8\");\n---\n<Fragment set:html={html} />\n",
-            )),
-            how: "Import InstagramFeed from \"../components/InstagramFeed.astro\" and put <InstagramFeed /> where the feed should appear.",
+            file: None,
+            how: "npm install --save-dev feedgen, then in src/content.config.mjs: import { feedgen } from \"feedgen/astro\"; and defineCollection({ loader: feedgen() }); put <InstagramFeed /> (import InstagramFeed from \"feedgen/InstagramFeed.astro\") where the feed should appear, or getCollection for your own markup. The loader builds the feed on every sync and keeps the last good one.",
         },
         Ssg::Zola => Recipe {
             out_dir: "static/feed",

@@ -73,9 +73,15 @@ fn init_writes_an_annotated_config_and_refuses_to_overwrite() {
     }
     let again = site.run(&["init"], &[]).expect_code(2);
     assert!(again.stderr.contains("--force"), "{}", again.stderr);
-    site.run(&["init", "--force", "--ssg", "astro"], &[])
+    let astro = site
+        .run(&["init", "--force", "--ssg", "astro"], &[])
         .expect_code(0);
-    assert!(site.path("src/components/InstagramFeed.astro").is_file());
+    assert!(
+        astro.stdout.contains("feedgen/astro")
+            && astro.stdout.contains("feedgen/InstagramFeed.astro"),
+        "init --ssg astro points at the loader: {}",
+        astro.stdout
+    );
     assert!(
         std::fs::read_to_string(site.path("feedgen.toml"))
             .unwrap()

@@ -263,3 +263,184 @@ fn eleventy_serve_shows_a_changed_caption_after_a_feedgen_build() {
         "the dev server shows the new caption"
     );
 }
+
+/// Lends a site the Node packages of tests/node it lacks (Astro and its
+/// dependencies), beside the feedgen package installed in it.
+fn lend_node_modules(site: &Path) {
+    let from = repo().join("tests/node/node_modules");
+    let into = site.join("node_modules");
+    std::fs::create_dir_all(&into).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap().flatten() {
+        let name = entry.file_name();
+        let dest = into.join(&name);
+        if name.to_string_lossy().starts_with('.') || dest.exists() {
+            continue;
+        }
+        std::os::unix::fs::symlink(entry.path(), dest).unwrap();
+    }
+}
+
+const ASTRO_FILES: [(&str, &str); 4] = [
+    (
+        "astro.config.mjs",
+        "import { defineConfig } from \"astro/config\";\nexport default defineConfig({});\n",
+    ),
+    (
+        "src/content.config.mjs",
+        "import { defineCollection } from \"astro:content\";\nimport { feedgen } from \"feedgen/astro\";\n\nexport const collections = {\n  instagram: defineCollection({ loader: feedgen({ config: \"feedgen.toml\" }) }),\n};\n",
+    ),
+    (
+        "src/pages/index.astro",
+        "---\nimport InstagramFeed from \"feedgen/InstagramFeed.astro\";\n---\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Site</title></head>\n<body><InstagramFeed /></body></html>\n",
+    ),
+    (
+        "src/pages/data.astro",
+        "---\nimport { getCollection, render } from \"astro:content\";\nconst posts = await getCollection(\"instagram\");\nconst first = posts.length ? await render(posts[0]) : null;\nconst Content = first?.Content;\n---\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Data</title></head><body>\n<ul>{posts.map((p) => (\n  <li class=\"post\"><img src={p.data.images[0].src} srcset={p.data.images[0].srcset} width={p.data.images[0].width} height={p.data.images[0].height} alt={p.data.alt} /><time datetime={p.data.timestamp.toISOString()}>{p.data.timestamp.getUTCFullYear()}</time></li>\n))}</ul>\n<ul class=\"rendered\">{Content && <Content />}</ul>\n</body></html>\n",
+    ),
+];
+
+fn astro_build(bin: &Path, site: &Path, env: &[(&'static str, String)]) -> Output {
+    // Not --silent: the loader's warnings are what the test reads.
+    let out = Command::new(bin)
+        .arg("build")
+        .current_dir(site)
+        .env("ASTRO_TELEMETRY_DISABLED", "1")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "astro build failed:\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+/// Posts on the fragment page and in the collection page, with every image
+/// published; the first entry's `rendered.html` is its post's markup.
+fn astro_posts(site: &Path) -> (usize, usize) {
+    let built = site.join("dist");
+    let home = std::fs::read_to_string(built.join("index.html")).unwrap();
+    let data = std::fs::read_to_string(built.join("data/index.html")).unwrap();
+    for page in [&home, &data] {
+        for (url, _) in html_urls(page) {
+            if let Some(rel) = url.strip_prefix('/').filter(|u| u.starts_with("feed/")) {
+                assert!(built.join(rel).is_file(), "{url} is not published");
+            }
+        }
+    }
+    let posts = data.matches("class=\"post\"").count();
+    if posts > 0 {
+        let rendered = data.split("class=\"rendered\"").nth(1).unwrap();
+        assert!(rendered.contains("class=\"feedgen-item"), "{rendered}");
+        assert!(
+            data.contains(" 1080w") || data.contains("w, "),
+            "srcset: {data}"
+        );
+    }
+    (home.matches("class=\"feedgen-item").count(), posts)
+}
+
+/// A fresh Astro 5 site whose collection uses the loader and whose home page
+/// uses `<InstagramFeed />`; returns it and the environment its build needs.
+fn astro_site() -> (tempfile::TempDir, Vec<(&'static str, String)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path();
+    std::fs::write(
+        site.join("package.json"),
+        r#"{"name":"astro-site","private":true,"type":"module","devDependencies":{"feedgen":"*"}}"#,
+    )
+    .unwrap();
+    for (rel, body) in ASTRO_FILES {
+        let path = site.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+    std::fs::write(
+        site.join("feedgen.toml"),
+        "[output]\ndir = \"public/feed\"\nbase_url = \"/feed/\"\ncaptions = true\n[http]\nbackoff_ms = 10\n",
+    )
+    .unwrap();
+    let env = install_feedgen(site);
+    lend_node_modules(site);
+    (dir, env)
+}
+
+#[test]
+fn the_astro_loader_fills_a_typed_collection_and_keeps_it_when_a_build_fails() {
+    let Some(bin) = node_bin("astro") else {
+        return;
+    };
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let (dir, mut env) = astro_site();
+    let site = dir.path();
+    env.extend(fake_env(&fake));
+
+    astro_build(&bin, site, &env);
+    assert_eq!(astro_posts(site), (3, 3));
+
+    // The token is revoked: feedgen republishes the last good feed.
+    fake.with(|s| s.error = Some(FakeError::expired_token()));
+    let out = astro_build(&bin, site, &env);
+    assert!(
+        text(&out.stdout).contains("showing the last good feed")
+            || text(&out.stderr).contains("showing the last good feed"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(astro_posts(site), (3, 3), "the previous feed");
+
+    // The build fails outright (no snapshot to fall back on): the collection
+    // keeps its entries from Astro's data store, never empty.
+    std::fs::remove_dir_all(site.join(".feedgen-cache")).unwrap();
+    let out = astro_build(&bin, site, &env);
+    assert!(
+        (text(&out.stdout) + &text(&out.stderr)).contains("the previous entries are kept"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(astro_posts(site), (3, 3), "the previous entries");
+}
+
+#[test]
+fn astro_dev_shows_a_changed_caption_after_a_feedgen_build() {
+    let Some(bin) = node_bin("astro") else {
+        return;
+    };
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let (dir, mut env) = astro_site();
+    let site = dir.path();
+    env.extend(fake_env(&fake));
+    let port = free_port();
+    let _server = Server(
+        Command::new(&bin)
+            .args(["dev", "--port", &port.to_string(), "--host", "127.0.0.1"])
+            .current_dir(site)
+            .env("ASTRO_TELEMETRY_DISABLED", "1")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(
+        wait_for(port, "/data/", "class=\"post\"", 90),
+        "astro dev shows the collection"
+    );
+    fake.with(|s| s.posts[0].caption = Some("A caption edited on Instagram".into()));
+    let mut build = Command::new(env!("CARGO_BIN_EXE_feedgen"));
+    build
+        .args(["build", "--quiet"])
+        .current_dir(site)
+        .envs(fake_env(&fake));
+    assert!(build.status().unwrap().success());
+    assert!(
+        wait_for(port, "/data/", "A caption edited on Instagram", 30),
+        "the dev server shows the new caption from the collection"
+    );
+}

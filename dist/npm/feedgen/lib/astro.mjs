@@ -1,0 +1,212 @@
+// feedgen's Astro 5 content loader: in `src/content.config.*`,
+//
+//   import { defineCollection } from "astro:content";
+//   import { feedgen } from "feedgen/astro";
+//   export const collections = { instagram: defineCollection({ loader: feedgen() }) };
+//
+// Each sync runs `feedgen build`, then fills the collection with one typed
+// entry per post (images with `src`, `srcset`, `width`, `height` and the
+// placeholder) whose `rendered.html` is the post's markup from the fragment.
+// A failed build never empties the collection: the previous entries (which
+// Astro's data store keeps between builds) stay, with a `logger.warn`. In
+// `astro dev` the collection follows every new feed, and a changed
+// feedgen.toml builds again. `<InstagramFeed />` (feedgen/InstagramFeed.astro)
+// renders the whole fragment.
+
+import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { z } from 'astro/zod';
+
+// By the package's own name, not './binary.js': Astro bundles this file into
+// the pages that use <InstagramFeed />, where a relative path no longer holds.
+const require = createRequire(import.meta.url);
+const { findBinary } = require('feedgen');
+
+const variant = z.object({
+  url: z.string(),
+  width: z.number(),
+  height: z.number(),
+  format: z.string(),
+  bytes: z.number(),
+});
+
+const image = z.object({
+  asset_id: z.string(),
+  role: z.string(),
+  width: z.number(),
+  height: z.number(),
+  placeholder: z.object({ color: z.string(), lqip: z.string().optional() }).optional(),
+  variants: z.array(variant),
+  /** The largest variant of the last format (JPEG by default): the `<img src>`. */
+  src: z.string(),
+  /** Every width of the first format (WebP by default), for `srcset`. */
+  srcset: z.string(),
+});
+
+/** The schema of one post: feed.json's post (docs/json-schema.md) plus `src`/`srcset`. */
+export const postSchema = z.object({
+  id: z.string(),
+  type: z.enum(['image', 'video', 'carousel']),
+  permalink: z.string().nullable(),
+  timestamp: z.coerce.date(),
+  caption: z.string().nullable(),
+  alt: z.string(),
+  like_count: z.number().optional(),
+  comments_count: z.number().optional(),
+  images: z.array(image),
+});
+
+/** Where the config's (first) feed writes, from `feedgen paths`. */
+export function feedPaths(config = 'feedgen.toml', binary = findBinary()) {
+  const out = execFileSync(binary, ['paths', '--config', config], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const feed = JSON.parse(out).feeds[0];
+  return {
+    html: path.resolve(feed.dir, feed.html),
+    json: path.resolve(feed.dir, feed.json),
+    cacheDir: path.resolve(feed.cache_dir),
+  };
+}
+
+/** The fragment feedgen last wrote for `config`, or '' when there is none. */
+export function fragmentHtml(config = 'feedgen.toml') {
+  try {
+    return fs.readFileSync(feedPaths(config).html, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Each post's `<li>` of the fragment, in order (the JSON's order). */
+function postMarkup(fragment) {
+  const items = [];
+  let at = fragment.indexOf('<li class="feedgen-item');
+  while (at !== -1) {
+    const end = fragment.indexOf('</li>', at);
+    if (end === -1) break;
+    items.push(fragment.slice(at, end + 5));
+    at = fragment.indexOf('<li class="feedgen-item', end);
+  }
+  return items;
+}
+
+function withSources(img) {
+  const formats = [...new Set(img.variants.map((v) => v.format))];
+  const first = img.variants.filter((v) => v.format === formats[0]);
+  const last = img.variants.filter((v) => v.format === formats[formats.length - 1]);
+  return {
+    ...img,
+    src: last.length ? last[last.length - 1].url : '',
+    srcset: first.map((v) => `${v.url} ${v.width}w`).join(', '),
+  };
+}
+
+function tail(text) {
+  return String(text || '')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .slice(-3)
+    .join(' / ');
+}
+
+/** Runs `feedgen build`; resolves to `{ ok, report, detail }`, never rejects. */
+function build(binary, config) {
+  return new Promise((resolve) => {
+    execFile(
+      binary,
+      ['build', '--config', config, '--report', 'json', '--quiet'],
+      { maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        let report = null;
+        try {
+          report = JSON.parse(stdout);
+        } catch {
+          report = null;
+        }
+        resolve({ ok: !error, report, detail: error ? tail(stderr) || error.message : '' });
+      },
+    );
+  });
+}
+
+/**
+ * The loader. `options.config`: the feedgen config (default `feedgen.toml`);
+ * `options.binary`: a feedgen executable (default: the platform package).
+ */
+export function feedgen(options = {}) {
+  const config = options.config || 'feedgen.toml';
+  return {
+    name: 'feedgen',
+    schema: postSchema,
+    async load({ store, logger, parseData, generateDigest, watcher }) {
+      let binary;
+      let paths;
+      try {
+        binary = options.binary || findBinary();
+        paths = feedPaths(config, binary);
+      } catch (e) {
+        logger.warn(`${tail(e.stderr) || e.message}; the previous entries are kept`);
+        return;
+      }
+
+      const fill = async () => {
+        let data;
+        let fragment;
+        try {
+          data = JSON.parse(fs.readFileSync(paths.json, 'utf8'));
+          fragment = fs.readFileSync(paths.html, 'utf8');
+        } catch {
+          logger.warn(`no feed in ${path.dirname(paths.json)} yet; the previous entries are kept`);
+          return;
+        }
+        const markup = postMarkup(fragment);
+        store.clear();
+        for (const [i, post] of data.posts.entries()) {
+          const entry = { ...post, images: post.images.map(withSources) };
+          const parsed = await parseData({ id: post.id, data: entry });
+          store.set({
+            id: post.id,
+            data: parsed,
+            digest: generateDigest(entry),
+            rendered: { html: markup[i] || '' },
+          });
+        }
+      };
+
+      const run = async () => {
+        const { ok, report, detail } = await build(binary, config);
+        if (report && report.stale) {
+          logger.warn(`showing the last good feed: ${report.stale.reason}`);
+        } else if (!ok) {
+          logger.warn(`feedgen build failed: ${detail}; the previous entries are kept`);
+          return;
+        }
+        await fill();
+      };
+
+      await run();
+
+      if (watcher) {
+        const configPath = path.resolve(config);
+        watcher.add([configPath, paths.json]);
+        watcher.on('change', async (changed) => {
+          const file = path.resolve(changed);
+          if (file === configPath) {
+            logger.info('feedgen.toml changed; building the feed again');
+            await run();
+          } else if (file === paths.json) {
+            // A new feed from `feedgen build` or `feedgen watch` elsewhere.
+            await fill();
+          }
+        });
+      }
+    },
+  };
+}
+
+export default feedgen;
