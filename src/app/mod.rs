@@ -396,6 +396,7 @@ async fn build_feed(
     let (documents, media_files) =
         render_documents(feed, &shown, &made.manifest, store, &secrets, &mut warnings)?;
     let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
+    write_data_file(feed, &documents)?;
 
     // 4. Record state; the store is pruned once every feed is done.
     record_state(

@@ -119,3 +119,26 @@ pub(super) fn render_documents(
     }
     Ok((documents, media_files))
 }
+
+/// Writes `output.data_file`, if set: the JSON data with the fragment as
+/// `html`, for generators that read data files but cannot read the output
+/// folder's (Hugo's `data/`). Written only when its bytes change, so a
+/// generator's dev server rebuilds only for a new feed.
+pub(super) fn write_data_file(feed: &FeedConfig, documents: &Documents) -> Result<(), Error> {
+    let Some(path) = &feed.output.data_file else {
+        return Ok(());
+    };
+    let out = &feed.output;
+    let (Some(json), Some(html)) = (documents.get(&out.json), documents.get(&out.html)) else {
+        return Ok(());
+    };
+    let mut data: serde_json::Value =
+        serde_json::from_slice(json).expect("the JSON data file is JSON");
+    data["html"] = serde_json::Value::String(String::from_utf8_lossy(html).into_owned());
+    let mut bytes = serde_json::to_vec_pretty(&data).expect("JSON serializes");
+    bytes.push(b'\n');
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    output::write_atomic(path, &bytes)
+}

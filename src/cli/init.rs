@@ -15,7 +15,7 @@ pub const EXAMPLE_CONFIG: &str = include_str!("../../feedgen.example.toml");
 /// Static site generators `init` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Ssg {
-    /// Hugo: output in static/feed, a partial that reads the fragment.
+    /// Hugo: output in static/feed, the data in data/feedgen.json, a partial that shows it.
     Hugo,
     /// Jekyll: output in feed/, included with include_relative.
     Jekyll,
@@ -57,9 +57,9 @@ fn recipe(ssg: Ssg) -> Recipe {
             base_url: "/feed/",
             file: Some((
                 "layouts/partials/instagram-feed.html",
-                "{{/* The feed written by `feedgen build` into static/feed/. */}}\n{{ readFile \"static/feed/feed.html\" | safeHTML }}\n",
+                "{{/* The feed `feedgen build` wrote: its fragment, from data/feedgen.json (output.data_file), which `hugo server` watches. */}}\n{{ with site.Data.feedgen }}{{ .html | safeHTML }}{{ end }}\n",
             )),
-            how: "Put {{ partial \"instagram-feed.html\" . }} where the feed should appear. For your own markup, loop over the data: {{ range (readFile \"static/feed/feed.json\" | transform.Unmarshal).posts }}…{{ end }}",
+            how: "Put {{ partial \"instagram-feed.html\" . }} where the feed should appear. For your own markup, loop over the data: {{ range site.Data.feedgen.posts }}…{{ end }}. With Go installed, the Hugo module github.com/feedgen/feedgen/dist/hugo has the same partial and an {{< instagram-feed >}} shortcode. Run `feedgen watch` beside `hugo server`: each new feed shows at once.",
         },
         Ssg::Jekyll => Recipe {
             out_dir: "feed",
@@ -183,6 +183,13 @@ pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
         config = config
             .replace("dir = \"public/feed\"", &format!("dir = \"{}\"", r.out_dir))
             .replace("base_url = \"\"", &format!("base_url = \"{}\"", r.base_url));
+        if args.ssg == Some(Ssg::Hugo) {
+            // Hugo reads data/ and its server watches it; readFile is not watched.
+            config = config.replace(
+                "# data_file = \"data/feedgen.json\"",
+                "data_file = \"data/feedgen.json\"",
+            );
+        }
     }
     let config_path = dir.join("feedgen.toml");
     write_new(&config_path, &config, args.force)?;

@@ -204,6 +204,8 @@ enum Placement<'a> {
     Named {
         own_dir: bool,
         own_base_url: bool,
+        /// Whether the feed sets `output.data_file` itself.
+        own_data_file: bool,
         name: &'a str,
     },
 }
@@ -429,6 +431,7 @@ fn named_feeds_of(
         let placement = Placement::Named {
             own_dir: sets("output", "dir"),
             own_base_url: sets("output", "base_url"),
+            own_data_file: sets("output", "data_file"),
             name,
         };
         let mut merged = doc.clone();

@@ -51,6 +51,10 @@ pub struct OutputConfig {
     pub atom: String,
     /// What to do when a Meta URL would load from the output: fail or warn.
     pub privacy: Privacy,
+    /// Also write the JSON data, with the fragment as `html`, to this file
+    /// outside the output folder: Hugo's `data/feedgen.json`, which Hugo
+    /// reads as `site.Data.feedgen` and `hugo server` watches.
+    pub data_file: Option<PathBuf>,
 }
 
 /// How the posts are laid out.
@@ -143,21 +147,31 @@ pub(super) struct RawOutput {
     pub(super) jsonfeed: Option<String>,
     pub(super) atom: Option<String>,
     pub(super) privacy: Option<Privacy>,
+    pub(super) data_file: Option<PathBuf>,
+}
+
+/// `p` resolved where it exists, so `..` and symlinks do not hide where it
+/// is; a file not written yet is resolved by its folder.
+fn resolved(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p)
+        .or_else(|e| match (p.parent(), p.file_name()) {
+            (Some(dir), Some(name)) => std::fs::canonicalize(dir).map(|d| d.join(name)),
+            _ => Err(e),
+        })
+        // Nothing of it exists yet: absolute, without `.` parts, to compare alike.
+        .unwrap_or_else(|_| {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.to_path_buf())
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect()
+        })
 }
 
 /// An `output.extra_css` entry is published as it is, world-readable: only a
 /// `.css` file, and none inside the cache (which holds the token state).
 pub(super) fn extra_css_file(path: PathBuf, cache_dir: &Path) -> Result<PathBuf, ConfigError> {
-    // Compared resolved where the files exist, so `..` and symlinks do not hide anything.
-    let real = |p: &Path| {
-        std::fs::canonicalize(p)
-            .or_else(|e| match (p.parent(), p.file_name()) {
-                // A file not written yet: its folder, resolved, decides.
-                (Some(dir), Some(name)) => std::fs::canonicalize(dir).map(|d| d.join(name)),
-                _ => Err(e),
-            })
-            .unwrap_or_else(|_| p.to_path_buf())
-    };
+    let real = resolved;
     let css = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("css"));
     if !css(&path) || !css(&real(&path)) {
         return Err(ConfigError::invalid(
@@ -175,6 +189,45 @@ pub(super) fn extra_css_file(path: PathBuf, cache_dir: &Path) -> Result<PathBuf,
                 "{} is inside the cache folder {}, which holds the token state; keep your stylesheets with your site",
                 path.display(),
                 cache_dir.display()
+            ),
+        ));
+    }
+    Ok(path)
+}
+
+/// `output.data_file`: a `.json` file outside the cache (it is published by
+/// the site). Feeds of a `[[feed]]` config that share the setting each get
+/// their own file, `<stem>_<feed name>.json` (Hugo: `site.Data.<stem>_<name>`).
+fn data_file(path: PathBuf, places: &Places<'_>) -> Result<PathBuf, ConfigError> {
+    let key = "output.data_file";
+    if path.extension().is_none_or(|e| e != "json") {
+        return Err(ConfigError::invalid(
+            key,
+            &format!(
+                "{} must name a .json file, e.g. \"data/feedgen.json\" for Hugo",
+                path.display()
+            ),
+        ));
+    }
+    let path = match places.placement {
+        Placement::Named {
+            own_data_file: false,
+            name,
+            ..
+        } => {
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+            path.with_file_name(format!("{stem}_{name}.json"))
+        }
+        _ => path,
+    };
+    let path = places.resolve(path);
+    if resolved(&path).starts_with(resolved(places.cache_dir)) {
+        return Err(ConfigError::invalid(
+            key,
+            &format!(
+                "{} is inside the cache folder {}, which holds the token state; write it where your site reads data",
+                path.display(),
+                places.cache_dir.display()
             ),
         ));
     }
@@ -224,6 +277,7 @@ impl OutputConfig {
                 ),
             ));
         }
+        let data_file = raw.data_file.map(|p| data_file(p, places)).transpose()?;
         let shared_dir = resolve(raw_dir);
         let shared_base_url = raw.base_url.unwrap_or_default();
         let (dir, base_url) = match placement {
@@ -232,6 +286,7 @@ impl OutputConfig {
                 own_dir,
                 own_base_url,
                 name,
+                ..
             } => (
                 if own_dir {
                     shared_dir
@@ -274,6 +329,7 @@ impl OutputConfig {
             jsonfeed: file_name("output.jsonfeed", raw.jsonfeed, "jsonfeed.json")?,
             atom: file_name("output.atom", raw.atom, "atom.xml")?,
             privacy: raw.privacy.unwrap_or(Privacy::Fail),
+            data_file,
         };
         if let Some(site) = &output.site_url
             && !matches!(site.scheme(), "https" | "http")

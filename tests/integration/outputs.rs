@@ -186,3 +186,50 @@ fn the_theming_contract_lists_the_classes_the_markup_uses() {
         .collect();
     assert_eq!(listed, used, "README theming classes vs templates");
 }
+
+/// `output.data_file`: the JSON data plus the fragment, beside the site's
+/// data (not in the output folder, not in the cache), one per named feed.
+#[test]
+fn the_data_file_holds_the_json_data_and_the_fragment() {
+    let site = Site::new(
+        "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\ndata_file = \"data/feedgen.json\"\n",
+    );
+    for (rel, bytes) in
+        tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site/sample-snapshot"))
+    {
+        let dest = site.path("snapshot").join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+    site.run(&["build"], &[]).expect_code(0);
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.path("data/feedgen.json")).unwrap())
+            .unwrap();
+    let fragment = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.out().join("feed.json")).unwrap())
+            .unwrap();
+    assert_eq!(data["html"], fragment.as_str());
+    assert_eq!(data["posts"], json["posts"]);
+    let modified = || {
+        std::fs::metadata(site.path("data/feedgen.json"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = modified();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    site.run(&["build"], &[]).expect_code(0);
+    assert_eq!(
+        modified(),
+        before,
+        "an unchanged feed leaves the file alone"
+    );
+
+    let bad = Site::new("[output]\ndata_file = \"data/feedgen.yaml\"\n");
+    let run = bad.run(&["build"], &[]).expect_code(2);
+    assert!(run.stderr.contains("output.data_file"), "{}", run.stderr);
+    let cached = Site::new("[output]\ndata_file = \".feedgen-cache/feed.json\"\n");
+    let run = cached.run(&["build"], &[]).expect_code(2);
+    assert!(run.stderr.contains("cache folder"), "{}", run.stderr);
+}

@@ -444,3 +444,123 @@ fn astro_dev_shows_a_changed_caption_after_a_feedgen_build() {
         "the dev server shows the new caption from the collection"
     );
 }
+
+/// A Hugo site importing the module in dist/hugo (by `replacements`, as a
+/// site does offline or with the module vendored: no Go needed), with the
+/// partial on the home page, the shortcode in a content page, and the posts
+/// partial for its own markup.
+fn hugo_module_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path();
+    let module = repo().join("dist/hugo");
+    let files = [
+        (
+            "config.toml".to_string(),
+            format!(
+                "baseURL = \"http://example.org/\"\ntitle = \"Hugo module\"\ndisableKinds = [\"taxonomy\", \"term\", \"RSS\", \"sitemap\"]\n[module]\nreplacements = \"github.com/feedgen/feedgen/dist/hugo -> {}\"\n[[module.imports]]\npath = \"github.com/feedgen/feedgen/dist/hugo\"\n",
+                module.display()
+            ),
+        ),
+        (
+            "layouts/index.html".into(),
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ site.Title }}</title></head><body>\n{{ partial \"feedgen/feed.html\" . }}\n<ul class=\"own\">{{ range partial \"feedgen/posts.html\" . }}<li class=\"post\">{{ .caption }}</li>{{ end }}</ul>\n</body></html>\n".into(),
+        ),
+        (
+            "layouts/_default/single.html".into(),
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title></head><body>{{ .Content }}</body></html>\n".into(),
+        ),
+        (
+            "content/instagram.md".into(),
+            "---\ntitle: Instagram\n---\n{{< instagram-feed >}}\n".into(),
+        ),
+        (
+            "feedgen.toml".into(),
+            "[output]\ndir = \"static/feed\"\nbase_url = \"/feed/\"\ndata_file = \"data/feedgen.json\"\ncaptions = true\n[http]\nbackoff_ms = 10\n".into(),
+        ),
+    ];
+    for (rel, body) in files {
+        let path = site.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+    dir
+}
+
+fn feedgen_build(site: &Path, fake: &FakeInstagram) {
+    let out = Command::new(env!("CARGO_BIN_EXE_feedgen"))
+        .args(["build", "--quiet"])
+        .current_dir(site)
+        .env_clear()
+        .envs(fake_env(fake))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "feedgen build: {}", text(&out.stderr));
+}
+
+#[test]
+fn the_hugo_module_renders_the_feed_from_its_data_file() {
+    if !crate::cli::have_tool("hugo") {
+        return;
+    }
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let dir = hugo_module_site();
+    let site = dir.path();
+    feedgen_build(site, &fake);
+    let out = Command::new("hugo")
+        .arg("--quiet")
+        .current_dir(site)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "hugo: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let home = std::fs::read_to_string(site.join("public/index.html")).unwrap();
+    let page = std::fs::read_to_string(site.join("public/instagram/index.html")).unwrap();
+    assert_eq!(home.matches("class=\"feedgen-item").count(), 3, "partial");
+    assert_eq!(home.matches("class=\"post\"").count(), 3, "posts partial");
+    assert_eq!(page.matches("class=\"feedgen-item").count(), 3, "shortcode");
+    for (url, _) in html_urls(&home) {
+        if let Some(rel) = url.strip_prefix('/').filter(|u| u.starts_with("feed/")) {
+            assert!(
+                site.join("public").join(rel).is_file(),
+                "{url} is published"
+            );
+        }
+    }
+}
+
+#[test]
+fn hugo_server_shows_a_changed_caption_after_a_feedgen_build() {
+    if !crate::cli::have_tool("hugo") {
+        return;
+    }
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let dir = hugo_module_site();
+    let site = dir.path();
+    feedgen_build(site, &fake);
+    let port = free_port();
+    let _server = Server(
+        Command::new("hugo")
+            .args(["server", "--bind", "127.0.0.1", "--port", &port.to_string()])
+            .current_dir(site)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(
+        wait_for(port, "/", "feedgen-item", 60),
+        "hugo server shows the feed"
+    );
+    fake.with(|s| s.posts[0].caption = Some("A caption edited on Instagram".into()));
+    feedgen_build(site, &fake);
+    assert!(
+        wait_for(port, "/", "A caption edited on Instagram", 30),
+        "hugo server shows the new caption"
+    );
+}

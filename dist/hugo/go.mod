@@ -1,0 +1,3 @@
+module github.com/feedgen/feedgen/dist/hugo
+
+go 1.20
