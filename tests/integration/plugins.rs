@@ -1,7 +1,10 @@
-//! The site-generator plugins of the npm package, run by the real generators:
-//! `feedgen/eleventy` in a fresh Eleventy 3 site, ESM and CommonJS alike,
-//! installed as a site owner installs it (the packed tarballs, offline, when
-//! `FEEDGEN_DIST` is set; else the package folder with `FEEDGEN_BINARY`).
+//! The site-generator integrations, run by the real generators and checked in
+//! Chromium: `feedgen/eleventy` in fresh Eleventy 3 sites (ESM and CommonJS),
+//! `feedgen/astro` in a fresh Astro 5 site, both installed as a site owner
+//! installs them (the packed tarballs, offline, when `FEEDGEN_DIST` is set;
+//! else the package folder with `FEEDGEN_BINARY`), and the Hugo module in
+//! dist/hugo; each dev server (eleventy --serve, astro dev, hugo server) shows
+//! a caption changed on Instagram after a `feedgen build`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -61,6 +64,37 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A caption that tries to run as script and as template syntax.
+const HOSTILE: &str =
+    "<script>alert(1)</script> {{ site.title }} {% raw %} \"><img src=x onerror=alert(1)>";
+
+/// The built site in Chromium (tests/node/site-check.mjs): `posts` posts on
+/// each page, every image loaded, nothing off the site, no script run.
+fn in_chromium(root: &Path, posts: usize, pages: &[&str]) {
+    let node_modules = repo().join("tests/node/node_modules");
+    if !node_modules.join("playwright-core").exists() || !Path::new("/usr/bin/chromium").exists() {
+        assert!(
+            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+            "Chromium and tests/node are required (FEEDGEN_REQUIRE_TOOLS is set)"
+        );
+        eprintln!("SKIPPED: Chromium or tests/node is not installed (bash .ci/run installs them)");
+        return;
+    }
+    let out = Command::new("node")
+        .arg(repo().join("tests/node/site-check.mjs"))
+        .arg(root)
+        .arg(posts.to_string())
+        .args(pages)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "in Chromium:\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
 const ELEVENTY_PAGES: [(&str, &str); 2] = [
     (
         "index.njk",
@@ -68,7 +102,7 @@ const ELEVENTY_PAGES: [(&str, &str); 2] = [
     ),
     (
         "data.njk",
-        "---\npermalink: /data/\n---\n<ul>{% for p in instagram.posts %}<li class=\"post\">{{ p.caption }}</li>{% endfor %}</ul>\n",
+        "---\npermalink: /data/\n---\n<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Data</title></head>\n<body><ul>{% for p in instagram.posts %}<li class=\"post\"><img src=\"{{ p.images[0].variants[0].url }}\" width=\"{{ p.images[0].width }}\" height=\"{{ p.images[0].height }}\" alt=\"{{ p.alt | escape }}\">{{ p.caption | escape }}</li>{% endfor %}</ul></body></html>\n",
     ),
 ];
 
@@ -143,7 +177,8 @@ fn the_eleventy_plugin_builds_the_feed_in_esm_and_commonjs_sites() {
         return;
     };
     for esm in [true, false] {
-        let (posts, images) = account(3);
+        let (mut posts, images) = account(3);
+        posts[0].caption = Some(HOSTILE.into());
         let fake = FakeInstagram::start(posts, images);
         let (dir, mut env) = eleventy_site(esm);
         let site = dir.path();
@@ -163,6 +198,9 @@ fn the_eleventy_plugin_builds_the_feed_in_esm_and_commonjs_sites() {
         fake.with(|s| s.error = None);
         eleventy(&bin, site, &env);
         assert_eq!(posts_built(site), (3, 3), "{flavour}");
+        if esm {
+            in_chromium(&site.join("_site"), 3, &["/", "/data/"]);
+        }
 
         // The token is revoked: the last good feed stays, with a warning.
         fake.with(|s| s.error = Some(FakeError::expired_token()));
@@ -372,7 +410,8 @@ fn the_astro_loader_fills_a_typed_collection_and_keeps_it_when_a_build_fails() {
     let Some(bin) = node_bin("astro") else {
         return;
     };
-    let (posts, images) = account(3);
+    let (mut posts, images) = account(3);
+    posts[0].caption = Some(HOSTILE.into());
     let fake = FakeInstagram::start(posts, images);
     let (dir, mut env) = astro_site();
     let site = dir.path();
@@ -380,6 +419,7 @@ fn the_astro_loader_fills_a_typed_collection_and_keeps_it_when_a_build_fails() {
 
     astro_build(&bin, site, &env);
     assert_eq!(astro_posts(site), (3, 3));
+    in_chromium(&site.join("dist"), 3, &["/", "/data/"]);
 
     // The token is revoked: feedgen republishes the last good feed.
     fake.with(|s| s.error = Some(FakeError::expired_token()));
@@ -502,7 +542,8 @@ fn the_hugo_module_renders_the_feed_from_its_data_file() {
     if !crate::cli::have_tool("hugo") {
         return;
     }
-    let (posts, images) = account(3);
+    let (mut posts, images) = account(3);
+    posts[0].caption = Some(HOSTILE.into());
     let fake = FakeInstagram::start(posts, images);
     let dir = hugo_module_site();
     let site = dir.path();
@@ -531,6 +572,7 @@ fn the_hugo_module_renders_the_feed_from_its_data_file() {
             );
         }
     }
+    in_chromium(&site.join("public"), 3, &["/", "/instagram/"]);
 }
 
 #[test]
