@@ -1,6 +1,7 @@
 //! The layering of `src/`: no import circle between the library's top-level
 //! modules, and each module imports only the modules below it, as listed in
-//! the README's "How it is built" table (`LAYERS` here is that table).
+//! the "How it is built" table of CONTRIBUTING.md (`LAYERS` here is that
+//! table, and a test keeps the two equal).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -161,7 +162,7 @@ fn no_module_imports_one_above_it() {
     }
     assert!(
         wrong.is_empty(),
-        "imports outside the layering (move the item down, or update LAYERS and the README):\n{}",
+        "imports outside the layering (move the item down, or update LAYERS and the table in CONTRIBUTING.md):\n{}",
         wrong.join("\n")
     );
 }
@@ -200,4 +201,42 @@ fn there_is_no_import_circle() {
             panic!("import circle: {}", circle.join(" -> "));
         }
     }
+}
+
+/// CONTRIBUTING.md's table lists the same modules, in the same order, with
+/// the same imports as `LAYERS` ("everything above" for `app`).
+#[test]
+fn the_contributing_guide_shows_the_layering_the_code_has() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/CONTRIBUTING.md")).unwrap();
+    let rows: Vec<(String, BTreeSet<String>)> = text
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            let module = cells[0]
+                .trim_start_matches("| ")
+                .trim_matches('`')
+                .to_string();
+            let imports = cells.last().unwrap().trim_end_matches(" |").trim();
+            let set = match imports {
+                "nothing" => BTreeSet::new(),
+                "everything above" => BTreeSet::from(["*".to_string()]),
+                list => list.split(", ").map(str::to_string).collect(),
+            };
+            (module, set)
+        })
+        .collect();
+    let expected: Vec<(String, BTreeSet<String>)> = LAYERS
+        .iter()
+        .map(|(m, imports)| {
+            let set = if *m == "app" {
+                BTreeSet::from(["*".to_string()])
+            } else {
+                imports.iter().map(|s| s.to_string()).collect()
+            };
+            (m.to_string(), set)
+        })
+        .collect();
+    assert_eq!(rows, expected, "CONTRIBUTING.md's table vs LAYERS");
 }
