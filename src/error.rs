@@ -62,6 +62,12 @@ pub enum ConfigError {
         /// The file, once known.
         path: Option<PathBuf>,
     },
+    /// `feedgen init` would overwrite a file.
+    #[error("{} already exists, so `feedgen init` left it as it is. Edit it, or run `feedgen init --force` to write it anew (your changes to it are then lost)", path.display())]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 impl ConfigError {
@@ -139,6 +145,10 @@ pub enum TokenProblem {
     Permission,
     /// A token of the legacy Instagram Platform API (`api.instagram.com/v1`), shut down 2020-06-29.
     LegacyPlatform,
+    /// A token of the other login, told by its prefix before any request:
+    /// Facebook Login's `EAA…` on graph.instagram.com, or Instagram Login's
+    /// `IGAA…` on graph.facebook.com.
+    OtherLogin,
     /// Facebook Login: the token's Pages have no Instagram business account it
     /// may read; the text says what was found.
     NoInstagramAccount(String),
@@ -193,6 +203,12 @@ impl TokenProblem {
             }
             TokenProblem::BasicDisplayRetired => {
                 "This looks like an Instagram Basic Display token (IGQV…); that API was shut down on 2024-12-04. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to your Meta app, and generate a token there; feedgen reads the same /me/media route with it.".into()
+            }
+            TokenProblem::OtherLogin if facebook => {
+                "This is an Instagram-Login token (IGAA…), which is not valid for graph.facebook.com (source.kind = \"facebook\"), where Facebook-Login tokens (EAA…) are. To use this token, set source.kind = \"instagram\" (the default: graph.instagram.com); or give a Facebook-Login token.".into()
+            }
+            TokenProblem::OtherLogin => {
+                "This is a Facebook-Login token (EAA…), but the feed reads graph.instagram.com, which takes Instagram-Login tokens (IGAA…). To use this token, set source.kind = \"facebook\" in feedgen.toml (README: With Facebook Login); or generate an Instagram-Login token (README: Getting a token).".into()
             }
             TokenProblem::LegacyPlatform => {
                 "This looks like a token of the legacy Instagram Platform API (api.instagram.com/v1), shut down on 2020-06-29. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to a Meta app, and generate a token there; feedgen reads the same /me/media route with it.".into()
@@ -367,6 +383,8 @@ fn token_steps(problem: &TokenProblem, detail: &Option<String>, login: SourceKin
         TokenProblem::Missing
         | TokenProblem::BasicDisplayRetired
         | TokenProblem::LegacyPlatform => {}
+        // The Instagram-Login steps would not help someone holding a Facebook token.
+        TokenProblem::OtherLogin if login == SourceKind::Instagram => {}
         _ => {
             s.push(' ');
             s.push_str(match login {

@@ -376,7 +376,9 @@ pub fn current(config: &FeedConfig, now: DateTime<Utc>) -> Result<Resolved, Erro
         login,
         detail: None,
     })?;
-    if let Some(problem) = legacy_kind(&resolved.state.token) {
+    if let Some(problem) =
+        legacy_kind(&resolved.state.token).or_else(|| other_login(&resolved.state.token, login))
+    {
         return Err(Error::Token {
             problem,
             login,
@@ -384,6 +386,26 @@ pub fn current(config: &FeedConfig, now: DateTime<Utc>) -> Result<Resolved, Erro
         });
     }
     Ok(resolved)
+}
+
+/// Recognises a token of the other login from its prefix, before any request:
+/// Facebook Login issues `EAA…` tokens, Instagram Login `IG…` ones.
+pub fn other_login(
+    token: &Token,
+    login: crate::config::SourceKind,
+) -> Option<crate::error::TokenProblem> {
+    let t = token.expose();
+    let facebook_token = t.starts_with("EAA");
+    let instagram_token = t.starts_with("IGAA") || t.starts_with("IGQ");
+    match login {
+        crate::config::SourceKind::Instagram if facebook_token => {
+            Some(crate::error::TokenProblem::OtherLogin)
+        }
+        crate::config::SourceKind::Facebook if instagram_token => {
+            Some(crate::error::TokenProblem::OtherLogin)
+        }
+        _ => None,
+    }
 }
 
 /// Recognises token shapes of retired APIs, before any request is made.

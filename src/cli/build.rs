@@ -41,7 +41,48 @@ pub struct BuildArgs {
     report: ReportFormat,
 }
 
+/// Runs `feedgen build`. With `--report json`, stdout gets exactly one JSON
+/// document whatever happens: the report, or `{error, exit_code}` when the
+/// build (or the config) failed; both with `duration_ms`.
 pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
+    let started = std::time::Instant::now();
+    let result = build_and_report(&args, global, started);
+    if args.report == ReportFormat::Json
+        && let Err(e) = &result
+    {
+        print_json(
+            &serde_json::json!({
+                "error": e.to_string(),
+                "exit_code": e.exit_code(),
+            }),
+            started,
+        );
+    }
+    result
+}
+
+/// Prints the JSON object `doc` with the run's `duration_ms` added last
+/// (appended to the text, so the report keeps its fields' order).
+fn print_json(doc: &impl serde::Serialize, started: std::time::Instant) {
+    let mut text = serde_json::to_string_pretty(doc).expect("the report serializes");
+    let body = text
+        .trim_end()
+        .strip_suffix('}')
+        .unwrap_or(&text)
+        .trim_end();
+    let sep = if body.ends_with('{') { "" } else { "," };
+    text = format!(
+        "{body}{sep}\n  \"duration_ms\": {}\n}}",
+        started.elapsed().as_millis()
+    );
+    println!("{text}");
+}
+
+fn build_and_report(
+    args: &BuildArgs,
+    global: &Global,
+    started: std::time::Instant,
+) -> Result<ExitCode, Error> {
     let mut config = args.config.load(false)?;
     if let Some(out) = &args.out {
         config.set_output_root(out);
@@ -52,7 +93,6 @@ pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
         progress: Bars::new_if_interactive(global.quiet, global.verbose)
             .map(|b| Arc::new(b) as Arc<dyn feedgen::Progress>),
     };
-    let started = std::time::Instant::now();
     let runtime = super::runtime()?;
     let run = runtime.block_on(async {
         tokio::select! {
@@ -69,6 +109,12 @@ pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
                 "feedgen: interrupted; nothing was published and the previous output is as it was. Images downloaded and made so far are kept, so the next build goes on from there"
             );
             runtime.shutdown_background();
+            if args.report == ReportFormat::Json {
+                print_json(
+                    &serde_json::json!({ "error": "interrupted", "exit_code": code }),
+                    started,
+                );
+            }
             return Ok(ExitCode::from(code));
         }
     };
@@ -78,13 +124,7 @@ pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
     // A config without [[feed]] reports exactly as it always did.
     if !config.named_feeds {
         let report = run.into_single()?;
-        return Ok(ExitCode::from(finish(
-            &args,
-            global,
-            None,
-            &report,
-            started.elapsed(),
-        )));
+        return Ok(ExitCode::from(finish(args, global, None, &report, started)));
     }
     if args.report == ReportFormat::Json {
         let feeds: Vec<serde_json::Value> = run
@@ -99,17 +139,13 @@ pub fn run(args: BuildArgs, global: &Global) -> Result<ExitCode, Error> {
                 }),
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "feeds": feeds }))
-                .expect("the report serializes")
-        );
+        print_json(&serde_json::json!({ "feeds": feeds }), started);
     }
     // Every feed is reported; the run exits with the code of the first that failed.
     let mut code = exit::OK;
     for f in &run.feeds {
         let this = match &f.result {
-            Ok(report) => finish(&args, global, Some(&f.name), report, started.elapsed()),
+            Ok(report) => finish(args, global, Some(&f.name), report, started),
             Err(e) => {
                 eprintln!("error: {}", of_feed(Some(&f.name), &e.to_string()));
                 e.exit_code()
@@ -144,17 +180,14 @@ fn finish(
     global: &Global,
     name: Option<&str>,
     report: &BuildReport,
-    took: std::time::Duration,
+    started: std::time::Instant,
 ) -> u8 {
     for w in &report.warnings {
         warn(&of_feed(name, w));
     }
     match args.report {
-        ReportFormat::Json if name.is_none() => println!(
-            "{}",
-            serde_json::to_string_pretty(report).expect("the report serializes")
-        ),
-        ReportFormat::Text if !global.quiet => print_summary(name, report, took),
+        ReportFormat::Json if name.is_none() => print_json(report, started),
+        ReportFormat::Text if !global.quiet => print_summary(name, report, started.elapsed()),
         _ => {}
     }
     let code = feed_code(args, report);

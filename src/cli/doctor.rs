@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use feedgen::config::SourceKind;
-use feedgen::error::exit;
+use feedgen::error::{TokenProblem, exit};
 use feedgen::http::{MediaHosts, client_with_timeout};
 use feedgen::manifest::Manifest;
 use feedgen::media::download;
@@ -157,17 +157,24 @@ fn check_token(config: &FeedConfig, r: &mut Report) -> Option<token::Resolved> {
         );
         return None;
     };
-    if let Some(problem) = token::legacy_kind(&resolved.state.token) {
+    if let Some(problem) = token::legacy_kind(&resolved.state.token)
+        .or_else(|| token::other_login(&resolved.state.token, config.source.kind))
+    {
+        let fix = match (&problem, config.source.kind) {
+            (TokenProblem::OtherLogin, SourceKind::Instagram) => {
+                "set source.kind = \"facebook\" in feedgen.toml to use this Facebook-Login token, or give an Instagram-Login token (IGAA…)"
+            }
+            (TokenProblem::OtherLogin, SourceKind::Facebook) => {
+                "set source.kind = \"instagram\" (the default) in feedgen.toml to use this Instagram-Login token, or give a Facebook-Login token (EAA…)"
+            }
+            _ => "generate a token with the Instagram API with Instagram Login",
+        };
         let e = Error::Token {
             problem,
             login: config.source.kind,
             detail: None,
         };
-        r.fail(
-            &format!("token: {e}"),
-            "generate a token with the Instagram API with Instagram Login",
-            exit::TOKEN,
-        );
+        r.fail(&format!("token: {e}"), fix, exit::TOKEN);
         return None;
     }
     let left = match resolved.state.expires_at {

@@ -163,10 +163,9 @@ fn ignore_generated(dir: &Path, out_dir: &str) -> Result<Vec<String>, Error> {
 
 fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
     if path.exists() && !force {
-        return Err(ConfigError::invalid(
-            "init",
-            &format!("{} exists; pass --force to overwrite it", path.display()),
-        )
+        return Err(ConfigError::Exists {
+            path: path.to_path_buf(),
+        }
         .into());
     }
     if let Some(parent) = path.parent() {

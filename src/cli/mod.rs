@@ -16,9 +16,23 @@ use clap::{Parser, Subcommand};
 use feedgen::error::exit;
 use feedgen::{Config, EnvOverrides, Error};
 
+/// What `feedgen --help` ends with: examples, the token variable, the docs.
+const AFTER_HELP: &str = "\
+Examples:
+  feedgen init --ssg hugo       write feedgen.toml (and the include snippet for Hugo)
+  feedgen doctor                check config, token, account and output, each with the fix
+  feedgen build                 fetch, make the images, write the feed
+  feedgen build --offline       rebuild from the last snapshot: no network, no token
+  feedgen watch --serve         rebuild on every change; preview on http://127.0.0.1:8000/
+
+Environment:
+  FEEDGEN_TOKEN   the long-lived access token (README: Getting a token)
+
+Documentation: https://github.com/feedgen/feedgen#readme";
+
 /// Turn an Instagram account into fast, private, static feed fragments.
 #[derive(Debug, Parser)]
-#[command(name = "feedgen", version, about, long_about = None)]
+#[command(name = "feedgen", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -231,3 +231,107 @@ fn paths_says_where_each_feeds_files_go_without_building() {
     assert_eq!(feeds[1]["json"], "feed.json");
     assert!(!site.path("static").exists(), "nothing built");
 }
+
+#[test]
+fn init_again_says_the_file_is_kept_and_how_to_replace_it() {
+    let site = Site::new("");
+    std::fs::remove_file(site.path("feedgen.toml")).unwrap();
+    site.run(&["init"], &[]).expect_code(0);
+    let again = site.run(&["init"], &[]).expect_code(2);
+    assert_eq!(
+        again.stderr.trim_end(),
+        "error: ./feedgen.toml already exists, so `feedgen init` left it as it is. Edit it, or run `feedgen init --force` to write it anew (your changes to it are then lost)"
+    );
+}
+
+#[test]
+fn report_json_is_one_document_with_its_duration_whatever_happens() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("[http]\nbackoff_ms = 10\n");
+    let doc = |run: &crate::support::Run| -> serde_json::Value {
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {:?}", run.stdout))
+    };
+    // Success: the report, with duration_ms last.
+    let ok = site.build(&fake, &["--report", "json"]).expect_code(0);
+    let report = doc(&ok);
+    assert_eq!(report["posts"], 2);
+    assert!(report["duration_ms"].is_u64(), "{report}");
+    // A first build whose token is refused: the error and its exit code.
+    let fresh = Site::new("[http]\nbackoff_ms = 10\n");
+    fake.with(|s| s.error = Some(FakeError::expired_token()));
+    let failed = fresh.build(&fake, &["--report", "json"]).expect_code(3);
+    let report = doc(&failed);
+    assert_eq!(report["exit_code"], 3);
+    assert!(
+        report["error"].as_str().unwrap().contains("expired"),
+        "{report}"
+    );
+    assert!(report["duration_ms"].is_u64());
+    // A config that does not load.
+    let broken = Site::new("[source]\nmax_posts = -1\n");
+    let run = broken.build(&fake, &["--report", "json"]).expect_code(2);
+    assert_eq!(doc(&run)["exit_code"], 2);
+    // Several feeds: every feed, and the run's duration.
+    let feeds =
+        Site::new("[[feed]]\nname = \"a\"\n[[feed]]\nname = \"b\"\n[http]\nbackoff_ms = 10\n");
+    let run = feeds.build(&fake, &["--report", "json"]).expect_code(3);
+    let report = doc(&run);
+    assert_eq!(report["feeds"].as_array().unwrap().len(), 2);
+    assert!(report["duration_ms"].is_u64());
+}
+
+#[test]
+fn a_token_of_the_other_login_is_named_before_any_request() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("");
+    let mut env = fake_env(&fake);
+    env[0].1 = "EAAGm0PX4ZCpsBAFacebookLoginToken123".into();
+    let run = site.run(&["build"], &env).expect_code(3);
+    assert!(
+        run.stderr.contains("This is a Facebook-Login token (EAA…)")
+            && run.stderr.contains("source.kind = \"facebook\""),
+        "{}",
+        run.stderr
+    );
+    let doctor = site.run(&["doctor"], &env).expect_code(3);
+    assert!(
+        doctor
+            .stdout
+            .contains("fix: set source.kind = \"facebook\" in feedgen.toml"),
+        "{}",
+        doctor.stdout
+    );
+    assert_eq!(fake.with(|s| s.graph_requests.len()), 0, "no request spent");
+
+    // And the reverse: an Instagram-Login token on graph.facebook.com.
+    let fb = Site::new("[source]\nkind = \"facebook\"\n");
+    let run = fb.run(&["build"], &fake_env(&fake)).expect_code(3);
+    assert!(
+        run.stderr
+            .contains("This is an Instagram-Login token (IGAA…)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fake.with(|s| s.graph_requests.len()), 0);
+}
+
+#[test]
+fn help_ends_with_examples_the_token_variable_and_the_docs() {
+    let out = Command::new(env!("CARGO_BIN_EXE_feedgen"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("Examples:\n  feedgen init --ssg hugo"),
+        "{help}"
+    );
+    assert!(
+        help.contains("FEEDGEN_TOKEN   the long-lived access token"),
+        "{help}"
+    );
+    assert!(help.contains("Documentation: https://"), "{help}");
+}
