@@ -123,9 +123,56 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .without_time()
+        .event_format(Diagnostic)
         .init();
+}
+
+/// Whether stderr gets colour: a terminal, and no `NO_COLOR` (no-color.org).
+fn colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `label:` as rustc and cargo print it, bold and coloured on a terminal.
+fn label(name: &str) -> String {
+    if !colour() {
+        return format!("{name}:");
+    }
+    let code = match name {
+        "error" => "1;31",
+        "warning" => "1;33",
+        _ => "1;36",
+    };
+    format!("\x1b[{code}m{name}\x1b[0m\x1b[1m:\x1b[0m")
+}
+
+/// Log lines in the one style of feedgen's diagnostics: `error:`,
+/// `warning:`, `note:` (info) and `debug:`, then the message and its fields.
+struct Diagnostic;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Diagnostic
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let name = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            tracing::Level::INFO => "note",
+            tracing::Level::DEBUG => "debug",
+            tracing::Level::TRACE => "trace",
+        };
+        write!(writer, "{} ", label(name))?;
+        use tracing_subscriber::fmt::FormatFields;
+        ctx.format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }
 
 /// `message`, naming the feed when the config has several (`[shop] …`).
@@ -147,7 +194,7 @@ pub fn warn(message: &str) {
             .replace('\n', "%0A");
         eprintln!("::warning title=feedgen::{one_line}");
     } else {
-        eprintln!("warning: {message}");
+        eprintln!("{} {message}", label("warning"));
     }
 }
 

@@ -375,10 +375,26 @@ fn a_second_build_on_the_same_output_waits_then_says_why() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let lock = std::fs::File::create(&path).unwrap();
     lock.lock().unwrap();
-    let run = site.build(&fake, &[]).expect_code(5);
+    let run = site.build(&fake, &["-v"]).expect_code(5);
+    // One style for every diagnostic, and no colour codes in a redirected stderr.
     assert!(
-        run.stderr.contains("another feedgen build is writing"),
+        run.stderr
+            .contains("\nwarning: another feedgen build is writing")
+            || run
+                .stderr
+                .starts_with("warning: another feedgen build is writing"),
         "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    assert!(
+        run.stderr.lines().all(|l| {
+            ["warning: ", "error: ", "note: ", "debug: ", "  "]
+                .iter()
+                .any(|p| l.starts_with(p))
+                || l.is_empty()
+        }),
+        "every line is a diagnostic: {}",
         run.stderr
     );
     drop(lock);
