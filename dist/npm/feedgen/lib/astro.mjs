@@ -13,7 +13,6 @@
 // feedgen.toml builds again. `<InstagramFeed />` (feedgen/InstagramFeed.astro)
 // renders the whole fragment.
 
-import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { z } from 'astro/zod';
 // the pages that use <InstagramFeed />, where a relative path no longer holds.
 const require = createRequire(import.meta.url);
 const { findBinary } = require('feedgen');
+const { build, feedPaths: pathsOf } = require('feedgen/run');
 
 const variant = z.object({
   url: z.string(),
@@ -60,11 +60,7 @@ export const postSchema = z.object({
 
 /** Where the config's (first) feed writes, from `feedgen paths`. */
 export function feedPaths(config = 'feedgen.toml', binary = findBinary()) {
-  const out = execFileSync(binary, ['paths', '--config', config], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const feed = JSON.parse(out).feeds[0];
+  const feed = pathsOf(binary, config);
   return {
     html: path.resolve(feed.dir, feed.html),
     json: path.resolve(feed.dir, feed.json),
@@ -105,35 +101,6 @@ function withSources(img) {
   };
 }
 
-function tail(text) {
-  return String(text || '')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .slice(-3)
-    .join(' / ');
-}
-
-/** Runs `feedgen build`; resolves to `{ ok, report, detail }`, never rejects. */
-function build(binary, config) {
-  return new Promise((resolve) => {
-    execFile(
-      binary,
-      ['build', '--config', config, '--report', 'json', '--quiet'],
-      { maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        let report = null;
-        try {
-          report = JSON.parse(stdout);
-        } catch {
-          report = null;
-        }
-        resolve({ ok: !error, report, detail: error ? tail(stderr) || error.message : '' });
-      },
-    );
-  });
-}
-
 /**
  * The loader. `options.config`: the feedgen config (default `feedgen.toml`);
  * `options.binary`: a feedgen executable (default: the platform package).
@@ -150,7 +117,7 @@ export function feedgen(options = {}) {
         binary = options.binary || findBinary();
         paths = feedPaths(config, binary);
       } catch (e) {
-        logger.warn(`${tail(e.stderr) || e.message}; the previous entries are kept`);
+        logger.warn(`${e.message}; the previous entries are kept`);
         return;
       }
 

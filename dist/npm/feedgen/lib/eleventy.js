@@ -17,10 +17,10 @@
 // - never fails the site: a failed build is a warning, the last good feed
 //   (which feedgen keeps) is shown, and no feed at all is an empty one.
 
-const { execFile, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { findBinary } = require('./binary.js');
+const { build: runBuild, feedPaths } = require('./run.js');
 
 const PREFIX = '[feedgen]';
 
@@ -49,16 +49,6 @@ function stamp(file) {
   }
 }
 
-/** The last lines of a command's error output, for a one-line warning. */
-function tail(text) {
-  return String(text || '')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .slice(-3)
-    .join(' / ');
-}
-
 module.exports = function feedgenPlugin(eleventyConfig, options = {}) {
   const config = options.config || 'feedgen.toml';
   const dataKey = options.dataKey || 'instagram';
@@ -75,13 +65,9 @@ module.exports = function feedgenPlugin(eleventyConfig, options = {}) {
   let paths = null;
   if (binary) {
     try {
-      const out = execFileSync(binary, ['paths', '--config', config], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      paths = JSON.parse(out).feeds[0];
+      paths = feedPaths(binary, config);
     } catch (e) {
-      warn(`cannot read ${config}: ${tail(e.stderr) || e.message}`);
+      warn(e.message);
     }
   }
   const dir = paths ? paths.dir : options.dir || 'feed';
@@ -100,30 +86,15 @@ module.exports = function feedgenPlugin(eleventyConfig, options = {}) {
   let built = null; // the config's stamp at the last build
   let warnedMissing = false;
 
-  function build() {
-    return new Promise((resolve) => {
-      execFile(
-        binary,
-        ['build', '--config', config, '--report', 'json', '--quiet'],
-        { maxBuffer: 64 << 20 },
-        (error, stdout, stderr) => {
-          let report = null;
-          try {
-            report = JSON.parse(stdout);
-          } catch {
-            report = null;
-          }
-          if (report && report.stale) {
-            warn(`showing the last good feed: ${report.stale.reason}`);
-          } else if (error) {
-            warn(
-              `feedgen build failed (exit ${error.code}): ${tail(stderr) || error.message}; the site is built with the previous feed, if there is one`,
-            );
-          }
-          resolve();
-        },
+  async function build() {
+    const { ok, code, report, detail } = await runBuild(binary, config);
+    if (report && report.stale) {
+      warn(`showing the last good feed: ${report.stale.reason}`);
+    } else if (!ok) {
+      warn(
+        `feedgen build failed (exit ${code}): ${detail}; the site is built with the previous feed, if there is one`,
       );
-    });
+    }
   }
 
   eleventyConfig.on('eleventy.before', async ({ runMode }) => {
