@@ -194,13 +194,7 @@ fn the_data_file_holds_the_json_data_and_the_fragment() {
     let site = Site::new(
         "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\ndata_file = \"data/feedgen.json\"\n",
     );
-    for (rel, bytes) in
-        tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site/sample-snapshot"))
-    {
-        let dest = site.path("snapshot").join(rel);
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::write(dest, bytes).unwrap();
-    }
+    copy_sample_snapshot(&site.path("snapshot"));
     site.run(&["build"], &[]).expect_code(0);
     let data: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(site.path("data/feedgen.json")).unwrap())

@@ -15,20 +15,6 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The Node tool `name` from tests/node, or `None` (test skipped).
-fn node_bin(name: &str) -> Option<PathBuf> {
-    let bin = repo().join("tests/node/node_modules/.bin").join(name);
-    if bin.exists() {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-        "{name} is required (FEEDGEN_REQUIRE_TOOLS is set) but tests/node is not installed"
-    );
-    eprintln!("SKIPPED: {name} is not installed (bash .ci/run runs npm ci in tests/node)");
-    None
-}
-
 /// Installs the `feedgen` npm package into `site`; returns the environment
 /// the site's build then needs (none with the real platform package).
 fn install_feedgen(site: &Path) -> Vec<(&'static str, String)> {

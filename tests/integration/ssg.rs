@@ -15,21 +15,6 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The Node packages of the recipes (eleventy, astro), installed by `.ci/run`
-/// into tests/node/node_modules.
-fn node_bin(name: &str) -> Option<PathBuf> {
-    let bin = repo().join("tests/node/node_modules/.bin").join(name);
-    if bin.exists() {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-        "{name} is required (FEEDGEN_REQUIRE_TOOLS is set) but tests/node is not installed"
-    );
-    eprintln!("SKIPPED: {name} is not installed (bash .ci/run runs npm ci in tests/node)");
-    None
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from)
         .into_iter()

@@ -154,13 +154,7 @@ fn serve_shows_the_feed_and_reloads_the_page_after_a_rebuild() {
         "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\ntheme_dir = \"theme\"\n",
     );
     std::fs::create_dir_all(site.path("theme")).unwrap();
-    for (rel, bytes) in
-        tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site/sample-snapshot"))
-    {
-        let dest = site.path("snapshot").join(rel);
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::write(dest, bytes).unwrap();
-    }
+    copy_sample_snapshot(&site.path("snapshot"));
     let watch = Watch::start_with(&site, &["watch", "--serve", "127.0.0.1:0"], vec![]);
     let line = watch.expect("serving http://", Duration::from_secs(30));
     let addr = line
@@ -295,13 +289,7 @@ fn serve_puts_the_output_at_its_base_url_so_every_image_and_stylesheet_loads() {
     let site = Site::new(
         "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\nbase_url = \"/feed/\"\n",
     );
-    for (rel, bytes) in
-        tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site/sample-snapshot"))
-    {
-        let dest = site.path("snapshot").join(rel);
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::write(dest, bytes).unwrap();
-    }
+    copy_sample_snapshot(&site.path("snapshot"));
     let watch = Watch::start_with(&site, &["watch", "--serve", "127.0.0.1:0"], vec![]);
     let line = watch.expect("serving http://", Duration::from_secs(30));
     let addr = line

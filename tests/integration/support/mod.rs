@@ -254,3 +254,30 @@ pub fn css_of(site: &Site) -> String {
     let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
     std::fs::read_to_string(site.out().join(stylesheet_href(&html))).unwrap()
 }
+
+/// A Node tool of tests/node (`.ci/run` installs it), or `None` with a
+/// SKIPPED line; with `FEEDGEN_REQUIRE_TOOLS` set, a missing tool fails.
+pub fn node_bin(name: &str) -> Option<PathBuf> {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/node/node_modules/.bin")
+        .join(name);
+    if bin.exists() {
+        return Some(bin);
+    }
+    assert!(
+        std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+        "{name} is required (FEEDGEN_REQUIRE_TOOLS is set) but tests/node is not installed"
+    );
+    eprintln!("SKIPPED: {name} is not installed (bash .ci/run runs npm ci in tests/node)");
+    None
+}
+
+/// Copies the example site's sample snapshot (twelve photos, ten posts) to `dir`.
+pub fn copy_sample_snapshot(dir: &Path) {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site/sample-snapshot");
+    for (rel, bytes) in tree(&sample) {
+        let dest = dir.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+}
