@@ -144,17 +144,14 @@ async fn file(State(site): State<Arc<Site>>, headers: HeaderMap, uri: Uri) -> Re
     if !loopback_host(&headers) {
         return refused(StatusCode::FORBIDDEN, FOREIGN_HOST);
     }
-    let Some(rel) = under_mount(uri.path(), &site.mount) else {
-        return Response::builder()
-            .status(StatusCode::NOT_FOUND)
-            .body(Body::from("not found"))
-            .unwrap();
-    };
     let not_found = || {
         Response::builder()
             .status(StatusCode::NOT_FOUND)
             .body(Body::from("not found"))
             .unwrap()
+    };
+    let Some(rel) = under_mount(uri.path(), &site.mount) else {
+        return not_found();
     };
     let ok = |ct: &str, body: Vec<u8>| {
         Response::builder()

@@ -64,7 +64,6 @@ export function feedPaths(config = 'feedgen.toml', binary = findBinary()) {
   return {
     html: path.resolve(feed.dir, feed.html),
     json: path.resolve(feed.dir, feed.json),
-    cacheDir: path.resolve(feed.cache_dir),
   };
 }
 
