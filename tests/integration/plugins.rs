@@ -275,13 +275,7 @@ fn eleventy_serve_shows_a_changed_caption_after_a_feedgen_build() {
 
     // A new caption reaches the output through `feedgen build` (or `feedgen
     // watch`) in another terminal; the dev server rebuilds and shows it.
-    fake.with(|s| s.posts[0].caption = Some("A caption edited on Instagram".into()));
-    let mut build = Command::new(env!("CARGO_BIN_EXE_feedgen"));
-    build
-        .args(["build", "--quiet"])
-        .current_dir(site)
-        .envs(fake_env(&fake));
-    assert!(build.status().unwrap().success());
+    edit_caption_and_build(&fake, site);
     assert!(
         wait_for(port, "/", "A caption edited on Instagram", 30),
         "the dev server shows the new caption"
@@ -458,13 +452,7 @@ fn astro_dev_shows_a_changed_caption_after_a_feedgen_build() {
         wait_for(port, "/data/", "class=\"post\"", 90),
         "astro dev shows the collection"
     );
-    fake.with(|s| s.posts[0].caption = Some("A caption edited on Instagram".into()));
-    let mut build = Command::new(env!("CARGO_BIN_EXE_feedgen"));
-    build
-        .args(["build", "--quiet"])
-        .current_dir(site)
-        .envs(fake_env(&fake));
-    assert!(build.status().unwrap().success());
+    edit_caption_and_build(&fake, site);
     assert!(
         wait_for(port, "/data/", "A caption edited on Instagram", 30),
         "the dev server shows the new caption from the collection"
@@ -585,10 +573,16 @@ fn hugo_server_shows_a_changed_caption_after_a_feedgen_build() {
         wait_for(port, "/", "feedgen-item", 60),
         "hugo server shows the feed"
     );
-    fake.with(|s| s.posts[0].caption = Some("A caption edited on Instagram".into()));
-    feedgen_build(site, &fake);
+    edit_caption_and_build(&fake, site);
     assert!(
         wait_for(port, "/", "A caption edited on Instagram", 30),
         "hugo server shows the new caption"
     );
+}
+
+/// The owner edits a caption on Instagram, then `feedgen build` runs in
+/// another terminal: what each dev-server test waits to see.
+fn edit_caption_and_build(fake: &FakeInstagram, site: &Path) {
+    fake.with(|s| s.posts[0].caption = Some("A caption edited on Instagram".into()));
+    feedgen_build(site, fake);
 }
