@@ -15,7 +15,8 @@ use crate::kinds::SourceKind;
 pub mod exit {
     /// The build succeeded (warnings may have been printed).
     pub const OK: u8 = 0;
-    /// An unexpected internal failure (a bug: please report it).
+    /// An unexpected internal failure (a bug: please report it), or a
+    /// processor the binary was not built for.
     pub const INTERNAL: u8 = 1;
     /// The config file or a command-line flag or `FEEDGEN_*` value is wrong.
     pub const CONFIG: u8 = 2;
@@ -369,6 +370,14 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// The processor lacks an instruction set this binary was built for.
+    #[error(
+        "this processor lacks {feature}, which the WebP encoder of this feedgen binary was built for, so nothing was built and the previous output was kept. Build feedgen for this machine with `cargo install --locked feedgen --no-default-features`, or run it on a newer machine"
+    )]
+    Cpu {
+        /// The missing instruction set ("SSE4.1").
+        feature: &'static str,
+    },
     /// An internal failure (template rendering, a task that panicked): a bug.
     #[error("internal error: {0}. Please report this at the feedgen issue tracker")]
     Internal(String),
@@ -405,7 +414,7 @@ impl Error {
             Error::Token { .. } => exit::TOKEN,
             Error::Api(_) | Error::NothingToPublish { .. } | Error::Deadline { .. } => exit::API,
             Error::Snapshot { .. } | Error::Io { .. } | Error::Busy { .. } => exit::IO,
-            Error::Internal(_) => exit::INTERNAL,
+            Error::Internal(_) | Error::Cpu { .. } => exit::INTERNAL,
         }
     }
 

@@ -87,6 +87,10 @@ pub fn client(media_hosts: &MediaHosts) -> reqwest::Client {
 
 /// [`client`] with another whole-request timeout (`http.timeout`).
 pub fn client_with_timeout(media_hosts: &MediaHosts, timeout: Duration) -> reqwest::Client {
+    // rustls' `ring` provider: the default one (aws-lc-rs) compiles a C library
+    // with cmake, the longest step of a cold build, for nothing a feed needs.
+    // An error only means a provider is installed already (a library user's).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let hosts = Arc::new(media_hosts.clone());
     let builder = || {
         reqwest::Client::builder()

@@ -182,6 +182,11 @@ struct Built {
 
 /// Builds every feed, `config.concurrency` at a time, then prunes the shared store.
 pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunReport, Error> {
+    // Before anything is fetched, so an old processor gets a message, not a
+    // crash (SIGILL) half-way through encoding.
+    if let Some(feature) = crate::media::pipeline::missing_cpu_feature() {
+        return Err(Error::Cpu { feature });
+    }
     let hosts = MediaHosts::new(&config.media_hosts());
     let shared = Shared {
         config,

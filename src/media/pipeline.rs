@@ -340,6 +340,18 @@ pub fn resize(src: &Rgb, width: u32) -> Result<Rgb, ImageError> {
     })
 }
 
+/// The CPU feature this binary's WebP encoder was built to need and this
+/// machine lacks, if any: with the default `sse41` feature libwebp is compiled
+/// for SSE4.1 (every x86-64 CPU since 2008 to 2011), which makes its encoder
+/// about a third faster; a build without the feature runs on any x86-64.
+pub fn missing_cpu_feature() -> Option<&'static str> {
+    #[cfg(all(feature = "sse41", any(target_arch = "x86", target_arch = "x86_64")))]
+    if !std::is_x86_feature_detected!("sse4.1") {
+        return Some("SSE4.1");
+    }
+    None
+}
+
 /// Encodes RGB pixels in `format` at `quality`; `effort` is WebP's method
 /// (0 fastest … 6 smallest), ignored for JPEG.
 pub fn encode(

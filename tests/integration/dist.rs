@@ -164,6 +164,50 @@ fn the_release_binary_is_static_and_builds_a_feed_in_an_empty_root() {
     assert_eq!(post_ids(&json).len(), 2);
 }
 
+/// The release binary's libwebp is built for SSE4.1 (Cargo feature `sse41`).
+/// On a processor without it, qemu's Core 2 Duo of 2006, a build must say so
+/// and keep the previous output, not die of an illegal instruction half-way.
+#[test]
+fn a_processor_without_sse41_gets_a_message_and_the_output_is_kept() {
+    let Some(dist) = dist() else { return };
+    if !crate::cli::have_tool("qemu-x86_64") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let binary = unpack_release(&dist, tmp.path());
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    let run = |qemu_cpu: Option<&str>| {
+        let mut cmd = match qemu_cpu {
+            Some(cpu) => {
+                let mut c = Command::new("qemu-x86_64");
+                c.args(["-cpu", cpu]).arg(&binary);
+                c
+            }
+            None => Command::new(&binary),
+        };
+        cmd.arg("build")
+            .current_dir(site.dir.path())
+            .envs(fake_env(&fake))
+            .env("NO_COLOR", "1");
+        output(&mut cmd)
+    };
+    let first = run(None);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let before = tree(&site.out());
+
+    let old = run(Some("core2duo"));
+    let stderr = text(&old.stderr);
+    assert_eq!(old.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: this processor lacks SSE4.1, which the WebP encoder of this feedgen binary was built for, so nothing was built and the previous output was kept. Build feedgen for this machine with `cargo install --locked feedgen --no-default-features`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Illegal instruction"), "{stderr}");
+    assert_eq!(tree(&site.out()), before, "the previous output changed");
+}
+
 /// A scratch npm project with the packed launcher and linux-x64 package
 /// installed from their tarballs, offline; returns it and the seconds `npm install` took.
 fn npm_project(dist: &Path) -> (tempfile::TempDir, f64) {
