@@ -402,8 +402,39 @@ fn token_steps(problem: &TokenProblem, detail: &Option<String>, login: SourceKin
             });
         }
     }
-    s.push_str(" The previous output was left as it was.");
+    s.push_str(OUTPUT_KEPT);
     s
+}
+
+/// What a failed build adds to a token error; `feedgen doctor`, which builds
+/// nothing, leaves it out.
+pub const OUTPUT_KEPT: &str = " The previous output was left as it was.";
+
+/// The step that fixes a token problem, in one sentence.
+fn token_fix(problem: &TokenProblem, login: SourceKind) -> String {
+    let facebook = login == SourceKind::Facebook;
+    let new_token = if facebook {
+        "make a new token in the Graph API Explorer and turn it into a Page token with `feedgen token exchange` (README: With Facebook Login), then store it in FEEDGEN_TOKEN"
+    } else {
+        "generate a new long-lived token (Meta for Developers → your app → Instagram → API setup with Instagram login → Generate token) and store it in FEEDGEN_TOKEN (the secret of the same name in CI)"
+    };
+    match problem {
+        TokenProblem::Missing => "set FEEDGEN_TOKEN to a long-lived token (README: Getting a token), or build from the last snapshot with --offline".into(),
+        TokenProblem::Expired
+        | TokenProblem::Invalidated
+        | TokenProblem::Invalid
+        | TokenProblem::Deauthorized
+        | TokenProblem::Refused => new_token.into(),
+        TokenProblem::AccountCheckpoint => "log in to the account on instagram.com in a browser and complete the check it asks for, then run `feedgen doctor` again".into(),
+        TokenProblem::Unsupported if facebook => "give the token's user a task on the Facebook Page connected to the account and the instagram_basic and pages_show_list permissions, then make the token again".into(),
+        TokenProblem::Unsupported => "accept the app's tester invitation in the Instagram app (Settings → Website permissions → Apps and websites → Tester invites) and check that the account is a Business or Creator account, then run `feedgen doctor` again".into(),
+        TokenProblem::BasicDisplayRetired | TokenProblem::LegacyPlatform => "generate a token with the Instagram API with Instagram Login (README: Getting a token) and store it in FEEDGEN_TOKEN".into(),
+        TokenProblem::Permission if facebook => "grant the token instagram_basic and pages_show_list (and business_management for a Page in a Business Manager), then make it again with `feedgen token exchange`".into(),
+        TokenProblem::Permission => "turn on the instagram_business_basic permission in your app's dashboard (Meta for Developers → your app → Instagram → API setup), then generate a new token".into(),
+        TokenProblem::OtherLogin if facebook => "set source.kind = \"instagram\" (the default) in feedgen.toml to use this Instagram-Login token, or give a Facebook-Login token (EAA…)".into(),
+        TokenProblem::OtherLogin => "set source.kind = \"facebook\" in feedgen.toml to use this Facebook-Login token, or give an Instagram-Login token (IGAA…)".into(),
+        TokenProblem::NoInstagramAccount(_) => "connect the Instagram account to a Facebook Page (Page settings → Linked accounts) and give the token's user a task on it, or name the account in source.ig_user_id".into(),
+    }
 }
 
 impl Error {
@@ -415,6 +446,78 @@ impl Error {
             Error::Api(_) | Error::NothingToPublish { .. } | Error::Deadline { .. } => exit::API,
             Error::Snapshot { .. } | Error::Io { .. } | Error::Busy { .. } => exit::IO,
             Error::Internal(_) | Error::Cpu { .. } => exit::INTERNAL,
+        }
+    }
+
+    /// The error's text without what only a build adds ("The previous
+    /// output was left as it was"), for commands that build nothing.
+    pub fn without_build_note(&self) -> String {
+        self.to_string().replace(OUTPUT_KEPT, "")
+    }
+
+    /// One step a person can take to fix this, for `feedgen doctor`'s `fix:`
+    /// lines: never a pointer back to the message.
+    pub fn fix(&self) -> String {
+        match self {
+            Error::Config(ConfigError::Read { .. }) => {
+                "pass the config file with --config PATH, or write one with `feedgen init`".into()
+            }
+            Error::Config(ConfigError::Exists { .. }) => {
+                "edit the existing file, or run `feedgen init --force`".into()
+            }
+            Error::Config(ConfigError::Invalid {
+                key, reason, path, ..
+            }) => {
+                let file = path
+                    .as_ref()
+                    .map(|p| format!(" in {}", p.display()))
+                    .unwrap_or_default();
+                format!("change `{key}`{file}: {reason}")
+            }
+            Error::Config(ConfigError::Parse { path, message }) => {
+                let file = path
+                    .as_ref()
+                    .map_or("the config file".to_string(), |p| p.display().to_string());
+                let at = message
+                    .split_once("at line ")
+                    .and_then(|(_, rest)| rest.split_once(['\n', ':']))
+                    .map(|(place, _)| format!("line {place} of "))
+                    .unwrap_or_default();
+                format!(
+                    "correct {at}{file}; feedgen.example.toml lists every key with its table and default"
+                )
+            }
+            Error::Token { problem, login, .. } => token_fix(problem, *login),
+            Error::Api(ApiError::Network { url, .. }) => {
+                let host = url::Url::parse(url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_else(|| url.clone());
+                format!(
+                    "check that this machine reaches {host} (network, proxy, firewall, DNS), then run again; meanwhile --offline builds from the last snapshot"
+                )
+            }
+            Error::Api(ApiError::Graph {
+                code: 4 | 17 | 32 | 613,
+                ..
+            }) => "wait for the rate limit to reset (usually within an hour), then run again; builds meanwhile keep the last good feed".into(),
+            Error::Api(ApiError::Graph { hint: Some(h), .. }) => h.clone(),
+            Error::Api(ApiError::Graph { .. })
+            | Error::Api(ApiError::Unexpected { .. })
+            | Error::Api(ApiError::EndlessPaging { .. }) => "check that source.api_base (FEEDGEN_API_BASE) is unset or graph.instagram.com, then retry later: this is on the API's side (metastatus.com shows outages)".into(),
+            Error::Api(ApiError::ForeignNext { .. }) => "check that source.api_base (FEEDGEN_API_BASE) names the API host you meant; if it does, retry later".into(),
+            Error::Snapshot { .. } => "run a build online (without --offline) to record a new snapshot".into(),
+            Error::NothingToPublish { .. } => "allow the image host with FEEDGEN_MEDIA_HOSTS if the warnings name one, or check the network, then run again".into(),
+            Error::Privacy { .. } => "remove the Instagram and Facebook URLs from output.base_url, output.extra_css and the files of output.theme_dir, or set output.privacy = \"warn\"".into(),
+            Error::SecretInOutput { .. } => "point output.extra_css and output.theme_dir at stylesheets only".into(),
+            Error::Deadline { .. } => "raise build.deadline, or run again when the API answers faster".into(),
+            Error::Busy { .. } => "wait for the other build to finish, or raise output.lock_timeout".into(),
+            Error::Io { path, .. } => format!(
+                "check that {} is writable and its disk has room, or point the setting that names it elsewhere",
+                path.display()
+            ),
+            Error::Cpu { .. } => "build feedgen for this machine with `cargo install --locked feedgen --no-default-features`".into(),
+            Error::Internal(_) => "run again with -vv and report the output at the feedgen issue tracker".into(),
         }
     }
 

@@ -9,7 +9,7 @@ use feedgen::error::exit;
 use feedgen::{BuildOptions, BuildReport, Error, FeedOrigin};
 
 use super::progress::Bars;
-use super::{ConfigArg, Global, of_feed, warn};
+use super::{ConfigArg, Global, error, of_feed, warn};
 
 /// How the result is reported on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -105,8 +105,8 @@ fn build_and_report(
         Err(code) => {
             // The build stopped at an await point: publishing has none, so the
             // output is the previous one, whole; the journal keeps what finished.
-            eprintln!(
-                "feedgen: interrupted; nothing was published and the previous output is as it was. Images downloaded and made so far are kept, so the next build goes on from there"
+            error(
+                "interrupted; nothing was published and the previous output is as it was. Images downloaded and made so far are kept, so the next build goes on from there",
             );
             runtime.shutdown_background();
             if args.report == ReportFormat::Json {
@@ -147,7 +147,7 @@ fn build_and_report(
         let this = match &f.result {
             Ok(report) => finish(args, global, Some(&f.name), report, started),
             Err(e) => {
-                eprintln!("error: {}", of_feed(Some(&f.name), &e.to_string()));
+                error(&of_feed(Some(&f.name), &e.to_string()));
                 e.exit_code()
             }
         };
@@ -193,27 +193,21 @@ fn finish(
     let code = feed_code(args, report);
     match code {
         // A dead token needs a person: fail loudly even though the site still has its feed.
-        exit::TOKEN => eprintln!(
-            "error: {}",
-            of_feed(name, &report.stale.as_ref().expect("stale").reason)
-        ),
-        exit::STALE => eprintln!(
-            "error: {}",
-            of_feed(
-                name,
-                "the API failed and the last good feed was published again (--strict)"
-            )
-        ),
-        exit::PARTIAL => eprintln!(
-            "error: {}",
-            of_feed(
-                name,
-                &format!(
-                    "{} posts and {} images were left out (--strict)",
-                    report.skipped_posts, report.left_out_images
-                )
-            )
-        ),
+        exit::TOKEN => error(&of_feed(
+            name,
+            &report.stale.as_ref().expect("stale").reason,
+        )),
+        exit::STALE => error(&of_feed(
+            name,
+            "the API failed and the last good feed was published again (--strict)",
+        )),
+        exit::PARTIAL => error(&of_feed(
+            name,
+            &format!(
+                "{} posts and {} images were left out (--strict)",
+                report.skipped_posts, report.left_out_images
+            ),
+        )),
         _ => {}
     }
     code

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use feedgen::config::SourceKind;
-use feedgen::error::{TokenProblem, exit};
+use feedgen::error::exit;
 use feedgen::http::{MediaHosts, client_with_timeout};
 use feedgen::manifest::Manifest;
 use feedgen::media::download;
@@ -41,11 +41,7 @@ pub fn run(arg: &ConfigArg) -> Result<ExitCode, Error> {
             c
         }
         Err(e) => {
-            r.fail(
-                &format!("config: {e}"),
-                "correct the key named above (feedgen init writes an annotated feedgen.toml)",
-                e.exit_code(),
-            );
+            r.fail(&format!("config: {e}"), &e.fix(), e.exit_code());
             return Ok(ExitCode::from(r.code));
         }
     };
@@ -87,11 +83,7 @@ fn feed_checks(config: &Config, feed: &FeedConfig, r: &mut Report) -> Result<(),
         online_checks(config, feed, r)?;
     }
     if let Err(e) = Selection::of(feed) {
-        r.fail(
-            &format!("overrides: {e}"),
-            "correct the entry named above",
-            e.exit_code(),
-        );
+        r.fail(&format!("overrides: {e}"), &e.fix(), e.exit_code());
     }
     match check_publishable(&feed.output.dir) {
         Ok(()) => r.pass(&format!(
@@ -132,7 +124,10 @@ fn check_token(config: &FeedConfig, r: &mut Report) -> Option<token::Resolved> {
         Err(e) => {
             r.fail(
                 &format!("token state: {e}"),
-                "delete the state file and give the token again",
+                &format!(
+                    "delete {} and set FEEDGEN_TOKEN to the token again",
+                    config.token.state_file.display()
+                ),
                 e.exit_code(),
             );
             return None;
@@ -141,11 +136,7 @@ fn check_token(config: &FeedConfig, r: &mut Report) -> Option<token::Resolved> {
     let input = match token::input(config) {
         Ok(i) => i,
         Err(e) => {
-            r.fail(
-                &format!("token: {e}"),
-                "fix token.file or FEEDGEN_TOKEN_FILE",
-                e.exit_code(),
-            );
+            r.fail(&format!("token: {e}"), &e.fix(), e.exit_code());
             return None;
         }
     };
@@ -160,21 +151,16 @@ fn check_token(config: &FeedConfig, r: &mut Report) -> Option<token::Resolved> {
     if let Some(problem) = token::legacy_kind(&resolved.state.token)
         .or_else(|| token::other_login(&resolved.state.token, config.source.kind))
     {
-        let fix = match (&problem, config.source.kind) {
-            (TokenProblem::OtherLogin, SourceKind::Instagram) => {
-                "set source.kind = \"facebook\" in feedgen.toml to use this Facebook-Login token, or give an Instagram-Login token (IGAA…)"
-            }
-            (TokenProblem::OtherLogin, SourceKind::Facebook) => {
-                "set source.kind = \"instagram\" (the default) in feedgen.toml to use this Instagram-Login token, or give a Facebook-Login token (EAA…)"
-            }
-            _ => "generate a token with the Instagram API with Instagram Login",
-        };
         let e = Error::Token {
             problem,
             login: config.source.kind,
             detail: None,
         };
-        r.fail(&format!("token: {e}"), fix, exit::TOKEN);
+        r.fail(
+            &format!("token: {}", e.without_build_note()),
+            &e.fix(),
+            exit::TOKEN,
+        );
         return None;
     }
     let left = match resolved.state.expires_at {
@@ -216,8 +202,8 @@ fn check_account<'a>(
         }
         Err(e) => {
             r.fail(
-                &format!("Instagram account: {e}"),
-                "see the message: connect the account to a Page, or name it in source.ig_user_id",
+                &format!("Instagram account: {}", e.without_build_note()),
+                &e.fix(),
                 e.exit_code(),
             );
             return None;
@@ -234,7 +220,11 @@ fn check_account<'a>(
             None => r.pass(&format!("account @{} reachable", account.username)),
         },
         Err(e) => {
-            r.fail(&format!("account: {e}"), "see the message: a token error needs a new token, a network error a retry", e.exit_code());
+            r.fail(
+                &format!("account: {}", e.without_build_note()),
+                &e.fix(),
+                e.exit_code(),
+            );
             return None;
         }
     }
@@ -264,8 +254,8 @@ fn check_media(
         }
         Ok(None) => r.pass("the account has no media yet: nothing to download"),
         Err(e) => r.fail(
-            &format!("media list: {e}"),
-            "see the message",
+            &format!("media list: {}", e.without_build_note()),
+            &e.fix(),
             e.exit_code(),
         ),
     }

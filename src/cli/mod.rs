@@ -198,9 +198,14 @@ pub fn warn(message: &str) {
     }
 }
 
+/// Prints an error in the one diagnostic style (`error:`, red on a terminal).
+pub fn error(message: &str) {
+    eprintln!("{} {message}", label("error"));
+}
+
 /// Prints an error and turns it into the documented exit code.
 pub fn fail(err: &Error) -> ExitCode {
-    eprintln!("error: {err}");
+    error(&err.to_string());
     ExitCode::from(err.exit_code())
 }
 

@@ -34,6 +34,7 @@ use crate::model::PostKind;
 use crate::secret::Token;
 
 mod env;
+mod explain;
 mod filter;
 mod http;
 mod images;
@@ -260,7 +261,7 @@ impl Config {
     pub fn parse(text: &str, base_dir: &Path) -> Result<Config, ConfigError> {
         let parse_error = |e: toml::de::Error| ConfigError::Parse {
             path: None,
-            message: redact_token_values(text, &e.to_string()),
+            message: redact_token_values(text, &explain::explain(text, &e)),
         };
         let file: RawFile = toml::from_str(text).map_err(parse_error)?;
         let cache_dir = resolve(
@@ -610,16 +611,15 @@ mod tests {
     fn unknown_key_names_line_and_expected_keys() {
         let err = parse("[images]\nwidth = [1]\n").unwrap_err().to_string();
         assert!(err.contains("line 2, column 1"), "{err}");
-        assert!(err.contains("unknown field `width`"), "{err}");
         assert!(
-            err.contains("`widths`, `formats`, `profile`, `quality`"),
+            err.contains("unknown key `width` in [images]; did you mean `widths`?"),
             "{err}"
         );
         let err = parse("[[feed]]\nname = \"a\"\n[feed.http]\ntimeout = 3\n")
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 3"), "{err}");
-        assert!(err.contains("unknown field `http`"), "{err}");
+        assert!(err.contains("[http] is shared by every feed"), "{err}");
     }
 
     #[test]

@@ -365,7 +365,7 @@ fn a_config_error_names_file_line_and_expected_keys() {
   |
 3 | htlm = \"x.html\"
   | ^^^^
-unknown field `htlm`, expected one of `dir`, `base_url`, `html`, `json`, `page`, `sizes`, `label`, `css`, `lock_timeout`, `layout`, `theme`, `theme_dir`, `extra_css`, `captions`, `caption_length`, `caption_links`, `site_url`, `jsonfeed`, `atom`, `privacy`, `data_file`
+unknown key `htlm` in [output]; did you mean `html`?
 
 Every key, with its default and meaning, is in the file `feedgen init` writes (feedgen.example.toml in feedgen's repository).
 "

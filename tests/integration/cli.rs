@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use crate::support::fake_instagram::Fault;
 use crate::support::*;
 
 /// Real-tool tests skip with a notice when the tool is missing, so the README's
@@ -181,6 +182,174 @@ fn doctor_names_each_problem_with_its_fix() {
         expired.stdout
     );
     assert!(!expired.stdout.contains(TEST_TOKEN) && !expired.stderr.contains(TEST_TOKEN));
+}
+
+/// Every `✘` line of `out` is followed by a `fix:` that stands on its own.
+fn assert_fixes_stand_alone(case: &str, out: &str) {
+    let lines: Vec<&str> = out.lines().collect();
+    let failures: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with('✘'))
+        .collect();
+    assert!(!failures.is_empty(), "{case}: no failing check\n{out}");
+    for i in failures {
+        // A message may span lines (a config snippet); its fix ends it.
+        let fix = lines[i + 1..]
+            .iter()
+            .take_while(|l| !l.starts_with(['✘', '✔']))
+            .find_map(|l| l.strip_prefix("  fix: "))
+            .unwrap_or_else(|| panic!("{case}: no fix after {}\n{out}", lines[i]));
+        for vague in ["see the message", "above", "named", "the message says"] {
+            assert!(
+                !fix.contains(vague),
+                "{case}: the fix points elsewhere ({vague}): {fix}"
+            );
+        }
+        assert!(
+            fix.split(' ').count() >= 6,
+            "{case}: a fix too short to follow: {fix}"
+        );
+    }
+    assert!(
+        !out.contains("previous output"),
+        "{case}: doctor builds nothing, so it keeps no previous output\n{out}"
+    );
+}
+
+#[test]
+fn every_failing_doctor_check_ends_with_a_fix_to_follow() {
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let env = fake_env(&fake);
+    let with_token = |token: &str| {
+        let mut e = fake_env(&fake);
+        e[0].1 = token.into();
+        e
+    };
+    let doctor = |case: &str, config: &str, env: &[(&str, String)], prepare: &dyn Fn(&Site)| {
+        let site = Site::new(config);
+        prepare(&site);
+        let run = site.run(&["doctor"], env);
+        assert_ne!(run.code, 0, "{case}: doctor passed\n{}", run.stdout);
+        assert_fixes_stand_alone(case, &run.stdout);
+        run.stdout
+    };
+    let nothing = |_: &Site| {};
+
+    let out = doctor(
+        "a value of the wrong type",
+        "[source]\nmax_posts = \"12\"\n",
+        &env,
+        &nothing,
+    );
+    assert!(out.contains("fix: correct line 2"), "{out}");
+    let out = doctor(
+        "an out-of-range value",
+        "[images]\nquality = 0\n",
+        &env,
+        &nothing,
+    );
+    assert!(out.contains("fix: change `images.quality`"), "{out}");
+    doctor(
+        "a damaged token state",
+        "[token]\nstate = \"state.json\"\n",
+        &env,
+        &|site| std::fs::write(site.path("state.json"), "{not json").unwrap(),
+    );
+    doctor(
+        "an unreadable token file",
+        "[token]\nfile = \"missing-token.txt\"\n",
+        &[],
+        &nothing,
+    );
+    let mut no_token = env.clone();
+    no_token.remove(0);
+    doctor("no token", "", &no_token, &nothing);
+    doctor(
+        "a Basic Display token",
+        "",
+        &with_token("IGQVJWZAkRBasicDisplay123"),
+        &nothing,
+    );
+    let out = doctor(
+        "a Facebook token on the Instagram host",
+        "",
+        &with_token("EAAGm0PX4ZCpsBAFacebook123"),
+        &nothing,
+    );
+    assert!(out.contains("fix: set source.kind = \"facebook\""), "{out}");
+
+    fake.with(|s| s.error = Some(FakeError::expired_token()));
+    let out = doctor("an expired token", "", &env, &nothing);
+    assert!(
+        out.contains("fix: generate a new long-lived token"),
+        "{out}"
+    );
+    fake.with(|s| s.error = None);
+
+    fake.with(|s| {
+        s.sticky_faults
+            .push(("/me?".into(), Fault::throttle(400, 4, 60)))
+    });
+    let out = doctor(
+        "the app's rate limit",
+        "[http]\nretries = 0\n",
+        &env,
+        &nothing,
+    );
+    assert!(
+        out.contains("fix: wait for the rate limit to reset"),
+        "{out}"
+    );
+    fake.with(|s| s.sticky_faults.clear());
+
+    let mut unreachable = env.clone();
+    unreachable[1].1 = "http://127.0.0.1:9".into();
+    let out = doctor(
+        "an unreachable API",
+        "[http]\nretries = 0\n",
+        &unreachable,
+        &nothing,
+    );
+    assert!(
+        out.contains("fix: check that this machine reaches 127.0.0.1"),
+        "{out}"
+    );
+
+    fake.with(|s| {
+        s.sticky_faults
+            .push(("/media?".into(), Fault::unavailable()))
+    });
+    doctor(
+        "a failing media list",
+        "[http]\nretries = 0\n",
+        &env,
+        &nothing,
+    );
+    fake.with(|s| s.sticky_faults.clear());
+
+    let mut other_cdn = env.clone();
+    other_cdn[2].1 = "cdn.example.org".into();
+    doctor("a media host not allowed", "", &other_cdn, &nothing);
+
+    doctor(
+        "a broken overrides file",
+        "[filter]\noverrides = \"overrides.toml\"\n",
+        &env,
+        &|site| std::fs::write(site.path("overrides.toml"), "nonsense = 1\n").unwrap(),
+    );
+    doctor("a foreign output folder", "", &env, &|site| {
+        std::fs::create_dir_all(site.out()).unwrap();
+        std::fs::write(site.out().join("index.html"), "theirs").unwrap();
+    });
+    doctor("variants missing from the store", "", &env, &|site| {
+        site.build(&fake, &[]).expect_code(0);
+        let media = site.path(".feedgen-cache/media");
+        let first = tree(&media)
+            .into_keys()
+            .find(|f| f.ends_with(".webp"))
+            .unwrap();
+        std::fs::remove_file(media.join(first)).unwrap();
+    });
 }
 
 #[test]

@@ -385,7 +385,10 @@ fn signals_reach_the_binary_through_the_launcher() {
     }
     let (status, stderr) = interrupt_mid_build(&fake, launcher, |pid| pid as i32);
     assert_eq!(status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        stderr.contains("error: interrupted; nothing was published and the previous output is as it was. Images downloaded and made so far are kept, so the next build goes on from there"),
+        "{stderr}"
+    );
     assert_eq!(tree(&dir.join("public/feed")), before, "the output stays");
 
     // Ctrl-C in a terminal: SIGINT to the whole process group of `npx`. npm
