@@ -111,14 +111,14 @@ fn run(input: &Path, out: &Path, workers: usize, profile: Profile) {
     );
 }
 
-/// Luma (BT.601) of an image file, as f64.
+/// Luma (BT.601) of an image file, as f64, decoded as a build decodes it.
 fn luma(path: &Path) -> (usize, usize, Vec<f64>) {
-    let img = image::open(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .into_rgb8();
-    let (w, h) = (img.width() as usize, img.height() as usize);
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let img = pipeline::decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let (w, h) = (img.width as usize, img.height as usize);
     let y = img
-        .pixels()
+        .pixels
+        .chunks_exact(3)
         .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
         .collect();
     (w, h, y)

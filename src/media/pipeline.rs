@@ -1,7 +1,8 @@
 //! Pure image work: inspect, decode once, resize, encode. No I/O, no async.
 //!
-//! Decoding goes through `image` (zune-jpeg inside) with hard limits checked
-//! from the header before any pixel is allocated; resizing through
+//! Decoding goes through `image` (zune-jpeg inside), or jpeg-decoder for the
+//! baseline JPEGs zune-jpeg gets wrong, with hard limits checked from the
+//! header before any pixel is allocated; resizing through
 //! fast_image_resize (Lanczos3, SIMD; ~15× faster than `image`'s resize);
 //! encoding through libwebp (lossy, which `image` lacks) and jpeg-encoder
 //! (4:2:0). Encoders are given raw pixels only, so no metadata (EXIF, GPS)
@@ -170,10 +171,100 @@ fn decode_error(e: image::ImageError) -> ImageError {
     }
 }
 
+/// Whether `bytes` is a sequential JPEG whose first scan holds fewer
+/// components than the frame: one scan per component ("non-interleaved").
+/// zune-jpeg 0.5.15 decodes those to wrong colours and reports success
+/// (zune-image#419, #422), so [`decode`] gives them to jpeg-decoder. Read
+/// from untrusted bytes: every offset is checked, and anything unexpected
+/// answers `false` (the usual decoder then judges the file).
+fn jpeg_scans_per_component(bytes: &[u8]) -> bool {
+    let byte = |i: usize| bytes.get(i).copied();
+    if bytes.get(..2) != Some(&[0xFF, 0xD8][..]) {
+        return false;
+    }
+    let mut at = 2;
+    let mut components = None;
+    while let (Some(0xFF), Some(marker)) = (byte(at), byte(at + 1)) {
+        match marker {
+            // Fill bytes before a marker.
+            0xFF => at += 1,
+            0x01 | 0xD0..=0xD7 => at += 2,
+            _ => {
+                let (Some(hi), Some(lo)) = (byte(at + 2), byte(at + 3)) else {
+                    return false;
+                };
+                let length = usize::from(u16::from_be_bytes([hi, lo]));
+                match marker {
+                    // Baseline and extended sequential frames: the component count.
+                    0xC0 | 0xC1 => components = byte(at + 9),
+                    // Progressive, lossless or arithmetic frames are not this case.
+                    0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return false,
+                    0xDA => {
+                        return matches!((components, byte(at + 4)), (Some(n), Some(s)) if s < n);
+                    }
+                    _ => {}
+                }
+                if length < 2 {
+                    return false;
+                }
+                at += 2 + length;
+            }
+        }
+    }
+    false
+}
+
+/// [`decode`] for the JPEGs of [`jpeg_scans_per_component`], through
+/// jpeg-decoder: pixels, EXIF orientation and ICC profile as `image` gives them.
+fn decode_with_jpeg_decoder(
+    bytes: &[u8],
+) -> Result<(image::DynamicImage, Option<Vec<u8>>), ImageError> {
+    use jpeg_decoder::PixelFormat;
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.set_max_decoding_buffer_size(MAX_DECODE_ALLOC as usize);
+    decoder
+        .read_info()
+        .map_err(|e| ImageError::Decode(e.to_string()))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| ImageError::Decode("no JPEG frame header".into()))?;
+    check_size(u32::from(info.width), u32::from(info.height))?;
+    let pixels = decoder
+        .decode()
+        .map_err(|e| ImageError::Decode(e.to_string()))?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    let short =
+        || ImageError::Decode("the JPEG decoded to fewer pixels than its header says".into());
+    let mut img = match info.pixel_format {
+        PixelFormat::RGB24 => {
+            image::RgbImage::from_raw(w, h, pixels).map(image::DynamicImage::ImageRgb8)
+        }
+        PixelFormat::L8 => {
+            image::GrayImage::from_raw(w, h, pixels).map(image::DynamicImage::ImageLuma8)
+        }
+        other => {
+            return Err(ImageError::Decode(format!(
+                "a JPEG of one scan per component in {other:?}, which is not supported"
+            )));
+        }
+    }
+    .ok_or_else(short)?;
+    let orientation = decoder
+        .exif_data()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    img.apply_orientation(orientation);
+    Ok((img, decoder.icc_profile()))
+}
+
 /// Decodes to RGB with EXIF orientation applied (so width/height are as displayed).
 pub fn decode(bytes: &[u8]) -> Result<Rgb, ImageError> {
     let bytes = &*without_oversized_icc(bytes);
     inspect(bytes)?;
+    if jpeg_scans_per_component(bytes) {
+        let (img, icc) = decode_with_jpeg_decoder(bytes)?;
+        return Ok(finish(img, icc));
+    }
     let mut decoder = reader(bytes, false)?.into_decoder().map_err(decode_error)?;
     let orientation = decoder
         .orientation()
@@ -181,6 +272,11 @@ pub fn decode(bytes: &[u8]) -> Result<Rgb, ImageError> {
     let icc = decoder.icc_profile().ok().flatten();
     let mut img = image::DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     img.apply_orientation(orientation);
+    Ok(finish(img, icc))
+}
+
+/// Decoded pixels as 8-bit RGB, converted to sRGB when an ICC profile says so.
+fn finish(img: image::DynamicImage, icc: Option<Vec<u8>>) -> Rgb {
     let rgb = img.into_rgb8();
     let mut out = Rgb {
         width: rgb.width(),
@@ -190,7 +286,7 @@ pub fn decode(bytes: &[u8]) -> Result<Rgb, ImageError> {
     if let Some(icc) = icc {
         to_srgb(&mut out, &icc);
     }
-    Ok(out)
+    out
 }
 
 /// Converts pixels tagged with an RGB ICC profile (Display P3, Adobe RGB, …)
@@ -442,6 +538,75 @@ mod tests {
         for format in [ImageFormat::Webp, ImageFormat::Jpeg] {
             let bytes = encode(&small, format, 80, 4).unwrap();
             assert_eq!(inspect(&bytes).unwrap(), (32, 24));
+        }
+    }
+
+    #[test]
+    fn our_jpeg_decodes_to_what_was_encoded() {
+        // A photo-like image: smooth gradients with a little texture.
+        let (w, h) = (640u32, 480u32);
+        let mut pixels = Vec::with_capacity((w * h * 3) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                let t = ((x * 7 + y * 13) % 17) as u8;
+                pixels.extend([
+                    (x * 255 / w) as u8 / 2 + t,
+                    (y * 255 / h) as u8 / 2 + t,
+                    ((x + y) * 255 / (w + h)) as u8 / 2 + t,
+                ]);
+            }
+        }
+        let img = Rgb {
+            width: w,
+            height: h,
+            pixels,
+        };
+        let bytes = encode(&img, ImageFormat::Jpeg, 80, 4).unwrap();
+        let back = decode(&bytes).unwrap();
+        assert_eq!((back.width, back.height), (w, h));
+        let diff: u64 = img
+            .pixels
+            .iter()
+            .zip(&back.pixels)
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = diff as f64 / img.pixels.len() as f64;
+        assert!(mean < 4.0, "mean difference {mean}");
+    }
+
+    #[test]
+    fn jpegs_of_one_scan_per_component_keep_orientation_and_colour() {
+        // As our own encoder writes them (optimised Huffman tables: one scan
+        // per component), with EXIF orientation 6 (turn 90° clockwise).
+        let img = flat(40, 24, [200, 40, 90]);
+        let mut bytes = Vec::new();
+        let mut e = jpeg_encoder::Encoder::new(&mut bytes, 90);
+        e.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+        e.set_optimized_huffman_tables(true);
+        e.add_exif_metadata(b"MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0\0\0\0\0")
+            .unwrap();
+        e.encode(&img.pixels, 40, 24, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        assert!(jpeg_scans_per_component(&bytes));
+        let back = decode(&bytes).unwrap();
+        assert_eq!((back.width, back.height), (24, 40), "turned by its EXIF");
+        let px = &back.pixels[(20 * 24 + 12) * 3..][..3];
+        assert!(
+            px.iter()
+                .zip([200, 40, 90])
+                .all(|(a, b)| a.abs_diff(b) <= 6),
+            "{px:?}"
+        );
+
+        // One interleaved scan: the usual decoder's case.
+        let mut plain = Vec::new();
+        jpeg_encoder::Encoder::new(&mut plain, 90)
+            .encode(&img.pixels, 40, 24, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        assert!(!jpeg_scans_per_component(&plain));
+        // Cut anywhere, the marker walk answers without panicking.
+        for end in 0..bytes.len() {
+            let _ = jpeg_scans_per_component(&bytes[..end]);
         }
     }
 
