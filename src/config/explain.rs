@@ -147,7 +147,15 @@ fn retell(text: &str, message: &str, span: std::ops::Range<usize>) -> Option<Str
         };
         return Some(format!("`{full}` must be {kind}{like}, not {value}{hint}"));
     }
-    if message.starts_with("string values must be quoted") {
+    // A bare word: toml says "must be quoted", or, for a word it takes for
+    // the start of a number (`inf…`, `I…`), "invalid float".
+    let bare = message.starts_with("string values must be quoted")
+        || (message.starts_with("invalid float")
+            && text.get(span.clone()).is_some_and(|w| {
+                w.chars()
+                    .any(|c| c.is_ascii_alphabetic() && !"eE".contains(c))
+            }));
+    if bare {
         let word = text.get(span.clone())?.trim();
         let kind = match default {
             Some("true" | "false") => "true or false".to_string(),
@@ -263,6 +271,10 @@ mod tests {
         assert_eq!(
             said("[source]\ncounts = yes\n"),
             "`source.counts = yes`: `yes` is not a value; `source.counts` must be true or false"
+        );
+        assert_eq!(
+            said("[output]\ndir = Infeed\n"),
+            "`output.dir = Infeed`: `Infeed` is not a value; `output.dir` must be text in quotes, like \"Infeed\""
         );
         assert_eq!(
             said("[output]\nlayout = masonry\n"),

@@ -382,17 +382,34 @@ impl Config {
 
 /// toml's errors quote the offending line: a mistake next to
 /// `token = "IGAA…"` would print the token. Every string on a line that
-/// mentions `token` is replaced in `message` by `[redacted]`.
+/// mentions `token`, the whole value of such a line (a forgotten quote is
+/// itself the mistake toml shows), and every word anywhere that looks like an
+/// access token (`IGAA…`, `IGQV…`, `EAA…`: one pasted into a multi-line
+/// string) is replaced in `message` by `[redacted]`.
 fn redact_token_values(text: &str, message: &str) -> String {
     let mut message = message.to_string();
-    for line in text.lines().filter(|l| l.contains("token")) {
-        for quote in ['"', '\''] {
-            let parts: Vec<&str> = line.split(quote).collect();
-            // Odd parts are inside quotes (the closing one may be missing).
-            for value in parts.iter().skip(1).step_by(2) {
-                if value.len() >= 8 {
-                    message = message.replace(value, crate::secret::REDACTED);
+    let mut redact = |value: &str| {
+        if value.len() >= 8 {
+            message = message.replace(value, crate::secret::REDACTED);
+        }
+    };
+    for line in text.lines() {
+        if line.contains("token") {
+            for quote in ['"', '\''] {
+                let parts: Vec<&str> = line.split(quote).collect();
+                // Odd parts are inside quotes (the closing one may be missing).
+                for value in parts.iter().skip(1).step_by(2) {
+                    redact(value);
                 }
+            }
+            if let Some((_, value)) = line.split_once('=') {
+                let value = value.split(" #").next().unwrap_or(value);
+                redact(value.trim().trim_matches(['"', '\'']));
+            }
+        }
+        for word in line.split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-') {
+            if ["IGAA", "IGQV", "EAA"].iter().any(|p| word.starts_with(p)) && word.len() >= 20 {
+                redact(word);
             }
         }
     }
@@ -654,6 +671,35 @@ mod tests {
         assert_eq!(f.source.token.as_ref().unwrap().expose(), "from-file-token");
         assert_eq!(f.source.api_base.as_str(), "http://127.0.0.1:9/");
         assert_eq!(f.source.media_hosts, vec!["127.0.0.1:9", "cdn.example.com"]);
+    }
+
+    #[test]
+    fn a_parse_error_never_shows_the_token() {
+        for (text, secret) in [
+            (
+                "[source]\ntoken = IGAAsecret1234567890\n",
+                "IGAAsecret1234567890",
+            ),
+            (
+                "[source]\ntoken = 12345678901234567890\n",
+                "12345678901234567890",
+            ),
+            (
+                "[source]\ntoken = \"IGAAsecret1234567890\n",
+                "IGAAsecret1234567890",
+            ),
+            (
+                "[source]\ntoken = \"\"\"\nIGAAsecret1234567890abc\n\"\"\"\nmax_posts = \"x\"\n",
+                "IGAAsecret1234567890abc",
+            ),
+            (
+                "[source]\ncounts = yes # IGAAsecret1234567890abc\n",
+                "IGAAsecret1234567890abc",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(!err.contains(secret), "{text}: {err}");
+        }
     }
 
     #[test]
