@@ -9,8 +9,7 @@ use feedgen::error::ConfigError;
 
 use super::ok;
 
-/// The annotated config: every key with its default and a one-line explanation.
-pub const EXAMPLE_CONFIG: &str = include_str!("../../feedgen.example.toml");
+use feedgen::config::EXAMPLE_CONFIG;
 
 /// Static site generators `init` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -4,7 +4,7 @@
 //! keys is the annotated `feedgen.example.toml`, which a test keeps equal to
 //! the real defaults, so a new key is known here once it is documented there.
 
-const EXAMPLE: &str = include_str!("../../feedgen.example.toml");
+use super::EXAMPLE_CONFIG;
 
 /// One key of the annotated example: its table (`""` for the top level, the
 /// tables of a `[[feed]]` as the shared ones), name and default as written.
@@ -17,7 +17,7 @@ struct Known {
 fn catalogue() -> Vec<Known> {
     let mut table = "";
     let mut known: Vec<Known> = Vec::new();
-    for line in EXAMPLE.lines() {
+    for line in EXAMPLE_CONFIG.lines() {
         // Commented-out keys (`# token = ""`) and tables (`# [[feed]]`) count.
         let line = line.trim().trim_start_matches('#').trim();
         let header = line

@@ -33,6 +33,10 @@ pub use crate::kinds::{EncodeSettings, ImageFormat, SourceKind};
 use crate::model::PostKind;
 use crate::secret::Token;
 
+/// The annotated config `feedgen init` writes: every key with its default
+/// and a line on what it does (a test keeps it equal to the real defaults).
+pub const EXAMPLE_CONFIG: &str = include_str!("../../feedgen.example.toml");
+
 mod env;
 mod explain;
 mod filter;
@@ -704,8 +708,7 @@ mod tests {
 
     #[test]
     fn the_annotated_example_lists_every_default() {
-        let example = include_str!("../../feedgen.example.toml");
-        assert_eq!(parse(example).unwrap(), parse("").unwrap());
+        assert_eq!(parse(EXAMPLE_CONFIG).unwrap(), parse("").unwrap());
     }
 
     #[test]
