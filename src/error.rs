@@ -144,6 +144,9 @@ pub enum TokenProblem {
     BasicDisplayRetired,
     /// Codes 10 and 200–299: the app lost access or lacks a permission.
     Permission,
+    /// Codes 10 and 200–299 on a Business Discovery read: the token lacks a
+    /// permission that reading another account needs.
+    DiscoveryPermission,
     /// A token of the legacy Instagram Platform API (`api.instagram.com/v1`), shut down 2020-06-29.
     LegacyPlatform,
     /// A token of the other login, told by its prefix before any request:
@@ -154,6 +157,10 @@ pub enum TokenProblem {
     /// may read; the text says what was found.
     NoInstagramAccount(String),
 }
+
+/// The permissions a Facebook user token needs for Business Discovery.
+pub const DISCOVERY_PERMISSIONS: &str =
+    "the instagram_basic, instagram_manage_insights and pages_read_engagement permissions";
 
 const NEW_TOKEN_STEPS: &str = "Get a new long-lived token: Meta for Developers → your app → Instagram → \
 API setup with Instagram login → Generate token (the account must be a Business or Creator account), \
@@ -216,6 +223,9 @@ impl TokenProblem {
             }
             TokenProblem::Permission if facebook => {
                 "The token may not read this Instagram account: it needs the instagram_basic and pages_show_list permissions (and business_management when the Page is managed in a Business Manager), and its user must be able to perform tasks on the Facebook Page connected to the account.".into()
+            }
+            TokenProblem::DiscoveryPermission => {
+                format!("The token may not read other accounts (Business Discovery): it needs {DISCOVERY_PERMISSIONS} (and ads_management or ads_read when the Page role was given through a Business Manager). Without App Review these work for people with a role on the app, such as its admin.")
             }
             TokenProblem::Permission => {
                 "The app has no permission to read this account's media (API access deactivated, or the instagram_business_basic permission is missing). Check the app dashboard, then generate a new token.".into()
@@ -430,6 +440,7 @@ fn token_fix(problem: &TokenProblem, login: SourceKind) -> String {
         TokenProblem::Unsupported => "accept the app's tester invitation in the Instagram app (Settings → Website permissions → Apps and websites → Tester invites) and check that the account is a Business or Creator account, then run `feedgen doctor` again".into(),
         TokenProblem::BasicDisplayRetired | TokenProblem::LegacyPlatform => "generate a token with the Instagram API with Instagram Login (README: Getting a token) and store it in FEEDGEN_TOKEN".into(),
         TokenProblem::Permission if facebook => "grant the token instagram_basic and pages_show_list (and business_management for a Page in a Business Manager), then make it again with `feedgen token exchange`".into(),
+        TokenProblem::DiscoveryPermission => format!("grant the token {DISCOVERY_PERMISSIONS} (in the Graph API Explorer or your app's Facebook Login), then make it again with `feedgen token exchange`"),
         TokenProblem::Permission => "turn on the instagram_business_basic permission in your app's dashboard (Meta for Developers → your app → Instagram → API setup), then generate a new token".into(),
         TokenProblem::OtherLogin if facebook => "set source.kind = \"instagram\" (the default) in feedgen.toml to use this Instagram-Login token, or give a Facebook-Login token (EAA…)".into(),
         TokenProblem::OtherLogin => "set source.kind = \"facebook\" in feedgen.toml to use this Facebook-Login token, or give an Instagram-Login token (IGAA…)".into(),

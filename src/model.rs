@@ -17,14 +17,42 @@ pub struct Feed {
     pub posts: Vec<Post>,
 }
 
-/// The account the token belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The account a feed shows: the token's own, or one found by Business Discovery.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     /// The app-scoped user id, a string of digits.
     pub id: String,
     /// The public username, without `@`.
     pub username: String,
+    /// The profile's display name, when read (profile header, Business Discovery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Followers, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followers_count: Option<u64>,
+    /// Posts on the profile, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_count: Option<u64>,
+    /// The profile picture, downloaded and resized like a post's image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<Asset>,
 }
+
+/// What a profile read says beyond the id and username.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// The display name.
+    pub name: Option<String>,
+    /// Followers.
+    pub followers_count: Option<u64>,
+    /// Posts on the profile.
+    pub media_count: Option<u64>,
+    /// The profile picture's (signed, expiring) CDN link.
+    pub picture: Option<Url>,
+}
+
+/// Longest display name kept, in characters (Instagram allows 30; a server may send more).
+pub const MAX_NAME_CHARS: usize = 64;
 
 /// What kind of post this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,7 +109,7 @@ pub struct Post {
 }
 
 /// One image of a post.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Asset {
     /// Stable id: the media id, or the child's id for carousels, plus `:poster` for video posters.
     pub id: String,
@@ -104,6 +132,8 @@ pub enum AssetRole {
     Image,
     /// The poster frame (`thumbnail_url`) of a video.
     VideoPoster,
+    /// The account's profile picture (the profile header).
+    Avatar,
 }
 
 impl AssetRole {
@@ -112,6 +142,7 @@ impl AssetRole {
         match self {
             AssetRole::Image => "image",
             AssetRole::VideoPoster => "video_poster",
+            AssetRole::Avatar => "avatar",
         }
     }
 }
@@ -136,9 +167,31 @@ pub fn is_graph_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Whether `id` is an asset id feedgen makes: a media id, or one plus `:poster`.
+/// Whether `id` is an asset id feedgen makes: a media id, one plus
+/// `:poster`, or an account id plus `:avatar-` and 12 hex digits.
 pub fn is_asset_id(id: &str) -> bool {
+    if let Some((account, hash)) = id.split_once(":avatar-") {
+        return is_graph_id(account)
+            && hash.len() == AVATAR_HASH_LEN
+            && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    }
     is_graph_id(id.strip_suffix(":poster").unwrap_or(id))
+}
+
+const AVATAR_HASH_LEN: usize = 12;
+
+/// The profile picture at `url` as an asset of account `account_id`. Its id
+/// carries a hash of the CDN path, which names the picture (the query is a
+/// signature that changes on every read): a new picture is a new asset,
+/// the same one is downloaded once.
+pub fn avatar_asset(account_id: &str, url: Url) -> Asset {
+    let hash = blake3::hash(url.path().as_bytes()).to_hex();
+    Asset {
+        id: format!("{account_id}:avatar-{}", &hash[..AVATAR_HASH_LEN]),
+        role: AssetRole::Avatar,
+        url: Some(url),
+        original: None,
+    }
 }
 
 /// Only links to instagram.com posts are kept; anything else is never rendered.
@@ -166,6 +219,18 @@ pub fn strip_xml_invalid(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A display name as it may be shown: one line, no control or XML-invalid
+/// characters, at most [`MAX_NAME_CHARS`]; `None` when nothing is left.
+fn clean_name(name: &str) -> Option<String> {
+    let clean: String = strip_xml_invalid(name)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_NAME_CHARS)
+        .collect();
+    let clean = clean.trim();
+    (!clean.is_empty()).then(|| clean.to_string())
+}
+
 impl Account {
     /// The account as the API names it: the id must be a Graph id (it reaches
     /// URLs and paths); a username is kept without control characters and
@@ -191,7 +256,44 @@ impl Account {
             })
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| id.clone());
-        Ok(Account { id, username })
+        Ok(Account {
+            id,
+            username,
+            name: None,
+            followers_count: None,
+            media_count: None,
+            avatar: None,
+        })
+    }
+
+    /// Adds what a profile read says: the name cleaned like a caption and
+    /// cut, the picture as an [`avatar_asset`].
+    pub fn with_profile(mut self, profile: Profile) -> Account {
+        self.name = profile.name.as_deref().and_then(clean_name);
+        self.followers_count = profile.followers_count;
+        self.media_count = profile.media_count;
+        self.avatar = profile.picture.map(|url| avatar_asset(&self.id, url));
+        self
+    }
+
+    /// Checks an account read from a snapshot, which feedgen does not trust:
+    /// the id must be a Graph id; a name is cleaned again, an avatar whose id
+    /// is not one feedgen makes for this account is dropped.
+    pub fn check(&mut self) -> Result<(), String> {
+        if !is_graph_id(&self.id) {
+            return Err(format!(
+                "the account id {} is not a string of digits",
+                crate::secret::printable(&self.id)
+            ));
+        }
+        self.name = self.name.as_deref().and_then(clean_name);
+        let own = format!("{}:avatar-", self.id);
+        if self.avatar.as_ref().is_some_and(|a| {
+            !is_asset_id(&a.id) || !a.id.starts_with(&own) || a.role != AssetRole::Avatar
+        }) {
+            self.avatar = None;
+        }
+        Ok(())
     }
 
     /// The account's page on instagram.com; the username is percent-encoded as
@@ -305,6 +407,7 @@ mod tests {
         let a = |u: &str| Account {
             id: "1".into(),
             username: u.into(),
+            ..Account::default()
         };
         assert_eq!(
             a("jane.doe").profile_url(),

@@ -136,6 +136,8 @@ pub fn needs_fetch(before: &Config, after: &Config) -> bool {
             return true;
         };
         source_needs_fetch(&a.source, &b.source)
+            // The profile (avatar, counts) is fetched only while a header is shown.
+            || (b.output.header && !a.output.header)
             || token_needs_fetch(&a.token, &b.token)
             || FilterConfig {
                 overrides: None,
@@ -156,6 +158,7 @@ fn source_needs_fetch(x: &SourceConfig, y: &SourceConfig) -> bool {
         api_version,
         ig_user_id,
         page_id,
+        username,
         counts,
         token,
         max_posts,
@@ -169,6 +172,7 @@ fn source_needs_fetch(x: &SourceConfig, y: &SourceConfig) -> bool {
         || *api_version != x.api_version
         || *ig_user_id != x.ig_user_id
         || *page_id != x.page_id
+        || *username != x.username
         || (*counts && !x.counts)
         || *token != x.token
         || *max_posts > x.max_posts

@@ -66,10 +66,16 @@ pub(super) async fn make_media(
         .iter()
         .flat_map(|p| p.assets.iter().map(move |a| (a.id.clone(), p.id.clone())))
         .collect();
+    let avatar = feed
+        .output
+        .header
+        .then(|| shown.account.avatar.clone())
+        .flatten();
     let assets: Vec<_> = shown
         .posts
         .iter()
         .flat_map(|p| p.assets.iter().cloned())
+        .chain(avatar)
         .collect();
     let stage = MediaStage {
         feed: name,
@@ -129,6 +135,18 @@ pub(super) fn keep_what_was_made(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<LeftOut>, Error> {
     for (asset_id, reason) in &made.failures {
+        if shown
+            .account
+            .avatar
+            .as_ref()
+            .is_some_and(|a| a.id == *asset_id)
+        {
+            warnings.push(format!(
+                "the profile picture of @{}: {reason}; the header is shown without it",
+                shown.account.username
+            ));
+            continue;
+        }
         let post = made
             .post_of
             .get(asset_id)
@@ -184,8 +202,15 @@ fn attach_or_leave_out(shown: &mut Feed, made: &Made) -> Vec<LeftOut> {
     left_out
 }
 
-/// Gives each asset its original; posts left without any image are dropped.
+/// Gives each asset its original; posts left without any image are dropped,
+/// and so is a profile picture without one.
 pub(super) fn attach_originals(feed: &mut Feed, originals: &HashMap<String, Original>) {
+    if let Some(avatar) = &mut feed.account.avatar {
+        match originals.get(&avatar.id) {
+            Some(o) => avatar.original = Some(o.clone()),
+            None => feed.account.avatar = None,
+        }
+    }
     for post in &mut feed.posts {
         post.assets.retain_mut(|a| match originals.get(&a.id) {
             Some(o) => {

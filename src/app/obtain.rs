@@ -152,6 +152,7 @@ pub(super) async fn fetch_online(
     let mut resolved = keep_token_alive(shared, feed, warnings, token_report, api_requests).await?;
     let (api, found) = InstagramClient::for_source(client, &feed.source, &resolved.state.token)
         .with_retry(retry)
+        .with_profile(feed.output.header)
         .counting(api_requests)
         .into_account(&feed.source)
         .await?;
@@ -189,7 +190,8 @@ pub(super) async fn fetch_online(
     for (i, snap) in std::iter::once(&own).chain(elsewhere).enumerate() {
         match snap.load() {
             Ok(Some((prev, _))) => {
-                for a in prev.posts.into_iter().flat_map(|p| p.assets) {
+                let avatar = prev.account.avatar.into_iter();
+                for a in prev.posts.into_iter().flat_map(|p| p.assets).chain(avatar) {
                     if let Some(o) = a.original {
                         known.entry(a.id).or_insert(o);
                     }
@@ -206,6 +208,7 @@ pub(super) async fn fetch_online(
         .posts
         .iter_mut()
         .flat_map(|p| p.assets.iter_mut())
+        .chain(fetched_feed.account.avatar.as_mut())
     {
         asset.original = known.get(&asset.id).cloned();
     }

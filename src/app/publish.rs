@@ -65,9 +65,13 @@ pub(super) fn render_documents(
     };
     let css_file = css.as_ref().map(|(_, name, _)| name.as_str());
     let views = render::views(shown, &manifest.assets, out, &feed.images.formats);
-    let fragment = render::fragment(&views, out, css_file)?;
+    let account = render::account_view(shown, &manifest.assets, out, &feed.images.formats);
+    let fragment = render::fragment(&views, &account, out, css_file)?;
     let mut documents = BTreeMap::new();
-    documents.insert(out.json.clone(), render::json(shown, &views).into_bytes());
+    documents.insert(
+        out.json.clone(),
+        render::json(&account, &views).into_bytes(),
+    );
     if let Some(page_name) = &out.page {
         let page = render::page(&fragment, &shown.account.username, out)?;
         documents.insert(page_name.clone(), page.into_bytes());

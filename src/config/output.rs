@@ -55,6 +55,10 @@ pub struct OutputConfig {
     /// outside the output folder: Hugo's `data/feedgen.json`, which Hugo
     /// reads as `site.Data.feedgen` and `hugo server` watches.
     pub data_file: Option<PathBuf>,
+    /// Show a profile header above the posts: avatar, name and @username.
+    pub header: bool,
+    /// With the header, also the account's post and follower counts.
+    pub header_counts: bool,
 }
 
 /// How the posts are laid out.
@@ -148,6 +152,8 @@ pub(super) struct RawOutput {
     pub(super) atom: Option<String>,
     pub(super) privacy: Option<Privacy>,
     pub(super) data_file: Option<PathBuf>,
+    pub(super) header: Option<bool>,
+    pub(super) header_counts: Option<bool>,
 }
 
 /// `p` resolved where it exists, so `..` and symlinks do not hide where it
@@ -330,6 +336,8 @@ impl OutputConfig {
             atom: file_name("output.atom", raw.atom, "atom.xml")?,
             privacy: raw.privacy.unwrap_or(Privacy::Fail),
             data_file,
+            header: raw.header.unwrap_or(false),
+            header_counts: raw.header_counts.unwrap_or(false),
         };
         if let Some(site) = &output.site_url
             && !matches!(site.scheme(), "https" | "http")

@@ -35,6 +35,9 @@ pub struct SourceConfig {
     pub ig_user_id: Option<String>,
     /// Facebook source: the Page whose Instagram account to read, when the token sees several.
     pub page_id: Option<String>,
+    /// Facebook source: another public Business or Creator account to show,
+    /// by its username (Business Discovery); the token stays your own.
+    pub username: Option<String>,
     /// Ask the API for like and comment counts (shown in the fragment and the JSON).
     pub counts: bool,
     /// The token, if written in the config (prefer `FEEDGEN_TOKEN` or a token file, which win).
@@ -60,6 +63,7 @@ pub(super) struct RawSource {
     pub(super) api_version: Option<String>,
     pub(super) ig_user_id: Option<String>,
     pub(super) page_id: Option<String>,
+    pub(super) username: Option<String>,
     pub(super) counts: Option<bool>,
     pub(super) token: Option<String>,
     pub(super) max_posts: Option<usize>,
@@ -122,6 +126,29 @@ pub(super) fn validate_api_base(url: &Url, kind: SourceKind) -> Result<(), Strin
             "graph.instagram.com serves the Instagram API with Instagram Login: use source.kind = \"instagram\" for it, or https://graph.facebook.com for a Facebook-Login token".into(),
         ),
         _ => Ok(()),
+    }
+}
+
+/// Longest Instagram username.
+pub const MAX_USERNAME_CHARS: usize = 30;
+
+/// An Instagram username as Instagram allows it: 1-30 ASCII letters, digits,
+/// periods and underscores; a leading `@` is dropped. It goes into a Graph
+/// field expansion, where `(`, `)`, `{` or `,` would change the request.
+pub fn check_username(name: &str) -> Result<String, String> {
+    let bare = name.trim().strip_prefix('@').unwrap_or(name.trim());
+    let ok = !bare.is_empty()
+        && bare.len() <= MAX_USERNAME_CHARS
+        && bare
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+    if ok {
+        Ok(bare.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not an Instagram username: 1 to {MAX_USERNAME_CHARS} letters, digits, periods and underscores, as in the profile's address instagram.com/<username>",
+            crate::secret::printable(name)
+        ))
     }
 }
 
@@ -211,12 +238,24 @@ impl SourceConfig {
                 "is for Facebook-Login sources only; set source.kind = \"facebook\", or remove it (an Instagram-Login token reads its own account)",
             ));
         }
+        let username = raw
+            .username
+            .map(|u| check_username(&u))
+            .transpose()
+            .map_err(|why| ConfigError::invalid("source.username", &why))?;
+        if kind == SourceKind::Instagram && username.is_some() {
+            return Err(ConfigError::invalid(
+                "source.username",
+                "needs source.kind = \"facebook\": showing another account (Business Discovery) exists only in the Instagram API with Facebook Login, read with a Facebook token of your own professional account",
+            ));
+        }
         let source = SourceConfig {
             kind,
             api_base,
             api_version,
             ig_user_id,
             page_id,
+            username,
             counts: raw.counts.unwrap_or(false),
             token: raw.token.map(Token::new),
             max_posts,

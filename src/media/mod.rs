@@ -18,13 +18,16 @@ use crate::config::ImageConfig;
 use crate::http::{MAX_MEDIA_BYTES, MediaHosts, describe, read_capped};
 use crate::kinds::{EncodeSettings, ImageFormat, Placeholder};
 use crate::manifest::{AssetEntry, Manifest, Variant};
-use crate::model::{Asset, Original};
+use crate::model::{Asset, AssetRole, Original};
 use crate::output::ContentStore;
 use crate::progress::{Progress, Stage};
 use crate::retry::{self, Failure, RetryPolicy, gave_up_note, retry_after};
 use crate::secret::url_for_display;
 use crate::source::InstagramClient;
 use crate::source::Snapshot;
+
+/// Widths of a profile picture: the header shows it at 48 CSS pixels, so 1x to 3x screens.
+pub const AVATAR_WIDTHS: [u32; 3] = [48, 96, 144];
 
 /// How many downloads run at once.
 pub const DOWNLOAD_CONCURRENCY: usize = 8;
@@ -154,7 +157,8 @@ impl MediaStage<'_> {
             missing,
             mut placeholder,
         } = self.plan(asset, &original, stats);
-        let want_placeholder = self.images.placeholder;
+        // A profile picture is small and square: no placeholder needed.
+        let want_placeholder = self.images.placeholder && asset.role != AssetRole::Avatar;
         if !missing.is_empty() || (want_placeholder && placeholder.is_none()) {
             let path = self.snapshot.original_path(&original.file);
             let store = self.store.clone();
@@ -240,10 +244,14 @@ impl MediaStage<'_> {
             variants: Vec::new(),
             missing: Vec::new(),
             placeholder: previous
-                .filter(|_| self.images.placeholder)
+                .filter(|_| self.images.placeholder && asset.role != AssetRole::Avatar)
                 .and_then(|e| e.placeholder.clone()),
         };
-        for width in pipeline::variant_widths(original.width, &self.images.widths) {
+        let widths: &[u32] = match asset.role {
+            AssetRole::Avatar => &AVATAR_WIDTHS,
+            _ => &self.images.widths,
+        };
+        for width in pipeline::variant_widths(original.width, widths) {
             for &format in &self.images.formats {
                 let hit = previous.and_then(|e| {
                     e.variants.iter().find(|v| {

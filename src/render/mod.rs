@@ -152,6 +152,69 @@ impl PostView {
     }
 }
 
+/// The account a feed shows, ready for the profile header and the JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountView {
+    /// The account's id.
+    pub id: String,
+    /// The username, without `@`.
+    pub username: String,
+    /// The profile on instagram.com.
+    pub url: String,
+    /// The display name, when read.
+    pub name: Option<String>,
+    /// Followers, when read.
+    pub followers_count: Option<u64>,
+    /// Posts on the profile, when read.
+    pub media_count: Option<u64>,
+    /// The profile picture's variants, when the header is on and it was made.
+    pub avatar: Option<ImageView>,
+}
+
+/// The size, in CSS pixels, at which the header shows the profile picture.
+pub const AVATAR_CSS_PX: u32 = 48;
+
+impl AccountView {
+    /// "120 posts · 4512 followers", from the counts there are (empty without any).
+    pub fn counts(&self) -> String {
+        let n = |count: u64, one: &str, many: &str| {
+            format!("{count} {}", if count == 1 { one } else { many })
+        };
+        self.media_count
+            .map(|c| n(c, "post", "posts"))
+            .into_iter()
+            .chain(self.followers_count.map(|c| n(c, "follower", "followers")))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+/// The view of the feed's account; its avatar from the variants made for it.
+pub fn account_view(
+    feed: &Feed,
+    entries: &std::collections::BTreeMap<String, AssetEntry>,
+    output: &OutputConfig,
+    formats: &[ImageFormat],
+) -> AccountView {
+    let a = &feed.account;
+    let avatar = a.avatar.as_ref().and_then(|asset| {
+        let entry = entries.get(&asset.id)?;
+        let mut view = image_view(&asset.id, asset.role.as_str(), entry, output, formats)?;
+        view.sizes = format!("{AVATAR_CSS_PX}px");
+        view.placeholder = None;
+        Some(view)
+    });
+    AccountView {
+        id: a.id.clone(),
+        username: a.username.clone(),
+        url: a.profile_url(),
+        name: a.name.clone(),
+        followers_count: a.followers_count,
+        media_count: a.media_count,
+        avatar,
+    }
+}
+
 /// `sizes` with every length multiplied by `factor` (for cropped landscapes).
 pub fn scaled_sizes(sizes: &str, factor: f64) -> String {
     if factor <= 1.01 {
@@ -331,6 +394,10 @@ pub struct FragmentTemplate<'a> {
     pub sizes: &'a str,
     /// The posts.
     pub posts: &'a [PostView],
+    /// The profile header, when `output.header` is on.
+    pub header: Option<&'a AccountView>,
+    /// Whether the header shows the post and follower counts.
+    pub header_counts: bool,
 }
 
 /// A standalone page around the fragment (the example site, previews).
@@ -357,7 +424,15 @@ struct FeedJson<'a> {
 struct AccountJson<'a> {
     id: &'a str,
     username: &'a str,
-    url: String,
+    url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    followers_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    media_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    avatar: Option<ImageJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -387,13 +462,16 @@ struct ImageJson<'a> {
     variants: &'a [VariantView],
 }
 
-/// Renders the fragment.
+/// Renders the fragment; with `output.header`, the account's profile header above the posts.
 pub fn fragment(
     posts: &[PostView],
+    account: &AccountView,
     output: &OutputConfig,
     css_file: Option<&str>,
 ) -> Result<String, Error> {
     let t = FragmentTemplate {
+        header: output.header.then_some(account),
+        header_counts: output.header_counts,
         label: &output.label,
         layout: output.layout.name(),
         captions: output.captions,
@@ -423,15 +501,30 @@ pub fn page(fragment: &str, username: &str, output: &OutputConfig) -> Result<Str
     Ok(html)
 }
 
+fn image_json(i: &ImageView) -> ImageJson<'_> {
+    ImageJson {
+        asset_id: &i.asset_id,
+        role: i.role,
+        width: i.width,
+        height: i.height,
+        placeholder: i.placeholder.as_ref(),
+        variants: &i.variants,
+    }
+}
+
 /// Renders the JSON data file (schema [`JSON_SCHEMA_VERSION`]).
-pub fn json(feed: &Feed, posts: &[PostView]) -> String {
+pub fn json(account: &AccountView, posts: &[PostView]) -> String {
     let doc = FeedJson {
         schema_version: JSON_SCHEMA_VERSION,
         generator: format!("feedgen {}", env!("CARGO_PKG_VERSION")),
         account: AccountJson {
-            id: &feed.account.id,
-            username: &feed.account.username,
-            url: feed.account.profile_url(),
+            id: &account.id,
+            username: &account.username,
+            url: &account.url,
+            name: account.name.as_deref(),
+            followers_count: account.followers_count,
+            media_count: account.media_count,
+            avatar: account.avatar.as_ref().map(image_json),
         },
         posts: posts
             .iter()
@@ -444,18 +537,7 @@ pub fn json(feed: &Feed, posts: &[PostView]) -> String {
                 alt: &p.alt,
                 like_count: p.like_count,
                 comments_count: p.comments_count,
-                images: p
-                    .images
-                    .iter()
-                    .map(|i| ImageJson {
-                        asset_id: &i.asset_id,
-                        role: i.role,
-                        width: i.width,
-                        height: i.height,
-                        placeholder: i.placeholder.as_ref(),
-                        variants: &i.variants,
-                    })
-                    .collect(),
+                images: p.images.iter().map(image_json).collect(),
             })
             .collect(),
     };

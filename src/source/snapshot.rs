@@ -78,6 +78,11 @@ impl Snapshot {
             }
         };
         let mut feed = file.feed;
+        feed.account.check().map_err(|e| {
+            damaged(format!(
+                "{e}; delete the folder and run an online build to record a new one"
+            ))
+        })?;
         let dropped = drop_untrusted(&mut feed);
         if !dropped.is_empty() {
             tracing::warn!(
@@ -135,13 +140,14 @@ pub fn drop_untrusted(feed: &mut Feed) -> Vec<String> {
             false
         }
     });
+    let bad = |a: &crate::model::Asset| {
+        a.original
+            .as_ref()
+            .is_some_and(|o| !is_original_name(&o.file) || o.width == 0 || o.height == 0)
+    };
     for post in &mut feed.posts {
         for asset in &mut post.assets {
-            let bad = asset
-                .original
-                .as_ref()
-                .is_some_and(|o| !is_original_name(&o.file) || o.width == 0 || o.height == 0);
-            if bad {
+            if bad(asset) {
                 asset.original = None;
                 dropped.push(format!(
                     "post {}: the original of image {} is not named by its content; it is fetched again",
@@ -149,6 +155,15 @@ pub fn drop_untrusted(feed: &mut Feed) -> Vec<String> {
                 ));
             }
         }
+    }
+    if let Some(avatar) = &mut feed.account.avatar
+        && bad(avatar)
+    {
+        avatar.original = None;
+        dropped.push(
+            "the original of the profile picture is not named by its content; it is fetched again"
+                .into(),
+        );
     }
     dropped
 }

@@ -13,6 +13,27 @@ pub(crate) struct User {
     pub id: String,
     pub username: Option<String>,
     pub account_type: Option<String>,
+    /// Profile fields, asked for only for the profile header.
+    pub name: Option<String>,
+    pub profile_picture_url: Option<String>,
+    pub followers_count: Option<u64>,
+    pub media_count: Option<u64>,
+}
+
+/// `GET /{ig-user-id}?fields=business_discovery.username(NAME){...}`: the
+/// other account, with its media edge nested (Facebook Login).
+#[derive(Debug, Deserialize)]
+pub(crate) struct DiscoveryAnswer {
+    pub business_discovery: Option<Discovered>,
+}
+
+/// The account Business Discovery found; `id` is its IG user id, not yours.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Discovered {
+    #[serde(flatten)]
+    pub user: User,
+    /// The nested media edge: cursors only, never a `next` link.
+    pub media: Option<MediaPage>,
 }
 
 /// One page of `GET /me/media`.
@@ -26,6 +47,13 @@ pub(crate) struct MediaPage {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Paging {
     pub next: Option<String>,
+    pub cursors: Option<Cursors>,
+}
+
+/// `paging.cursors`: what a nested edge (Business Discovery) pages by.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Cursors {
+    pub after: Option<String>,
 }
 
 /// A media object, top-level or an album child.

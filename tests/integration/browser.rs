@@ -80,7 +80,7 @@ fn every_layout_and_theme_in_chromium() {
         work.path(),
         "grid-light",
         &root.join("grid-light"),
-        &format!("{page}\ntheme = \"light\""),
+        &format!("{page}\ntheme = \"light\"\nheader = true\nheader_counts = true"),
         false,
     );
     build(
@@ -88,7 +88,7 @@ fn every_layout_and_theme_in_chromium() {
         "masonry-dark",
         &root.join("masonry-dark"),
         &format!(
-            "{page}\nlayout = \"masonry\"\ntheme = \"dark\"\ncaptions = true\ncaption_links = true"
+            "{page}\nlayout = \"masonry\"\ntheme = \"dark\"\ncaptions = true\ncaption_links = true\nheader = true"
         ),
         false,
     );
@@ -96,7 +96,9 @@ fn every_layout_and_theme_in_chromium() {
         work.path(),
         "carousel-auto",
         &root.join("carousel-auto"),
-        &format!("{page}\nlayout = \"carousel\"\ntheme = \"auto\""),
+        &format!(
+            "{page}\nlayout = \"carousel\"\ntheme = \"auto\"\nheader = true\nheader_counts = true"
+        ),
         false,
     );
     build(
@@ -172,6 +174,24 @@ fn every_layout_and_theme_in_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     let summary: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let with_header: Vec<&str> = summary["variants"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, views)| {
+            views
+                .as_object()
+                .unwrap()
+                .values()
+                .all(|v| v["header"] == true)
+        })
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(
+        with_header,
+        ["carousel-auto", "grid-light", "masonry-dark"],
+        "the profile header is judged (axe, CLS, self-hosted avatar) where it is on"
+    );
     let weight = &summary["pageWeight"];
     assert!(
         weight["imagesLoadedBytes"].as_u64().unwrap() * 2

@@ -17,8 +17,8 @@ fn example_site_builds_from_the_shipped_snapshot() {
     let run = site.run(&["build"], &[]).expect_code(0);
     assert!(run.stdout.contains("10 posts"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("12 decoded"),
-        "every sample photo went through the pipeline: {}",
+        run.stdout.contains("13 decoded"),
+        "every sample photo and the profile picture went through the pipeline: {}",
         run.stdout
     );
     assert!(
@@ -30,6 +30,10 @@ fn example_site_builds_from_the_shipped_snapshot() {
     let page = std::fs::read_to_string(site.path("public/index.html")).unwrap();
     assert!(page.starts_with("<!doctype html>"));
     assert_eq!(page.matches("<li class=\"feedgen-item").count(), 10);
+    assert!(
+        page.contains("<header class=\"feedgen-header\">") && page.contains("Feedgen Sample"),
+        "the profile header is on"
+    );
     assert!(page.contains("feedgen-item--carousel") && page.contains("feedgen-item--video"));
     let urls = html_urls(&page);
     for (url, width) in &urls {

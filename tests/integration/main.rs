@@ -9,6 +9,7 @@ mod build;
 mod cli;
 mod crash;
 mod curate;
+mod discovery;
 mod dist;
 mod example_site;
 mod facebook;

@@ -102,6 +102,7 @@ fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
             account: Account {
                 id: "1784".into(),
                 username: "someone".into(),
+                ..Account::default()
             },
             posts,
         },
@@ -124,7 +125,13 @@ fn fragment_snapshot() {
     let (feed, entries) = fixed_feed();
     let c = config();
     let views = render::views(&feed, &entries, &c.output, &c.images.formats);
-    let html = render::fragment(&views, &c.output, Some("theme.css")).unwrap();
+    let html = render::fragment(
+        &views,
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+        &c.output,
+        Some("theme.css"),
+    )
+    .unwrap();
     insta::assert_snapshot!("fragment", html);
 }
 
@@ -133,7 +140,13 @@ fn json_snapshot() {
     let (feed, entries) = fixed_feed();
     let c = config();
     let views = render::views(&feed, &entries, &c.output, &c.images.formats);
-    insta::assert_snapshot!("json", render::json(&feed, &views));
+    insta::assert_snapshot!(
+        "json",
+        render::json(
+            &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+            &views
+        )
+    );
 }
 
 #[test]
@@ -141,7 +154,13 @@ fn hostile_captions_stay_text() {
     let (feed, entries) = fixed_feed();
     let c = config();
     let views = render::views(&feed, &entries, &c.output, &c.images.formats);
-    let html = render::fragment(&views, &c.output, None).unwrap();
+    let html = render::fragment(
+        &views,
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+        &c.output,
+        None,
+    )
+    .unwrap();
     for bad in [
         "<script",
         "onerror=alert(1)>",
@@ -153,7 +172,10 @@ fn hostile_captions_stay_text() {
     ] {
         assert!(!html.contains(bad), "fragment contains {bad:?}");
     }
-    let json = render::json(&feed, &views);
+    let json = render::json(
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+        &views,
+    );
     assert!(
         !json.contains('<') && !json.contains('>'),
         "JSON is safe to inline in <script>"
@@ -179,7 +201,13 @@ fn masonry_with_linked_captions_snapshot() {
     .feeds
     .remove(0);
     let views = render::views(&feed, &entries, &c.output, &c.images.formats);
-    let html = render::fragment(&views, &c.output, None).unwrap();
+    let html = render::fragment(
+        &views,
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+        &c.output,
+        None,
+    )
+    .unwrap();
     assert_eq!(
         html.matches("<picture>").count(),
         5,
@@ -215,4 +243,62 @@ fn feeds_snapshot() {
     let atom = render::feeds::atom(&feed.account, &views, &c.output, &site).unwrap();
     assert!(!atom.contains("<script"), "HTML in Atom is escaped");
     insta::assert_snapshot!("atom", atom);
+}
+
+/// The profile header: a hostile display name stays text, the avatar comes
+/// from the output's media folder only, and the JSON carries the account fields.
+#[test]
+fn profile_header_snapshot() {
+    let (mut feed, mut entries) = fixed_feed();
+    let avatar_id = "1784:avatar-0123456789ab";
+    feed.account = feed.account.clone().with_profile(feedgen::model::Profile {
+        name: Some("Shop <b>{{ site.title }}</b>\u{0}".into()),
+        followers_count: Some(1),
+        media_count: Some(3),
+        picture: Some(url::Url::parse("https://scontent.cdninstagram.com/v/p.jpg?oe=1").unwrap()),
+    });
+    let mut avatar = feed.account.avatar.clone().unwrap();
+    avatar.id = avatar_id.into();
+    feed.account.avatar = Some(avatar);
+    let mut e = entry("avatar");
+    e.variants.retain(|v| v.width == 320);
+    entries.insert(avatar_id.into(), e);
+    let c = Config::parse(
+        "[output]\nbase_url = \"/feed/\"\nheader = true\nheader_counts = true\n",
+        std::path::Path::new("/site"),
+    )
+    .unwrap()
+    .feeds
+    .remove(0);
+    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let html = render::fragment(&views, &account, &c.output, None).unwrap();
+    let header = html
+        .split("<header")
+        .nth(1)
+        .and_then(|h| h.split("</header>").next())
+        .expect("a header");
+    assert!(
+        !header.contains("cdninstagram"),
+        "never hotlinked: {header}"
+    );
+    assert!(
+        !header.contains("<b>") && !header.contains("{{"),
+        "{header}"
+    );
+    assert!(
+        header.contains("1 follower") && header.contains("3 posts"),
+        "{header}"
+    );
+    insta::assert_snapshot!("header", format!("<header{header}</header>"));
+    let json: serde_json::Value = serde_json::from_str(&render::json(&account, &views)).unwrap();
+    insta::assert_snapshot!(
+        "header_json",
+        serde_json::to_string_pretty(&json["account"]).unwrap()
+    );
+
+    // Without `output.header` the fragment has no header; the JSON keeps the account.
+    let c = config();
+    let html = render::fragment(&views, &account, &c.output, None).unwrap();
+    assert!(!html.contains("<header"), "{html}");
 }

@@ -6,8 +6,9 @@
 // tests/integration/browser.rs. Served on 127.0.0.1, each page is loaded at
 // several viewports and device pixel ratios and must: load every image; pick
 // the smallest srcset candidate that covers each image's rendered slot; shift
-// no layout (CLS 0); log no console error; request nothing off its origin; pass
-// axe-core with no violation; open no dialog (hostile captions). Fragments are
+// no layout (CLS 0); show a profile header's avatar at 48 px from the site;
+// log no console error; request nothing off its origin; pass axe-core with no
+// violation; open no dialog (hostile captions). Fragments are
 // validated by html-validate, the JSON Feed against the 1.1 rules, and the Atom
 // file parsed as XML. Screenshots go to ROOT/screenshots. Prints a JSON summary;
 // exits non-zero with every failure listed.
@@ -120,6 +121,22 @@ async function visit(variant, width, dpr, screenshot) {
     const best = covering.length ? covering[0] : im.widths[im.widths.length - 1];
     if (im.chosen !== best) fail(where, `chose ${im.chosen}w for a ${im.need.toFixed(0)} px slot; the smallest covering candidate is ${best}w (${im.src})`);
   }
+  // The profile header (output.header): a 48 px avatar from the site itself.
+  const header = await page.evaluate(() => {
+    const h = document.querySelector(".feedgen-header");
+    const img = h?.querySelector(".feedgen-avatar img");
+    if (!h) return null;
+    const b = img?.getBoundingClientRect();
+    return { avatar: img ? { w: b.width, h: b.height, src: img.currentSrc } : null, link: h.querySelector("a")?.textContent.replace(/\s+/g, " ").trim() };
+  });
+  if (header) {
+    if (!header.avatar) fail(where, "a header without its avatar");
+    else {
+      if (Math.round(header.avatar.w) !== 48 || Math.round(header.avatar.h) !== 48) fail(where, `avatar shown at ${header.avatar.w}x${header.avatar.h}, not 48x48`);
+      if (!header.avatar.src.startsWith(origin)) fail(where, `avatar not self-hosted: ${header.avatar.src}`);
+    }
+    if (!/@\S/.test(header.link ?? "")) fail(where, `the header link does not name the account: ${header.link}`);
+  }
   const cls = await page.evaluate(() => window.__cls);
   if (cls > 0) fail(where, `layout shift ${cls}`);
   if (errors.length) fail(where, `console errors: ${errors.join(" | ")}`);
@@ -130,7 +147,7 @@ async function visit(variant, width, dpr, screenshot) {
   if (axe.length) fail(where, `axe violations: ${axe.join(", ")}`);
   if (screenshot) await page.screenshot({ path: path.join(root, "screenshots", `${variant}-${width}.png`), fullPage: true });
   await context.close();
-  return { images: images.length, cls, axe: axe.length, imageBytes };
+  return { images: images.length, cls, axe: axe.length, imageBytes, header: header !== null };
 }
 
 for (const variant of variants) {

@@ -201,3 +201,15 @@ fn image(id: &str, url: Url) -> Asset {
         original: None,
     }
 }
+
+/// The account as a profile read names it: id and username checked as in
+/// [`Account::from_api`], the name, counts and picture as [`crate::model::Profile`].
+pub(super) fn account(u: wire::User) -> Result<Account, Error> {
+    let profile = crate::model::Profile {
+        name: u.name,
+        followers_count: u.followers_count,
+        media_count: u.media_count,
+        picture: parse_url(u.profile_picture_url.as_deref()),
+    };
+    Ok(Account::from_api(u.id, u.username)?.with_profile(profile))
+}

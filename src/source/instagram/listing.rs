@@ -97,7 +97,7 @@ impl<'a> InstagramClient<'a> {
 
     /// Takes one post of a page if the selection wants it; `true` when
     /// reading should stop here.
-    async fn read_post(
+    pub(super) async fn read_post(
         &self,
         mut m: wire::Media,
         want: &Selection,
@@ -235,6 +235,11 @@ impl<'a> InstagramClient<'a> {
         let Some(children) = m.children.as_mut() else {
             return Ok(());
         };
+        if self.discover.is_some() {
+            // A discovered account's album cannot be read on its own: the inline items are all.
+            children.paging = None;
+            return Ok(());
+        }
         let mut next = children.paging.take().and_then(|p| p.next);
         while let Some(link) = next.take() {
             if children.data.len() >= MAX_ALBUM_ITEMS {

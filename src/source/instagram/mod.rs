@@ -12,6 +12,8 @@
 //! media shape, paging and errors are the same. Finding that id from the
 //! token's Pages is in [`super::facebook`].
 
+use std::collections::HashMap;
+
 use std::sync::Mutex;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,12 +44,14 @@ use crate::secret::{Token, printable, url_for_display};
 use crate::select::Selection;
 
 mod convert;
+mod discovery;
 mod listing;
 mod paging;
 mod request;
 
 pub use convert::parse_timestamp;
 use convert::*;
+pub use discovery::{DISCOVERY_MEDIA_FIELDS, DISCOVERY_PLAIN_FIELDS, DISCOVERY_PROFILE_FIELDS};
 use listing::*;
 use paging::*;
 
@@ -57,6 +61,9 @@ pub const BASE_FIELDS: &str = "id,caption,media_type,media_url,permalink,thumbna
 
 /// Instagram-Login extras; dropped automatically if the API says they do not exist.
 pub const EXTRA_FIELDS: &str = "alt_text,media_product_type";
+
+/// Profile fields of your own account, asked for when the feed shows a header.
+pub const PROFILE_FIELDS: &str = "id,username,name,profile_picture_url,followers_count,media_count";
 
 /// Asked for too with `source.counts`.
 pub const COUNT_FIELDS: &str = "like_count,comments_count";
@@ -110,6 +117,12 @@ pub struct InstagramClient<'a> {
     version: String,
     /// The account node: `me`, or the Instagram business account's id.
     user: String,
+    /// Business Discovery: the other account read through `user`'s node.
+    discover: Option<String>,
+    /// Business Discovery: links renewed by re-reading pages.
+    relinks: tokio::sync::Mutex<discovery::Relinks>,
+    /// Read the profile (name, picture, counts) with the account.
+    profile: bool,
     /// Another secret sent in a query (the app secret of the exchange), scrubbed like the token.
     secret: Option<&'a Token>,
     retry: RetryPolicy,
@@ -158,6 +171,9 @@ impl<'a> InstagramClient<'a> {
             kind: SourceKind::Instagram,
             version: String::new(),
             user: "me".into(),
+            discover: None,
+            relinks: Default::default(),
+            profile: false,
             secret: None,
             retry: RetryPolicy::default(),
             pace: Mutex::new(None),
@@ -191,8 +207,18 @@ impl<'a> InstagramClient<'a> {
         let client = InstagramClient::new(http, &source.api_base, token);
         match source.kind {
             SourceKind::Instagram => client,
-            SourceKind::Facebook => client.facebook(&source.api_version),
+            SourceKind::Facebook => {
+                let mut client = client.facebook(&source.api_version);
+                client.discover = source.username.clone();
+                client
+            }
         }
+    }
+
+    /// Also reads the account's profile (name, picture, counts), for a profile header.
+    pub fn with_profile(mut self, profile: bool) -> Self {
+        self.profile = profile;
+        self
     }
 
     /// The account node this client reads (`me`, or an Instagram business account's id).
@@ -227,6 +253,9 @@ impl<'a> InstagramClient<'a> {
             kind: self.kind,
             version: self.version.clone(),
             user: self.user.clone(),
+            discover: self.discover.clone(),
+            relinks: Default::default(),
+            profile: self.profile,
             retry: self.retry,
             pace: Mutex::new(None),
             notes: Mutex::new(Vec::new()),
@@ -245,16 +274,31 @@ impl<'a> InstagramClient<'a> {
         std::mem::take(&mut *self.notes.lock().expect("notes lock"))
     }
 
-    /// The account the token belongs to (`GET /me?fields=id,username`).
+    /// The account the feed shows: the token's own (`GET /me?fields=id,username`,
+    /// plus [`PROFILE_FIELDS`] for a header, without them if the host has
+    /// none), or the one Business Discovery reads.
     pub async fn me(&self) -> Result<Account, Error> {
+        if self.discover.is_some() {
+            return self.discovered_account().await;
+        }
         let mut requests = 0;
-        let me: wire::User = self
-            .get(
-                self.endpoint(&self.user, &[("fields", "id,username")]),
-                &mut requests,
-            )
-            .await?;
-        Account::from_api(me.id, me.username)
+        let plain = || self.endpoint(&self.user, &[("fields", "id,username")]);
+        if !self.profile {
+            let me: wire::User = self.get(plain(), &mut requests).await?;
+            return Account::from_api(me.id, me.username);
+        }
+        let url = self.endpoint(&self.user, &[("fields", PROFILE_FIELDS)]);
+        match self.get::<wire::User>(url, &mut requests).await {
+            Ok(me) => account(me),
+            Err(Error::Api(ApiError::Graph { code: 100, .. })) => {
+                self.notes.lock().expect("notes lock").push(
+                    "the API serves no profile (name, picture, counts) for this account; the header shows the username only".into(),
+                );
+                let me: wire::User = self.get(plain(), &mut requests).await?;
+                Account::from_api(me.id, me.username)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The account and its type (`BUSINESS`, `MEDIA_CREATOR`, `PERSONAL`), when the API reports it.
@@ -276,6 +320,25 @@ impl<'a> InstagramClient<'a> {
     /// A download URL of the newest post's image, to check the media hosts.
     pub async fn newest_media_url(&self) -> Result<Option<Url>, Error> {
         let mut requests = 0;
+        if self.discover.is_some() {
+            let found = self
+                .discovery_call(
+                    Some(("id,media_type,media_url,thumbnail_url", 1, None)),
+                    &mut requests,
+                )
+                .await?;
+            return Ok(found
+                .media
+                .and_then(|p| p.data.into_iter().next())
+                .and_then(|m| {
+                    let link = if m.media_type.as_deref() == Some("VIDEO") {
+                        m.thumbnail_url
+                    } else {
+                        m.media_url
+                    };
+                    parse_url(link.as_deref())
+                }));
+        }
         let url = self.endpoint(
             &format!("{}/media", self.user),
             &[
@@ -325,6 +388,9 @@ impl<'a> InstagramClient<'a> {
     /// A fresh download URL for one asset whose signed CDN link expired:
     /// `GET /{media-id}?fields=media_type,media_url,thumbnail_url`, one item only.
     pub async fn fresh_url(&self, asset_id: &str) -> Result<Url, Error> {
+        if self.discover.is_some() {
+            return self.rediscovered_url(asset_id).await;
+        }
         let (node, poster) = match asset_id.strip_suffix(":poster") {
             Some(id) => (id, true),
             None => (asset_id, false),
@@ -376,6 +442,9 @@ impl<'a> InstagramClient<'a> {
     /// every pinned post the pages did not reach, by its id. Posts come back
     /// in the API's order (newest first), pinned extras last.
     pub async fn fetch(&self, want: &Selection, counts: bool) -> Result<Fetched, Error> {
+        if self.discover.is_some() {
+            return self.fetch_discovered(want, counts).await;
+        }
         let mut read = Reading {
             requests: 1,
             ..Reading::default()

@@ -38,6 +38,16 @@ impl PageGuard {
             .query_pairs()
             .find(|(k, _)| k == "after")
             .map_or_else(|| next.to_string(), |(_, v)| format!("after={v}"));
+        self.admit_key(key, posts)
+    }
+
+    /// Whether the page after `cursor` may be read (a nested edge, which
+    /// pages by cursor alone), `posts` read so far.
+    pub(super) fn admit_cursor(&mut self, cursor: &str, posts: usize) -> Result<(), Error> {
+        self.admit_key(format!("after={cursor}"), posts)
+    }
+
+    fn admit_key(&mut self, key: String, posts: usize) -> Result<(), Error> {
         let endless = |reason: String| ApiError::EndlessPaging {
             reason,
             pages: self.pages,

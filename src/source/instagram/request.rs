@@ -267,6 +267,23 @@ impl<'a> InstagramClient<'a> {
             (100, _) if unsupported(&message) && self.is_account_node(url) => {
                 token_error(TokenProblem::Unsupported)
             }
+            // Business Discovery's "no such account": a nonexistent name and a
+            // personal account look the same (subcode 2207013); its user
+            // texts are localised, so only the code is read.
+            (110, _) if self.discover.is_some() => {
+                let name = self.discover.as_deref().unwrap_or_default();
+                crate::error::ConfigError::invalid(
+                    "source.username",
+                    &format!(
+                        "Instagram has no Business or Creator account @{name} that Business Discovery can read (code 110, subcode {}): the name does not exist, changed, or belongs to a personal, private or age-gated account. Check it in the profile's address, instagram.com/{name}; only public professional accounts can be shown",
+                        subcode.map_or_else(|| "none".into(), |s| s.to_string())
+                    ),
+                )
+                .into()
+            }
+            (10, _) | (200..=299, _) if self.discover.is_some() => {
+                token_error(TokenProblem::DiscoveryPermission)
+            }
             (10, _) | (200..=299, _) => token_error(TokenProblem::Permission),
             _ => {
                 let hint = match code {

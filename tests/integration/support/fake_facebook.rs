@@ -11,7 +11,16 @@
 //!   `/media`, the same shape as on graph.instagram.com, plus `like_count` and
 //!   `comments_count`;
 //! - `GET /oauth/access_token?grant_type=fb_exchange_token`;
-//! - an Instagram-Login token is answered with 190 "Cannot parse access token".
+//! - an Instagram-Login token is answered with 190 "Cannot parse access token";
+//! - Business Discovery (`shared/docs/business-discovery.md` §7): on the IG
+//!   User node, `fields=business_discovery.username(X){...}` is parsed as a
+//!   nested selection; a known professional account answers with only the
+//!   requested subfields (plus `id`), its media edge paged by
+//!   `media.limit(n)` (default 25) and `.after(cursor)`, with `cursors`
+//!   only (`before` after the first page) and never `next`; `media_url` is
+//!   left out for licensed-audio videos and `like_count` for hidden likes; an
+//!   unknown or personal name is 400 code 110 subcode 2207013 with
+//!   localised user texts; every answer carries `X-App-Usage`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,8 +30,8 @@ use axum::http::Response;
 use serde_json::{Map, Value, json};
 
 use super::fake_instagram::{
-    APP_ID, APP_SECRET, State, UnknownField, graph_error, graph_json, media_node, media_page,
-    nonexisting, paged, split_fields,
+    APP_ID, APP_SECRET, State, UnknownField, cdn_url, graph_error, graph_json, media_node,
+    media_page, nonexisting, paged, render_media, split_fields,
 };
 
 /// A long-lived Facebook user token the fake accepts (obviously fake, `EAA…` like real ones).
@@ -59,6 +68,26 @@ pub struct FakeFacebook {
     pub max_accounts_page: usize,
     /// Graph API versions seen in paths.
     pub versions: Vec<String>,
+    /// Accounts Business Discovery can find, by username.
+    pub discoverable: Vec<FakeDiscoverable>,
+    /// The `business_discovery…` field value of every discovery call, in order.
+    pub discovery_calls: Vec<String>,
+    /// The next this-many discovery calls hand out CDN links that already expired.
+    pub stale_discovery_calls: usize,
+}
+
+/// An account another one can read through Business Discovery.
+#[derive(Debug, Clone)]
+pub struct FakeDiscoverable {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub followers: u64,
+    /// Image name of the profile picture.
+    pub picture: Option<String>,
+    pub posts: Vec<super::fake_instagram::FakePost>,
+    /// A personal account: Business Discovery answers as for an unknown name.
+    pub personal: bool,
 }
 
 impl FakeFacebook {
@@ -83,6 +112,9 @@ impl FakeFacebook {
             short_tokens: vec![FB_SHORT_TOKEN.into()],
             max_accounts_page: 100,
             versions: Vec::new(),
+            discoverable: Vec::new(),
+            discovery_calls: Vec::new(),
+            stale_discovery_calls: 0,
         }
     }
 }
@@ -273,6 +305,9 @@ pub fn handle(
             }
             let mut obj = Map::new();
             for f in &fields {
+                if f.starts_with("business_discovery") {
+                    return discovery(s, addr, f);
+                }
                 match f.as_str() {
                     "id" => {}
                     "username" => {
@@ -290,7 +325,12 @@ pub fn handle(
                     "ig_id" => {
                         obj.insert(f.clone(), json!(1_234_567_890u64));
                     }
-                    "biography" | "website" | "profile_picture_url" => {}
+                    "profile_picture_url" => {
+                        if let Some(p) = &s.picture {
+                            obj.insert(f.clone(), json!(cdn_url(addr, p, s.now)));
+                        }
+                    }
+                    "biography" | "website" => {}
                     other => return nonexisting(other, "User"),
                 }
             }
@@ -354,4 +394,198 @@ pub fn exchange(s: &mut State, q: &HashMap<String, String>) -> Response<Body> {
         200,
         &json!({"access_token": long, "token_type": "bearer", "expires_in": 5_183_944}),
     )
+}
+
+/// One field of a nested selection.
+struct Field {
+    name: String,
+    /// `.name(value)` modifiers, in order.
+    modifiers: Vec<(String, String)>,
+    /// The `{…}` selection, without braces.
+    selection: String,
+}
+
+/// `name(args)` modifiers and the `{…}` selection of one field: e.g.
+/// `media.limit(3).after(X){id,caption}` → media, [limit 3, after X], `id,caption`.
+fn parse_field(f: &str) -> Option<Field> {
+    let (head, selection) = match f.find('{') {
+        Some(i) => (&f[..i], f[i + 1..].strip_suffix('}')?.to_string()),
+        None => (f, String::new()),
+    };
+    // `.` separates modifiers only outside parentheses: `username(joe.doe)`.
+    let (mut parts, mut cur, mut depth) = (Vec::new(), String::new(), 0);
+    for c in head.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '.' if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    parts.push(cur);
+    let mut parts = parts.into_iter();
+    let name = parts.next()?;
+    let mut modifiers = Vec::new();
+    for m in parts {
+        let (k, rest) = m.split_once('(')?;
+        modifiers.push((k.to_string(), rest.strip_suffix(')')?.to_string()));
+    }
+    Some(Field {
+        name,
+        modifiers,
+        selection,
+    })
+}
+
+fn no_such_account(name: &str) -> Response<Body> {
+    // Observed: Norwegian user texts (TDT4290-Group-1/Knitalytics); they are localised.
+    graph_json(
+        400,
+        &json!({"error": {"message": "Invalid user id", "type": "OAuthException", "code": 110,
+            "error_subcode": 2207013, "is_transient": false,
+            "error_user_title": "Finner ikke brukeren",
+            "error_user_msg": format!("Finner ikke brukeren med brukernavnet {name}."),
+            "fbtrace_id": "ANBNR3TGl3LX21R8bjSzjYE"}}),
+    )
+}
+
+/// The `business_discovery.username(X){…}` field of the IG User node.
+fn discovery(s: &mut State, addr: SocketAddr, field: &str) -> Response<Body> {
+    let fb = s.facebook.as_mut().expect("facebook flavour");
+    fb.discovery_calls.push(field.to_string());
+    let fresh = fb.stale_discovery_calls == 0;
+    fb.stale_discovery_calls = fb.stale_discovery_calls.saturating_sub(1);
+    let Some(Field {
+        modifiers,
+        selection,
+        ..
+    }) = parse_field(field)
+    else {
+        return graph_error(400, 100, None, "OAuthException", "Syntax error in fields");
+    };
+    let Some(name) = modifiers
+        .iter()
+        .find(|(k, _)| k == "username")
+        .map(|(_, v)| v.clone())
+    else {
+        return graph_error(
+            400,
+            100,
+            None,
+            "OAuthException",
+            "(#100) Missing username parameter",
+        );
+    };
+    let Some(target) = fb
+        .discoverable
+        .iter()
+        .find(|a| a.username == name && !a.personal)
+        .cloned()
+    else {
+        return no_such_account(&name);
+    };
+    let mut obj = Map::new();
+    for f in split_fields(&selection) {
+        let Some(Field {
+            name: key,
+            modifiers: mods,
+            selection: sub,
+        }) = parse_field(&f)
+        else {
+            return graph_error(400, 100, None, "OAuthException", "Syntax error in fields");
+        };
+        match key.as_str() {
+            "id" => {}
+            "username" => {
+                obj.insert(key, json!(target.username));
+            }
+            "name" => {
+                obj.insert(key, json!(target.name));
+            }
+            "followers_count" => {
+                obj.insert(key, json!(target.followers));
+            }
+            "follows_count" => {
+                obj.insert(key, json!(25));
+            }
+            "media_count" => {
+                obj.insert(key, json!(target.posts.len()));
+            }
+            "ig_id" => {
+                obj.insert(key, json!(7_957_300_152u64));
+            }
+            "profile_picture_url" => {
+                if let Some(p) = &target.picture {
+                    obj.insert(key, json!(cdn_url(addr, p, s.now)));
+                }
+            }
+            "biography" | "website" => {}
+            "media" => match discovered_media(s, addr, &target, &mods, &sub, fresh) {
+                Ok(v) => {
+                    obj.insert(key, v);
+                }
+                Err(r) => return *r,
+            },
+            other => return nonexisting(other, "User"),
+        }
+    }
+    obj.insert("id".into(), json!(target.id));
+    let me = s.user_id.clone();
+    graph_json(200, &json!({"business_discovery": obj, "id": me}))
+}
+
+/// The nested media edge: `limit` (default 25), `after`, cursors only.
+fn discovered_media(
+    s: &State,
+    addr: SocketAddr,
+    target: &FakeDiscoverable,
+    mods: &[(String, String)],
+    sub: &str,
+    fresh: bool,
+) -> Result<Value, Box<Response<Body>>> {
+    let get = |k: &str| mods.iter().find(|(m, _)| m == k).map(|(_, v)| v.as_str());
+    let limit = get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(25)
+        .clamp(1, s.max_page_size);
+    let start = match get("after") {
+        Some(c) => c
+            .strip_prefix("QVFIUjRU")
+            .and_then(|h| usize::from_str_radix(h, 16).ok())
+            .ok_or_else(|| {
+                Box::new(graph_error(
+                    400,
+                    100,
+                    None,
+                    "OAuthException",
+                    "Invalid cursor",
+                ))
+            })?,
+        None => 0,
+    };
+    let fields = split_fields(if sub.is_empty() { "id" } else { sub });
+    let end = (start + limit).min(target.posts.len());
+    let mut data = Vec::new();
+    for p in &target.posts[start.min(end)..end] {
+        let mut v = render_media(p, &fields, s, addr, fresh)
+            .map_err(|UnknownField(f)| Box::new(nonexisting(&f, "Media")))?;
+        if p.licensed_audio {
+            v.as_object_mut().unwrap().remove("media_url");
+        }
+        data.push(v);
+    }
+    let cursor = |i: usize| format!("QVFIUjRU{i:x}");
+    let mut edge = json!({ "data": data });
+    if start < end {
+        let mut cursors = json!({ "after": cursor(end) });
+        if start > 0 {
+            cursors["before"] = json!(cursor(start));
+        }
+        edge["paging"] = json!({ "cursors": cursors });
+    }
+    Ok(edge)
 }

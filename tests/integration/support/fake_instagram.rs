@@ -80,6 +80,11 @@ pub struct FakePost {
     /// Image name: the photo, the video's poster, or the album's first child.
     pub image: String,
     pub children: Vec<FakeChild>,
+    /// A video with licensed audio, or a reel whose owner turned downloads
+    /// off: `media_url` is omitted when another account reads it (Business Discovery).
+    pub licensed_audio: bool,
+    /// No `thumbnail_url` either: a video with no poster to show.
+    pub no_poster: bool,
 }
 
 impl FakePost {
@@ -224,6 +229,10 @@ pub struct State {
     pub used_codes: Vec<String>,
     pub user_id: String,
     pub username: String,
+    /// The profile's display name and picture (an image name), for `/me?fields=name,profile_picture_url`.
+    pub name: String,
+    pub picture: Option<String>,
+    pub followers: u64,
     pub posts: Vec<FakePost>,
     /// Image bytes by name, served by the CDN.
     pub images: HashMap<String, Vec<u8>>,
@@ -295,6 +304,9 @@ impl FakeInstagram {
             used_codes: Vec::new(),
             user_id: "17841400000000001".into(),
             username: "feedgen.test".into(),
+            name: "Feedgen Test".into(),
+            picture: None,
+            followers: 1234,
             posts,
             images,
             max_page_size: 100,
@@ -533,7 +545,7 @@ fn signature(name: &str, oe: &str) -> String {
     format!("00_{}", &h[..24])
 }
 
-fn cdn_url(addr: SocketAddr, name: &str, now: i64) -> String {
+pub(super) fn cdn_url(addr: SocketAddr, name: &str, now: i64) -> String {
     let oe = format!("{:X}", now + URL_LIFETIME_SECS);
     let oh = signature(name, &oe);
     format!("http://{addr}/cdn/v/t51.29350-15/{name}?_nc_cat=100&ccb=1-7&oh={oh}&oe={oe}")
@@ -693,6 +705,17 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
                     "media_count" => {
                         obj.insert("media_count".into(), json!(s.posts.len()));
                     }
+                    "name" => {
+                        obj.insert("name".into(), json!(s.name));
+                    }
+                    "followers_count" => {
+                        obj.insert("followers_count".into(), json!(s.followers));
+                    }
+                    "profile_picture_url" => {
+                        if let Some(p) = &s.picture {
+                            obj.insert(f.clone(), json!(cdn_url(addr, p, s.now)));
+                        }
+                    }
                     other => return nonexisting(other, "User"),
                 }
             }
@@ -811,7 +834,7 @@ pub(super) fn split_fields(fields: &str) -> Vec<String> {
         .collect()
 }
 
-fn timestamp(unix: i64) -> String {
+pub(super) fn timestamp(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
         .unwrap()
         .format("%Y-%m-%dT%H:%M:%S+0000")
@@ -953,7 +976,7 @@ pub(super) fn render_media(
                 obj.insert(f.clone(), json!(url));
             }
             "thumbnail_url" => {
-                if p.media_type == "VIDEO" {
+                if p.media_type == "VIDEO" && !p.no_poster {
                     obj.insert(f.clone(), json!(cdn_url(addr, &p.image, now)));
                 }
             }

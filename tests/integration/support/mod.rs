@@ -74,6 +74,7 @@ pub fn account(n: usize) -> (Vec<FakePost>, HashMap<String, Vec<u8>>) {
             timestamp: ts,
             image: pick(i),
             children,
+            ..FakePost::default()
         });
     }
     (posts, images.into_iter().collect())
