@@ -483,6 +483,10 @@ impl Error {
                     .as_ref()
                     .map(|p| format!(" in {}", p.display()))
                     .unwrap_or_default();
+                if key == "source.username" {
+                    // The reason says what Instagram answered; the step is the same for every case.
+                    return format!("change `{key}`{file} to the username of a public Business or Creator account, as in its address instagram.com/<username>, or remove it to show your own account");
+                }
                 format!("change `{key}`{file}: {reason}")
             }
             Error::Config(ConfigError::Parse { path, message }) => {

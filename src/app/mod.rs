@@ -307,11 +307,13 @@ fn account_key(feed: &FeedConfig) -> String {
         (None, None, None) => format!("state {}", feed.token.state_file.display()),
     };
     format!(
-        "{} {} {token} {:?} {:?}",
+        "{} {} {token} {:?} {:?} {:?}",
         feed.source.kind.name(),
         feed.source.api_base,
         feed.source.ig_user_id,
-        feed.source.page_id
+        feed.source.page_id,
+        // Business Discovery: another account, read with the same token.
+        feed.source.username
     )
 }
 

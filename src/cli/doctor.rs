@@ -209,7 +209,19 @@ fn check_account<'a>(
             return None;
         }
     };
+    let discovering = api.discovering().map(str::to_string);
     match rt.block_on(api.me_with_type()) {
+        Ok((account, _)) if discovering.is_some() => r.pass(&format!(
+            "account @{} reachable through Business Discovery: id {}, {} posts{}",
+            account.username,
+            account.id,
+            account
+                .media_count
+                .map_or_else(|| "?".to_string(), |n| n.to_string()),
+            account
+                .followers_count
+                .map_or_else(String::new, |n| format!(", {n} followers"))
+        )),
         Ok((account, kind)) => match kind.as_deref() {
             Some("PERSONAL") => r.fail(
                 &format!("account @{} is a personal account", account.username),

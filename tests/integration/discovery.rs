@@ -302,3 +302,34 @@ fn one_config_shows_your_own_feed_and_a_discovered_one() {
         "{html}"
     );
 }
+
+#[test]
+fn doctor_checks_that_the_username_is_reachable() {
+    let fake = start(100);
+    let site = Site::new(&config(""));
+    let run = site.run(&["doctor"], &facebook_env(&fake)).expect_code(0);
+    assert!(
+        run.stdout.contains(&format!(
+            "✔ account @bluebottle reachable through Business Discovery: id {BRAND_ID}, 6 posts, 267788 followers"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("✔ media host"), "{}", run.stdout);
+
+    let site = Site::new(&config("").replace("bluebottle", "zuck2"));
+    let run = site.run(&["doctor"], &facebook_env(&fake)).expect_code(2);
+    assert!(
+        run.stdout
+            .contains("✘ account: invalid setting `source.username`")
+            && run.stdout.contains("@zuck2"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("fix: change `source.username` to the username of a public Business"),
+        "{}",
+        run.stdout
+    );
+}

@@ -15,6 +15,7 @@ mod example_site;
 mod facebook;
 mod faults;
 mod feeds;
+mod header;
 mod images;
 mod outputs;
 mod plugins;
