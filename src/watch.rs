@@ -333,6 +333,22 @@ mod tests {
             !needs_fetch(&base, &curated),
             "overrides re-arrange the snapshot"
         );
+        let other = Config::parse(
+            "[source]\nkind = \"facebook\"\nusername = \"bluebottle\"\n",
+            Path::new("/s"),
+        )
+        .unwrap();
+        let fb = Config::parse("[source]\nkind = \"facebook\"\n", Path::new("/s")).unwrap();
+        assert!(needs_fetch(&fb, &other), "another account");
+        let header = Config::parse("[output]\nheader = true\n", Path::new("/s")).unwrap();
+        assert!(
+            needs_fetch(&base, &header),
+            "the profile is read for a header"
+        );
+        assert!(
+            !needs_fetch(&header, &base),
+            "dropping it needs nothing new"
+        );
         let two = Config::parse("[[feed]]\nname = \"a\"\n", Path::new("/s")).unwrap();
         assert!(needs_fetch(&base, &two), "a new feed has no snapshot yet");
     }

@@ -603,6 +603,35 @@ mod tests {
     }
 
     #[test]
+    fn a_username_is_one_instagram_name_for_facebook_sources_only() {
+        let fb = |name: &str| format!("[source]\nkind = \"facebook\"\nusername = \"{name}\"\n");
+        assert_eq!(
+            one(&fb("@blue.bottle_1")).source.username.as_deref(),
+            Some("blue.bottle_1"),
+            "a leading @ is dropped"
+        );
+        // Anything that could change the nested field expansion, or is no name.
+        for bad in [
+            "",
+            "@",
+            "x){id}",
+            "a,b",
+            "a b",
+            "a{b}",
+            "ünï",
+            &"a".repeat(31),
+        ] {
+            let e = err(&fb(bad));
+            assert!(
+                e.contains("source.username") && e.contains("is not an Instagram username"),
+                "{bad}: {e}"
+            );
+        }
+        let e = err("[source]\nusername = \"bluebottle\"\n");
+        assert!(e.contains("source.kind = \"facebook\""), "{e}");
+    }
+
+    #[test]
     fn empty_config_gets_defaults() {
         let c = parse("").unwrap();
         let f = &c.feeds[0];
