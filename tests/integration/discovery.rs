@@ -238,12 +238,20 @@ fn a_missing_permission_names_the_three_business_discovery_needs() {
     });
     let site = Site::new(&config(""));
     let run = site.run(&["build"], &facebook_env(&fake)).expect_code(3);
+    let doctor = site.run(&["doctor"], &facebook_env(&fake)).expect_code(3);
+    let fix = doctor
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("  fix: grant"))
+        .unwrap_or_else(|| panic!("{}", doctor.stdout))
+        .to_string();
     for p in [
         "instagram_basic",
         "instagram_manage_insights",
         "pages_read_engagement",
     ] {
         assert!(run.stderr.contains(p), "{p}: {}", run.stderr);
+        assert!(fix.contains(p), "{p}: {fix}");
     }
 }
 
@@ -277,11 +285,18 @@ fn expired_cdn_links_are_renewed_by_reading_the_page_again() {
 #[test]
 fn one_config_shows_your_own_feed_and_a_discovered_one() {
     let fake = start(100);
+    fake.with(|s| s.picture = Some(s.posts[0].image.clone()));
     let site = Site::new(&format!(
-        "[source]\nkind = \"facebook\"\nig_user_id = \"{IG}\"\n[http]\nbackoff_ms = 10\n\
+        "[source]\nkind = \"facebook\"\nig_user_id = \"{IG}\"\n[output]\nheader = true\n[http]\nbackoff_ms = 10\n\
          [[feed]]\nname = \"own\"\n[feed.output]\ndir = \"public/own\"\n\
-         [[feed]]\nname = \"brand\"\n[feed.source]\nusername = \"bluebottle\"\n[feed.filter]\ntypes = [\"image\", \"carousel\"]\n[feed.output]\ndir = \"public/brand\"\nheader = true\n"
+         [[feed]]\nname = \"brand\"\n[feed.source]\nusername = \"bluebottle\"\n[feed.filter]\ntypes = [\"image\", \"carousel\"]\noverrides = \"brand-overrides.toml\"\n[feed.output]\ndir = \"public/brand\"\n"
     ));
+    // Curated like your own: one post hidden, an older one pinned first.
+    std::fs::write(
+        site.path("brand-overrides.toml"),
+        "hide = [\"18000000000007000\"]\npin = [\"18000000000006996\"]\n",
+    )
+    .unwrap();
     let run = site.run(&["build"], &facebook_env(&fake)).expect_code(0);
     let read = |dir: &str| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(site.path(dir).join("feed.json")).unwrap())
@@ -292,8 +307,21 @@ fn one_config_shows_your_own_feed_and_a_discovered_one() {
     assert_eq!(own["account"]["username"], "feedgen.test");
     assert_eq!(post_ids(&own).len(), 3);
     assert_eq!(brand["account"]["username"], "bluebottle");
-    // The filter works on a discovered account as on your own: no videos.
-    assert_eq!(post_ids(&brand).len(), 4, "{}", run.stderr);
+    // The filter and the overrides work on a discovered account as on your own.
+    assert_eq!(
+        post_ids(&brand),
+        [
+            "18000000000006996",
+            "18000000000006999",
+            "18000000000006997"
+        ],
+        "{}",
+        run.stderr
+    );
+    // Your own account's header, from the IG User node's profile fields.
+    assert_eq!(own["account"]["name"], "Feedgen Test Shop");
+    assert_eq!(own["account"]["followers_count"], 42);
+    assert!(own["account"]["avatar"]["variants"].is_array(), "{own}");
     assert!(post_ids(&brand).iter().all(|id| id.starts_with("18")));
     assert!(brand["account"]["avatar"]["variants"].is_array(), "{brand}");
     let html = std::fs::read_to_string(site.path("public/brand/feed.html")).unwrap();
