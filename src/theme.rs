@@ -61,6 +61,21 @@ pub fn stylesheet(output: &OutputConfig) -> Result<String, Error> {
         css.push_str(&file(output, name)?);
         css.push('\n');
     }
+    // The site's own toggle: the theme's rules nested under its selector
+    // (CSS nesting), so `.feedgen` inside reads `SEL .feedgen` and outranks
+    // the system's preference; older browsers just follow the system.
+    let nested = |sel: &str, name: &str| -> Result<String, Error> {
+        Ok(format!(
+            "/* output.{name}_selector */\n{sel} {{\n{}}}\n",
+            file(output, &format!("{name}.css"))?
+        ))
+    };
+    if let Some(sel) = &output.dark_selector {
+        css.push_str(&nested(sel, "dark")?);
+    }
+    if let Some(sel) = &output.light_selector {
+        css.push_str(&nested(sel, "light")?);
+    }
     for path in &output.extra_css {
         let name = path
             .file_name()
@@ -130,6 +145,52 @@ mod tests {
             css.find("#000002").unwrap() > media,
             "the site's dark.css inside it"
         );
+    }
+
+    #[test]
+    fn a_site_toggle_nests_the_dark_colours_under_its_selector() {
+        let c = Config::parse(
+            "[output]\ntheme = \"auto\"\ndark_selector = \"html.dark, [data-theme='dark']\"\nlight_selector = \"[data-theme=\\\"light\\\"]\"\n",
+            Path::new("/site"),
+        )
+        .unwrap();
+        let css = stylesheet(&c.feeds[0].output).unwrap();
+        let media = css.find("@media (prefers-color-scheme: dark)").unwrap();
+        let dark = css.find("html.dark, [data-theme='dark'] {\n").unwrap();
+        let light = css.find("[data-theme=\"light\"] {\n").unwrap();
+        assert!(media < dark && dark < light, "{css}");
+        assert!(css[dark..light].contains("--feedgen-bg: #121212"), "{css}");
+        assert!(css[light..].contains("--feedgen-bg: #fff"), "{css}");
+    }
+
+    #[test]
+    fn a_selector_cannot_break_out_of_its_rule() {
+        for bad in [
+            ".dark{} body{display:none",
+            ".dark;",
+            "@import url(x)",
+            ".a /* x",
+            "[data-theme=\"dark\"",
+            ".a\\7b",
+            "</style><script>",
+            "",
+        ] {
+            let toml = format!(
+                "[output]\ntheme = \"auto\"\ndark_selector = {}\n",
+                toml::Value::String(bad.into())
+            );
+            let err = Config::parse(&toml, Path::new("/site"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("output.dark_selector"), "{bad}: {err}");
+        }
+        let err = Config::parse(
+            "[output]\ntheme = \"dark\"\ndark_selector = \".dark\"\n",
+            Path::new("/site"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("theme = \"auto\""), "{err}");
     }
 
     #[test]

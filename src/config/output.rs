@@ -55,6 +55,11 @@ pub struct OutputConfig {
     /// outside the output folder: Hugo's `data/feedgen.json`, which Hugo
     /// reads as `site.Data.feedgen` and `hugo server` watches.
     pub data_file: Option<PathBuf>,
+    /// A CSS selector of the site's own dark mode (`.dark`, `[data-theme="dark"]`):
+    /// while it matches an ancestor, themes `auto` and `light` show dark colours.
+    pub dark_selector: Option<String>,
+    /// The site's explicit light mode, which wins over a dark system under `auto`.
+    pub light_selector: Option<String>,
     /// Show a profile header above the posts: avatar, name and @username.
     pub header: bool,
     /// With the header, also the account's post and follower counts.
@@ -152,6 +157,8 @@ pub(super) struct RawOutput {
     pub(super) atom: Option<String>,
     pub(super) privacy: Option<Privacy>,
     pub(super) data_file: Option<PathBuf>,
+    pub(super) dark_selector: Option<String>,
+    pub(super) light_selector: Option<String>,
     pub(super) header: Option<bool>,
     pub(super) header_counts: Option<bool>,
 }
@@ -240,6 +247,66 @@ fn data_file(path: PathBuf, places: &Places<'_>) -> Result<PathBuf, ConfigError>
     Ok(path)
 }
 
+/// Longest site selector accepted.
+const MAX_SELECTOR_CHARS: usize = 200;
+
+/// A selector of the site's colour mode, as it may be written into the
+/// stylesheet: one selector list, nothing that could end the rule or start
+/// another (`{`, `}`, `;`, `@`, `<`, a backslash or a comment), brackets,
+/// parentheses and quotes balanced.
+pub fn check_selector(key: &str, sel: &str) -> Result<String, ConfigError> {
+    let sel = sel.trim();
+    let bad = |why: &str| {
+        ConfigError::invalid(
+            key,
+            &format!(
+                "`{}` is not a selector feedgen can use: {why}. Write the selector of the element your site's toggle marks, e.g. \".dark\" or \"[data-theme=\\\"dark\\\"]\"",
+                crate::secret::printable(sel)
+            ),
+        )
+    };
+    if sel.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if sel.chars().count() > MAX_SELECTOR_CHARS {
+        return Err(bad(&format!(
+            "it is longer than {MAX_SELECTOR_CHARS} characters"
+        )));
+    }
+    if let Some(c) = sel
+        .chars()
+        .find(|c| matches!(c, '{' | '}' | ';' | '@' | '<' | '\\') || c.is_control())
+    {
+        return Err(bad(&format!(
+            "it holds {c:?}, which would break out of the rule"
+        )));
+    }
+    if sel.contains("/*") {
+        return Err(bad("it opens a comment"));
+    }
+    let mut stack = Vec::new();
+    let mut quote: Option<char> = None;
+    for c in sel.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '(') => stack.push(c),
+            (None, ']') if stack.pop() != Some('[') => {
+                return Err(bad("its brackets do not match"));
+            }
+            (None, ')') if stack.pop() != Some('(') => {
+                return Err(bad("its parentheses do not match"));
+            }
+            _ => {}
+        }
+    }
+    if quote.is_some() || !stack.is_empty() {
+        return Err(bad("a quote, bracket or parenthesis is not closed"));
+    }
+    Ok(sel.to_string())
+}
+
 pub(super) fn validate_file_name(name: &str) -> Result<(), String> {
     if name.is_empty()
         || name.contains(['/', '\\'])
@@ -284,6 +351,27 @@ impl OutputConfig {
             ));
         }
         let data_file = raw.data_file.map(|p| data_file(p, places)).transpose()?;
+        let theme = raw.theme.unwrap_or(Theme::Light);
+        let dark_selector = raw
+            .dark_selector
+            .map(|s| check_selector("output.dark_selector", &s))
+            .transpose()?;
+        let light_selector = raw
+            .light_selector
+            .map(|s| check_selector("output.light_selector", &s))
+            .transpose()?;
+        if dark_selector.is_some() && !matches!(theme, Theme::Auto | Theme::Light) {
+            return Err(ConfigError::invalid(
+                "output.dark_selector",
+                "switches between light and dark colours, so it works with theme = \"auto\" (dark also on dark systems) or \"light\" (dark only when the site says so)",
+            ));
+        }
+        if light_selector.is_some() && theme != Theme::Auto {
+            return Err(ConfigError::invalid(
+                "output.light_selector",
+                "overrules a dark system, so it works with theme = \"auto\" only",
+            ));
+        }
         let shared_dir = resolve(raw_dir);
         let shared_base_url = raw.base_url.unwrap_or_default();
         let (dir, base_url) = match placement {
@@ -319,7 +407,7 @@ impl OutputConfig {
             css: raw.css.unwrap_or(true),
             lock_timeout: std::time::Duration::from_secs(raw.lock_timeout.unwrap_or(300)),
             layout,
-            theme: raw.theme.unwrap_or(Theme::Light),
+            theme,
             theme_dir: raw.theme_dir.map(&resolve),
             extra_css: raw
                 .extra_css
@@ -336,6 +424,8 @@ impl OutputConfig {
             atom: file_name("output.atom", raw.atom, "atom.xml")?,
             privacy: raw.privacy.unwrap_or(Privacy::Fail),
             data_file,
+            dark_selector,
+            light_selector,
             header: raw.header.unwrap_or(false),
             header_counts: raw.header_counts.unwrap_or(false),
         };

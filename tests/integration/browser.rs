@@ -108,6 +108,29 @@ fn every_layout_and_theme_in_chromium() {
         &format!("{page}\ntheme = \"minimal\""),
         false,
     );
+    // The site's own dark mode: <html class="dark"> in a light system, theme "auto".
+    let site_dark = root.join("auto-site-dark");
+    build(
+        work.path(),
+        "auto-site-dark",
+        &site_dark.join("feed"),
+        "base_url = \"feed/\"\ntheme = \"auto\"\ndark_selector = \"html.dark\"\ncaptions = true\nheader = true",
+        false,
+    );
+    std::fs::write(
+        site_dark.join("index.html"),
+        format!(
+            "<!doctype html>\n<html lang=\"en\" class=\"dark\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Dark site</title><link rel=\"icon\" href=\"data:,\"><style>html.dark body {{ background: #000; color: #eee; }}</style></head>\n<body><main><h1>A dark site</h1>\n{}</main></body></html>\n",
+            std::fs::read_to_string(site_dark.join("feed/feed.html")).unwrap()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        site_dark.join("expect.json"),
+        r#"[{"selector": ".feedgen", "property": "background-color", "value": "rgb(18, 18, 18)"},
+            {"selector": ".feedgen-caption", "property": "color", "value": "rgb(200, 200, 200)"}]"#,
+    )
+    .unwrap();
     // Two feeds on one page, with hostile captions shown: labels keep them apart for assistive tech.
     let two = root.join("hostile");
     build(
@@ -189,7 +212,7 @@ fn every_layout_and_theme_in_chromium() {
         .collect();
     assert_eq!(
         with_header,
-        ["carousel-auto", "grid-light", "masonry-dark"],
+        ["auto-site-dark", "carousel-auto", "grid-light", "masonry-dark"],
         "the profile header is judged (axe, CLS, self-hosted avatar) where it is on"
     );
     let weight = &summary["pageWeight"];

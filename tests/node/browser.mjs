@@ -49,7 +49,8 @@ fs.mkdirSync(path.join(root, "screenshots"), { recursive: true });
 
 async function visit(variant, width, dpr, screenshot) {
   const where = `${variant} @${width}px×${dpr}`;
-  const context = await browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor: dpr });
+  // A light system: a dark page must come from the site's own toggle.
+  const context = await browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor: dpr, colorScheme: "light" });
   const page = await context.newPage();
   const errors = [];
   const external = [];
@@ -136,6 +137,14 @@ async function visit(variant, width, dpr, screenshot) {
       if (!header.avatar.src.startsWith(origin)) fail(where, `avatar not self-hosted: ${header.avatar.src}`);
     }
     if (!/@\S/.test(header.link ?? "")) fail(where, `the header link does not name the account: ${header.link}`);
+  }
+  // expect.json: computed styles the variant must show, e.g. the site's dark mode.
+  const expectFile = path.join(root, variant, "expect.json");
+  if (fs.existsSync(expectFile)) {
+    for (const { selector, property, value } of JSON.parse(fs.readFileSync(expectFile, "utf8"))) {
+      const got = await page.evaluate(([sel, prop]) => getComputedStyle(document.querySelector(sel)).getPropertyValue(prop), [selector, property]);
+      if (got !== value) fail(where, `${selector} ${property} is ${got}, expected ${value}`);
+    }
   }
   const cls = await page.evaluate(() => window.__cls);
   if (cls > 0) fail(where, `layout shift ${cls}`);
