@@ -142,6 +142,15 @@ impl PostView {
             .join(" · ")
     }
 
+    /// The caption on one line, cut like alt text: the post's name for
+    /// microformats when captions are not shown (empty without a caption).
+    pub fn name(&self) -> String {
+        self.caption
+            .as_deref()
+            .map(|c| trimmed(c, ALT_MAX_CHARS))
+            .unwrap_or_default()
+    }
+
     /// Alt text of the `index`-th image (1-based) of an album.
     pub fn image_alt(&self, index: usize) -> String {
         if index <= 1 {
@@ -394,8 +403,10 @@ pub struct FragmentTemplate<'a> {
     pub sizes: &'a str,
     /// The posts.
     pub posts: &'a [PostView],
-    /// The profile header, when `output.header` is on.
-    pub header: Option<&'a AccountView>,
+    /// The account: the profile header's, and the feed's author (microformats).
+    pub account: &'a AccountView,
+    /// Whether the profile header is shown (`output.header`).
+    pub header: bool,
     /// Whether the header shows the post and follower counts.
     pub header_counts: bool,
 }
@@ -470,7 +481,8 @@ pub fn fragment(
     css_file: Option<&str>,
 ) -> Result<String, Error> {
     let t = FragmentTemplate {
-        header: output.header.then_some(account),
+        account,
+        header: output.header,
         header_counts: output.header_counts,
         label: &output.label,
         layout: output.layout.name(),

@@ -212,7 +212,12 @@ fn every_layout_and_theme_in_chromium() {
         .collect();
     assert_eq!(
         with_header,
-        ["auto-site-dark", "carousel-auto", "grid-light", "masonry-dark"],
+        [
+            "auto-site-dark",
+            "carousel-auto",
+            "grid-light",
+            "masonry-dark"
+        ],
         "the profile header is judged (axe, CLS, self-hosted avatar) where it is on"
     );
     let weight = &summary["pageWeight"];

@@ -31,7 +31,8 @@ fn example_site_builds_from_the_shipped_snapshot() {
     assert!(page.starts_with("<!doctype html>"));
     assert_eq!(page.matches("<li class=\"feedgen-item").count(), 10);
     assert!(
-        page.contains("<header class=\"feedgen-header\">") && page.contains("Feedgen Sample"),
+        page.contains("<header class=\"feedgen-header p-author h-card\">")
+            && page.contains("Feedgen Sample"),
         "the profile header is on"
     );
     assert!(page.contains("feedgen-item--carousel") && page.contains("feedgen-item--video"));

@@ -23,7 +23,7 @@ fn layouts_themes_overrides_and_extra_css() {
     .unwrap();
     site.build(&fake, &[]).expect_code(0);
     let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
-    assert!(html.contains("class=\"feedgen feedgen--carousel\""));
+    assert!(html.contains("class=\"feedgen feedgen--carousel h-feed\""));
     assert!(
         html.contains("class=\"feedgen-stack\""),
         "the album shows all its images"
@@ -226,4 +226,74 @@ fn the_data_file_holds_the_json_data_and_the_fragment() {
     let cached = Site::new("[output]\ndata_file = \".feedgen-cache/feed.json\"\n");
     let run = cached.run(&["build"], &[]).expect_code(2);
     assert!(run.stderr.contains("cache folder"), "{}", run.stderr);
+}
+
+/// The fragment is an IndieWeb h-feed: a real microformats2 parser (mf2py)
+/// finds one h-feed whose author is the account and every post an h-entry
+/// with its url, photo and published date, with and without captions and header.
+#[test]
+fn the_fragment_parses_as_one_h_feed_of_h_entries() {
+    let have_mf2py = std::process::Command::new("python3")
+        .args(["-c", "import mf2py"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have_mf2py {
+        assert!(
+            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+            "mf2py is required (FEEDGEN_REQUIRE_TOOLS is set)"
+        );
+        eprintln!("SKIPPED: mf2py is not installed (bash .ci/run installs it)");
+        return;
+    }
+    for extra in ["", "captions = true\nheader = true\n"] {
+        let site = Site::new(&format!(
+            "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\n{extra}"
+        ));
+        copy_sample_snapshot(&site.path("snapshot"));
+        site.run(&["build"], &[]).expect_code(0);
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import json, sys, mf2py; print(json.dumps(mf2py.parse(doc=open(sys.argv[1]).read(), url='https://example.org/')))",
+            ])
+            .arg(site.out().join("feed.html"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let items = mf["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{extra}: {mf}");
+        let feed = &items[0];
+        assert_eq!(feed["type"], serde_json::json!(["h-feed"]));
+        let author = &feed["properties"]["author"][0];
+        assert_eq!(author["type"], serde_json::json!(["h-card"]), "{author}");
+        assert_eq!(
+            author["properties"]["url"][0],
+            "https://www.instagram.com/feedgen.sample/"
+        );
+        let entries = feed["children"].as_array().unwrap();
+        let json = site.json();
+        assert_eq!(entries.len(), json["posts"].as_array().unwrap().len());
+        for (entry, post) in entries.iter().zip(json["posts"].as_array().unwrap()) {
+            let p = &entry["properties"];
+            assert_eq!(entry["type"], serde_json::json!(["h-entry"]));
+            assert_eq!(p["url"][0], post["permalink"], "{entry}");
+            assert_eq!(p["published"][0], post["timestamp"], "{entry}");
+            let photo = &p["photo"][0];
+            let src = photo["value"].as_str().or(photo.as_str()).unwrap();
+            assert!(src.starts_with("https://example.org/media/"), "{src}");
+            if let Some(caption) = post["caption"].as_str() {
+                let text = p["content"][0]["value"]
+                    .as_str()
+                    .or(p["name"][0].as_str())
+                    .unwrap_or_else(|| panic!("no content or name: {entry}"));
+                let first = caption.split_whitespace().next().unwrap();
+                assert!(text.contains(first), "{text} / {caption}");
+            }
+        }
+    }
 }
