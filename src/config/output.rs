@@ -60,6 +60,8 @@ pub struct OutputConfig {
     pub dark_selector: Option<String>,
     /// The site's explicit light mode, which wins over a dark system under `auto`.
     pub light_selector: Option<String>,
+    /// Show this many posts and put the rest behind a "Show more" disclosure.
+    pub initial: Option<usize>,
     /// Show a profile header above the posts: avatar, name and @username.
     pub header: bool,
     /// With the header, also the account's post and follower counts.
@@ -159,6 +161,7 @@ pub(super) struct RawOutput {
     pub(super) data_file: Option<PathBuf>,
     pub(super) dark_selector: Option<String>,
     pub(super) light_selector: Option<String>,
+    pub(super) initial: Option<usize>,
     pub(super) header: Option<bool>,
     pub(super) header_counts: Option<bool>,
 }
@@ -352,6 +355,15 @@ impl OutputConfig {
         }
         let data_file = raw.data_file.map(|p| data_file(p, places)).transpose()?;
         let theme = raw.theme.unwrap_or(Theme::Light);
+        let initial = match raw.initial {
+            Some(0) => {
+                return Err(ConfigError::invalid(
+                    "output.initial",
+                    "must be at least 1: it is how many posts show before \"Show more\" (leave it out to show every post)",
+                ));
+            }
+            n => n,
+        };
         let dark_selector = raw
             .dark_selector
             .map(|s| check_selector("output.dark_selector", &s))
@@ -426,6 +438,7 @@ impl OutputConfig {
             data_file,
             dark_selector,
             light_selector,
+            initial,
             header: raw.header.unwrap_or(false),
             header_counts: raw.header_counts.unwrap_or(false),
         };

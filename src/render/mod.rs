@@ -401,8 +401,12 @@ pub struct FragmentTemplate<'a> {
     pub css_href: Option<String>,
     /// The `sizes` attribute.
     pub sizes: &'a str,
-    /// The posts.
+    /// The posts shown at first.
     pub posts: &'a [PostView],
+    /// The posts behind "Show more" (`output.initial`), empty without it.
+    pub more: &'a [PostView],
+    /// The "Show more" button's text.
+    pub more_label: String,
     /// The account: the profile header's, and the feed's author (microformats).
     pub account: &'a AccountView,
     /// Whether the profile header is shown (`output.header`).
@@ -480,7 +484,14 @@ pub fn fragment(
     output: &OutputConfig,
     css_file: Option<&str>,
 ) -> Result<String, Error> {
+    let shown = output.initial.unwrap_or(posts.len()).min(posts.len());
+    let (posts, more) = posts.split_at(shown);
     let t = FragmentTemplate {
+        more,
+        more_label: match more.len() {
+            1 => "Show 1 more post".to_string(),
+            n => format!("Show {n} more posts"),
+        },
         account,
         header: output.header,
         header_counts: output.header_counts,

@@ -108,6 +108,14 @@ fn every_layout_and_theme_in_chromium() {
         &format!("{page}\ntheme = \"minimal\""),
         false,
     );
+    // "Show more": four posts, then a native disclosure.
+    build(
+        work.path(),
+        "grid-more",
+        &root.join("grid-more"),
+        &format!("{page}\ninitial = 4\ncaptions = true"),
+        false,
+    );
     // The site's own dark mode: <html class="dark"> in a light system, theme "auto".
     let site_dark = root.join("auto-site-dark");
     build(
@@ -226,6 +234,12 @@ fn every_layout_and_theme_in_chromium() {
             < weight["hotlinkedOriginalsBytes"].as_u64().unwrap(),
         "the responsive images weigh far less than the originals: {weight}"
     );
+    for (view, r) in summary["variants"]["grid-more"].as_object().unwrap() {
+        assert!(
+            r["moreDeferred"].as_u64().unwrap() >= 6,
+            "{view}: the six posts behind \"Show more\" load when it opens: {r}"
+        );
+    }
     if let Some(dir) = std::env::var_os("FEEDGEN_SCREENSHOTS_DIR") {
         copy_dir(&root.join("screenshots"), Path::new(&dir));
     }

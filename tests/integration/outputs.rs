@@ -151,7 +151,7 @@ fn captions_show_when_asked_with_links_and_stay_inert() {
 fn the_theming_contract_lists_the_classes_the_markup_uses() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut used = std::collections::BTreeSet::new();
-    for template in ["feed.html", "picture.html", "page.html"] {
+    for template in ["feed.html", "post.html", "picture.html", "page.html"] {
         let text = std::fs::read_to_string(root.join("templates").join(template)).unwrap();
         for attr in text.split("class=\"").skip(1) {
             let value = attr.split('"').next().unwrap();

@@ -58,8 +58,10 @@ async function visit(variant, width, dpr, screenshot) {
   let imageBytes = 0;
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   page.on("pageerror", (e) => errors.push(String(e)));
+  const requested = [];
   page.on("request", (r) => {
     const u = r.url();
+    requested.push(u);
     if (!u.startsWith(origin) && !u.startsWith("data:")) external.push(u);
   });
   page.on("dialog", async (d) => {
@@ -78,7 +80,7 @@ async function visit(variant, width, dpr, screenshot) {
   });
   await page.goto(`${origin}/${variant}/index.html`, { waitUntil: "load" });
   // Lazy images load as they near the viewport: scroll the page and every scroller.
-  await page.evaluate(async () => {
+  const scrollAll = () => page.evaluate(async () => {
     const pause = () => new Promise((r) => setTimeout(r, 60));
     for (const el of document.querySelectorAll(".feedgen-list")) {
       for (let x = 0; x <= el.scrollWidth; x += 200) {
@@ -91,7 +93,26 @@ async function visit(variant, width, dpr, screenshot) {
       await pause();
     }
   });
+  await scrollAll();
   await page.waitForLoadState("networkidle");
+  // "Show more" (output.initial): the hidden posts' images wait until it is opened.
+  let moreDeferred = 0;
+  if (await page.$(".feedgen-more")) {
+    const hidden = await page.evaluate(() =>
+      [...document.querySelectorAll(".feedgen-more img, .feedgen-more source")].flatMap((el) =>
+        [el.getAttribute("src"), ...(el.getAttribute("srcset") ?? "").split(",").map((c) => c.trim().split(/\s+/)[0])]
+          .filter(Boolean)
+          .map((u) => new URL(u, document.baseURI).href),
+      ),
+    );
+    const early = requested.filter((u) => hidden.includes(u));
+    if (early.length) fail(where, `images behind "Show more" loaded before it was opened: ${early.join(", ")}`);
+    await page.click(".feedgen-more-toggle");
+    await scrollAll();
+    await page.waitForLoadState("networkidle");
+    moreDeferred = new Set(requested.filter((u) => hidden.includes(u))).size;
+    if (!moreDeferred) fail(where, `opening "Show more" loaded none of its images`);
+  }
   await Promise.all(sized);
   await page.evaluate(() => Promise.all([...document.images].map((i) => i.decode().catch(() => {}))));
   const images = await page.evaluate(() =>
@@ -156,7 +177,7 @@ async function visit(variant, width, dpr, screenshot) {
   if (axe.length) fail(where, `axe violations: ${axe.join(", ")}`);
   if (screenshot) await page.screenshot({ path: path.join(root, "screenshots", `${variant}-${width}.png`), fullPage: true });
   await context.close();
-  return { images: images.length, cls, axe: axe.length, imageBytes, header: header !== null };
+  return { images: images.length, cls, axe: axe.length, imageBytes, header: header !== null, moreDeferred };
 }
 
 for (const variant of variants) {
