@@ -66,7 +66,14 @@ pub(super) fn render_documents(
     let css_file = css.as_ref().map(|(_, name, _)| name.as_str());
     let views = render::views(shown, &manifest.assets, out, &feed.images.formats);
     let account = render::account_view(shown, &manifest.assets, out, &feed.images.formats);
-    let fragment = render::fragment(&views, &account, out, css_file)?;
+    let viewer = if out.viewer {
+        let (name, _) = store.put(render::VIEWER_JS.as_bytes(), "js")?;
+        media_files.insert(name.clone());
+        Some(name)
+    } else {
+        None
+    };
+    let fragment = render::fragment_with(&views, &account, out, css_file, viewer.as_deref())?;
     let mut documents = BTreeMap::new();
     documents.insert(
         out.json.clone(),

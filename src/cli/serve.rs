@@ -92,6 +92,7 @@ fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()) {
         Some("html") => "text/html; charset=utf-8",
         Some("css") => "text/css",
+        Some("js") => "text/javascript",
         Some("json") => "application/json",
         Some("xml") => "application/xml",
         Some("jpg") => "image/jpeg",

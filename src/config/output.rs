@@ -60,6 +60,9 @@ pub struct OutputConfig {
     pub dark_selector: Option<String>,
     /// The site's explicit light mode, which wins over a dark system under `auto`.
     pub light_selector: Option<String>,
+    /// Open a post in a dialog (its album, full caption and date) instead of
+    /// following the link, with a small script of ours.
+    pub viewer: bool,
     /// Show this many posts and put the rest behind a "Show more" disclosure.
     pub initial: Option<usize>,
     /// Show a profile header above the posts: avatar, name and @username.
@@ -162,6 +165,7 @@ pub(super) struct RawOutput {
     pub(super) dark_selector: Option<String>,
     pub(super) light_selector: Option<String>,
     pub(super) initial: Option<usize>,
+    pub(super) viewer: Option<bool>,
     pub(super) header: Option<bool>,
     pub(super) header_counts: Option<bool>,
 }
@@ -439,6 +443,7 @@ impl OutputConfig {
             dark_selector,
             light_selector,
             initial,
+            viewer: raw.viewer.unwrap_or(false),
             header: raw.header.unwrap_or(false),
             header_counts: raw.header_counts.unwrap_or(false),
         };

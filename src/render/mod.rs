@@ -117,8 +117,13 @@ pub struct PostView {
     pub images: Vec<ImageView>,
     /// The caption as shown: cut to `output.caption_length` graphemes, in parts.
     pub caption_parts: Vec<caption::Part>,
+    /// The whole caption in parts, links included, for the post viewer
+    /// (`output.viewer`; empty otherwise).
+    pub full_caption: Vec<caption::Part>,
     /// Likes, when the source was asked for counts and the owner shows them.
     pub like_count: Option<u64>,
+    /// The account's username, for labels.
+    pub username: String,
     /// Comments, when the source was asked for counts.
     pub comments_count: Option<u64>,
 }
@@ -140,6 +145,11 @@ impl PostView {
             .chain(self.comments_count.map(|c| n(c, "comment", "comments")))
             .collect::<Vec<_>>()
             .join(" · ")
+    }
+
+    /// The viewer dialog's accessible name: "Post by @user, date".
+    pub fn viewer_label(&self) -> String {
+        format!("Post by @{}, {}", self.username, self.date)
     }
 
     /// The caption on one line, cut like alt text: the post's name for
@@ -370,8 +380,14 @@ fn post_view(
         ),
         _ => Vec::new(),
     };
+    let full_caption = match (&post.caption, output.viewer) {
+        (Some(c), true) => caption::parts(c, true),
+        _ => Vec::new(),
+    };
     Some(PostView {
         caption_parts,
+        full_caption,
+        username: username.to_string(),
         like_count: post.like_count,
         comments_count: post.comments_count,
         id: post.id.clone(),
@@ -407,6 +423,12 @@ pub struct FragmentTemplate<'a> {
     pub more: &'a [PostView],
     /// The "Show more" button's text.
     pub more_label: String,
+    /// Whether each post carries its viewer template (`output.viewer`).
+    pub viewer: bool,
+    /// The `sizes` of the viewer's images.
+    pub viewer_sizes: &'static str,
+    /// The viewer script's URL, when `output.viewer` is on.
+    pub viewer_src: Option<String>,
     /// The account: the profile header's, and the feed's author (microformats).
     pub account: &'a AccountView,
     /// Whether the profile header is shown (`output.header`).
@@ -484,9 +506,32 @@ pub fn fragment(
     output: &OutputConfig,
     css_file: Option<&str>,
 ) -> Result<String, Error> {
+    fragment_with(posts, account, output, css_file, None)
+}
+
+/// The post viewer's script: opens a post in a `<dialog>` (see `templates/viewer.js`).
+pub const VIEWER_JS: &str = include_str!("../../templates/viewer.js");
+
+/// The `sizes` of an image in the post viewer: the dialog's width, up to 1080 px.
+pub const VIEWER_SIZES: &str = "(min-width: 1120px) 1080px, 100vw";
+
+/// [`fragment`], with the content-addressed file name of [`VIEWER_JS`] when
+/// `output.viewer` is on.
+pub fn fragment_with(
+    posts: &[PostView],
+    account: &AccountView,
+    output: &OutputConfig,
+    css_file: Option<&str>,
+    viewer_file: Option<&str>,
+) -> Result<String, Error> {
     let shown = output.initial.unwrap_or(posts.len()).min(posts.len());
     let (posts, more) = posts.split_at(shown);
     let t = FragmentTemplate {
+        viewer: output.viewer && viewer_file.is_some(),
+        viewer_sizes: VIEWER_SIZES,
+        viewer_src: viewer_file
+            .filter(|_| output.viewer)
+            .map(|f| media_url(output, f)),
         more,
         more_label: match more.len() {
             1 => "Show 1 more post".to_string(),

@@ -108,6 +108,15 @@ fn every_layout_and_theme_in_chromium() {
         &format!("{page}\ntheme = \"minimal\""),
         false,
     );
+    // The post viewer (checked further by viewerChecks in browser.mjs).
+    build(
+        work.path(),
+        "viewer",
+        &root.join("viewer"),
+        &format!("{page}\nviewer = true\ntheme = \"auto\"\nheader = true"),
+        false,
+    );
+    std::fs::write(root.join("viewer/viewer.json"), "{}").unwrap();
     // "Show more": four posts, then a native disclosure.
     build(
         work.path(),
@@ -234,6 +243,14 @@ fn every_layout_and_theme_in_chromium() {
             < weight["hotlinkedOriginalsBytes"].as_u64().unwrap(),
         "the responsive images weigh far less than the originals: {weight}"
     );
+    let viewer = &summary["variants"]["viewer"]["viewer"];
+    let script = viewer["scriptGzipBytes"].as_u64().unwrap();
+    eprintln!("the viewer script: {script} bytes gzipped");
+    assert!(
+        script < 3 * 1024,
+        "the viewer script stays under 3 KB gzipped: {script}"
+    );
+    assert_eq!(viewer["postsWithoutJs"], 10, "{viewer}");
     for (view, r) in summary["variants"]["grid-more"].as_object().unwrap() {
         assert!(
             r["moreDeferred"].as_u64().unwrap() >= 6,

@@ -25,7 +25,7 @@ const root = path.resolve(process.argv[2]);
 const failures = [];
 const fail = (where, what) => failures.push(`${where}: ${what}`);
 
-const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".jpg": "image/jpeg", ".webp": "image/webp", ".json": "application/json", ".xml": "application/xml", ".png": "image/png" };
+const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".jpg": "image/jpeg", ".webp": "image/webp", ".json": "application/json", ".xml": "application/xml", ".png": "image/png" };
 const server = http.createServer((req, res) => {
   const file = path.join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
   if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
@@ -191,6 +191,89 @@ for (const variant of variants) {
       summary.pageWeight = { imagesLoadedBytes: r.imageBytes, hotlinkedOriginalsBytes: originals.bytes };
     }
   }
+}
+
+// The post viewer (output.viewer), in variants that hold a viewer.json:
+// opened by mouse, keyboard and touch, focus kept and given back, Esc and Back
+// close it, album navigation, axe with it open, nothing loaded before it
+// opens, and every post still a link without JavaScript.
+async function viewerChecks(variant) {
+  const where = `${variant} viewer`;
+  const url = `${origin}/${variant}/index.html`;
+  const result = {};
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "light" });
+  const page = await context.newPage();
+  const requested = [];
+  const errors = [];
+  page.on("request", (r) => requested.push(r.url()));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(url, { waitUntil: "networkidle" });
+  const script = await page.evaluate(() => document.querySelector(".feedgen script[type=module]")?.src);
+  if (!script) fail(where, "no viewer script");
+  else result.scriptGzipBytes = (await import("node:zlib")).gzipSync(fs.readFileSync(path.join(root, new URL(script).pathname))).length;
+  const before = new Set(requested);
+  const album = ".feedgen-item--carousel .feedgen-link";
+  const albumId = await page.getAttribute(".feedgen-item--carousel", "data-feedgen-post");
+  const isOpen = () => page.evaluate(() => document.querySelector("dialog.feedgen-viewer")?.open === true);
+  const inDialog = () => page.evaluate(() => document.activeElement?.closest("dialog.feedgen-viewer") !== null);
+  // Mouse.
+  await page.click(album);
+  if (!(await isOpen())) fail(where, "a click did not open the viewer");
+  if (!(await page.evaluate(() => location.hash)).endsWith(albumId)) fail(where, "the hash does not name the open post");
+  await page.waitForFunction(() => [...document.querySelectorAll("dialog.feedgen-viewer img")].slice(0, 1).every((i) => i.complete && i.naturalWidth > 0));
+  const shown = await page.evaluate(() => document.querySelector("dialog.feedgen-viewer img").currentSrc);
+  if (before.has(shown)) fail(where, `the viewer's image ${shown} was loaded before the post was opened`);
+  result.imagesBeforeOpen = [...before].filter((u) => /\.(webp|jpg)$/.test(u)).length;
+  const counter = () => page.textContent(".feedgen-viewer-count");
+  if ((await counter()) !== "1 / 3") fail(where, `counter ${await counter()}`);
+  await page.keyboard.press("ArrowRight");
+  await page.waitForFunction(() => document.querySelector(".feedgen-viewer-count").textContent === "2 / 3", null, { timeout: 3000 }).catch(() => fail(where, "ArrowRight did not move to the second image"));
+  await page.click(".feedgen-viewer-next");
+  await page.waitForFunction(() => document.querySelector(".feedgen-viewer-count").textContent === "3 / 3", null, { timeout: 3000 }).catch(() => fail(where, "the next button did not move to the third image"));
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press("Tab");
+    if (!(await inDialog())) fail(where, `focus left the dialog after ${i + 1} Tab presses`);
+  }
+  await page.addScriptTag({ content: axeSource });
+  const axe = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations.map((v) => `${v.id} (${v.nodes.length})`));
+  if (axe.length) fail(where, `axe violations with the viewer open: ${axe.join(", ")}`);
+  await page.screenshot({ path: path.join(root, "screenshots", `${variant}-open-1280.png`) });
+  await page.keyboard.press("Escape");
+  if (await isOpen()) fail(where, "Esc did not close the viewer");
+  await page.waitForFunction(() => !location.hash, null, { timeout: 3000 }).catch(() => fail(where, "the hash stayed after closing"));
+  const back = await page.evaluate((sel) => document.activeElement === document.querySelector(sel), album);
+  if (!back) fail(where, "focus did not return to the post that opened the viewer");
+  // Keyboard: Enter on the focused post; Back closes.
+  await page.focus(".feedgen-item .feedgen-link");
+  await page.keyboard.press("Enter");
+  if (!(await isOpen())) fail(where, "Enter did not open the viewer");
+  await page.goBack();
+  await page.waitForFunction(() => !document.querySelector("dialog.feedgen-viewer").open, null, { timeout: 3000 }).catch(() => fail(where, "Back did not close the viewer"));
+  if (errors.length) fail(where, `console errors: ${errors.join(" | ")}`);
+  await context.close();
+  // Touch, and a shared link that opens its post.
+  const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
+  const tp = await phone.newPage();
+  await tp.goto(url, { waitUntil: "networkidle" });
+  await tp.tap(album);
+  if (!(await tp.evaluate(() => document.querySelector("dialog.feedgen-viewer").open))) fail(where, "a tap did not open the viewer");
+  await tp.goto(`${url}#feedgen-${albumId}`, { waitUntil: "networkidle" });
+  await tp.reload({ waitUntil: "networkidle" });
+  if (!(await tp.evaluate(() => document.querySelector("dialog.feedgen-viewer")?.open))) fail(where, "a shared link did not open its post");
+  await phone.close();
+  // Without JavaScript every post is still a link with its image.
+  const nojs = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+  const np = await nojs.newPage();
+  await np.goto(url, { waitUntil: "networkidle" });
+  const links = await np.evaluate(() => [...document.querySelectorAll(".feedgen-item")].map((li) => ({ href: li.querySelector(".feedgen-link")?.getAttribute("href") ?? "", img: !!li.querySelector(".feedgen-media img") })));
+  if (!links.length || links.some((l) => !l.href || !l.img)) fail(where, `without JavaScript a post lacks its link or image: ${JSON.stringify(links)}`);
+  result.postsWithoutJs = links.length;
+  await nojs.close();
+  return result;
+}
+for (const variant of variants) {
+  if (fs.existsSync(path.join(root, variant, "viewer.json"))) summary.variants[variant].viewer = await viewerChecks(variant);
 }
 
 // The fragments: valid HTML (inline styles carry the placeholders; see README).
