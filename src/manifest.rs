@@ -43,6 +43,9 @@ pub struct Manifest {
     pub pipeline: u32,
     /// By asset id.
     pub assets: BTreeMap<String, AssetEntry>,
+    /// Video files in the content store (`images.video = "mp4"`), by post id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub videos: BTreeMap<String, String>,
 }
 
 impl Default for Manifest {
@@ -51,6 +54,7 @@ impl Default for Manifest {
             version: MANIFEST_VERSION,
             pipeline: PIPELINE_VERSION,
             assets: BTreeMap::new(),
+            videos: BTreeMap::new(),
         }
     }
 }
@@ -128,6 +132,11 @@ impl Manifest {
     /// Returns how many things were dropped.
     pub fn drop_untrusted(&mut self) -> usize {
         let mut dropped = 0;
+        self.videos.retain(|id, file| {
+            let keep = crate::model::is_graph_id(id) && crate::model::is_video_name(file);
+            dropped += usize::from(!keep);
+            keep
+        });
         self.assets.retain(|id, entry| {
             let keep = crate::model::is_asset_id(id) && is_original_name(&entry.original);
             dropped += usize::from(!keep);

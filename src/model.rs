@@ -106,6 +106,23 @@ pub struct Post {
     pub comments_count: Option<u64>,
     /// The images to show: the photo, a video's poster, or every carousel child's image.
     pub assets: Vec<Asset>,
+    /// A video post's video file (`images.video = "mp4"`), when the API gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video: Option<Video>,
+}
+
+/// The video file of a video post, as Instagram serves it (never transcoded).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Video {
+    /// Where to download it; signed, expiring, so never written to the snapshot.
+    #[serde(skip)]
+    pub url: Option<Url>,
+    /// Its name in the content store (`<blake3>.mp4`), once downloaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Its size.
+    #[serde(default)]
+    pub bytes: u64,
 }
 
 /// One image of a post.
@@ -165,6 +182,13 @@ const MAX_ID_LEN: usize = 32;
 /// Ids reach URLs, `feed.json` and Atom `<id>`s, so nothing else is accepted.
 pub fn is_graph_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `name` is a video's name in the content store: 32 hex digits and `.mp4`.
+pub fn is_video_name(name: &str) -> bool {
+    name.strip_suffix(".mp4").is_some_and(|hash| {
+        hash.len() == 32 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 /// Whether `id` is an asset id feedgen makes: a media id, one plus
@@ -344,6 +368,15 @@ impl Post {
         {
             self.permalink = None;
         }
+        // Only a video post has a video, and only a file name feedgen makes.
+        if self.kind != PostKind::Video {
+            self.video = None;
+        }
+        if let Some(v) = &mut self.video
+            && v.file.as_deref().is_some_and(|f| !is_video_name(f))
+        {
+            v.file = None;
+        }
         for text in [&mut self.caption, &mut self.alt_text]
             .into_iter()
             .flatten()
@@ -371,6 +404,7 @@ mod tests {
             reel: false,
             like_count: None,
             comments_count: None,
+            video: None,
             assets: vec![Asset {
                 id: id.into(),
                 role: AssetRole::Image,

@@ -377,6 +377,7 @@ mod tests {
             reel: false,
             like_count: None,
             comments_count: None,
+            video: None,
             assets: vec![Asset {
                 id: id.into(),
                 role: AssetRole::Image,

@@ -23,6 +23,10 @@ pub(super) struct Made {
     pub(super) failures: BTreeMap<String, String>,
     /// Which post each asset belongs to, for messages.
     pub(super) post_of: HashMap<String, String>,
+    /// Each video post's video file (`images.video = "mp4"`), by post id.
+    pub(super) videos: HashMap<String, crate::model::Video>,
+    /// Why each failed video failed, by post id.
+    pub(super) video_failures: BTreeMap<String, String>,
 }
 
 /// Obtains each asset's original, then makes its missing variants. Another
@@ -105,6 +109,8 @@ pub(super) async fn make_media(
         originals: HashMap::new(),
         failures: BTreeMap::new(),
         post_of,
+        videos: HashMap::new(),
+        video_failures: BTreeMap::new(),
     };
     for o in outcomes {
         made.stats.downloaded += o.stats.downloaded;
@@ -120,6 +126,28 @@ pub(super) async fn make_media(
             }
             Err(reason) => {
                 made.failures.insert(o.asset_id, reason);
+            }
+        }
+    }
+    if feed.images.video {
+        let videos: Vec<_> = shown
+            .posts
+            .iter()
+            .filter_map(|p| Some((p.id.clone(), p.video.clone()?)))
+            .collect();
+        for o in stage.videos(videos).await {
+            made.stats.videos_downloaded += usize::from(o.downloaded);
+            made.stats.relinked += usize::from(o.relinked);
+            match o.result {
+                Ok(video) => {
+                    if let Some(file) = &video.file {
+                        made.manifest.videos.insert(o.post_id.clone(), file.clone());
+                    }
+                    made.videos.insert(o.post_id, video);
+                }
+                Err(reason) => {
+                    made.video_failures.insert(o.post_id, reason);
+                }
             }
         }
     }
@@ -154,6 +182,11 @@ pub(super) fn keep_what_was_made(
             .unwrap_or("?");
         warnings.push(format!("post {post}, image {asset_id}: {reason}; left out"));
     }
+    for (post, reason) in &made.video_failures {
+        warnings.push(format!(
+            "post {post}: {reason}; it shows its poster and links to Instagram"
+        ));
+    }
     let fetched_posts = shown.posts.len();
     let left_out = attach_or_leave_out(shown, made);
     if fetched_posts > 0 && shown.posts.is_empty() {
@@ -185,6 +218,7 @@ fn attach_or_leave_out(shown: &mut Feed, made: &Made) -> Vec<LeftOut> {
         })
         .collect();
     attach_originals(shown, &made.originals);
+    attach_videos(shown, made);
     let mut left_out = Vec::new();
     for (id, assets) in before {
         if !shown.posts.iter().any(|p| p.id == id) {
@@ -200,6 +234,13 @@ fn attach_or_leave_out(shown: &mut Feed, made: &Made) -> Vec<LeftOut> {
         }
     }
     left_out
+}
+
+/// Gives each video post the video file made for it, or none.
+pub(super) fn attach_videos(feed: &mut Feed, made: &Made) {
+    for post in &mut feed.posts {
+        post.video = made.videos.get(&post.id).cloned();
+    }
 }
 
 /// Gives each asset its original; posts left without any image are dropped,

@@ -280,8 +280,10 @@ fn files_in_use(outcomes: &[(&FeedConfig, Result<Built, Error>)]) -> HashSet<Str
     for (feed, outcome) in outcomes {
         match outcome {
             Ok(built) => keep.extend(built.media_files.iter().cloned()),
-            Err(_) => keep.extend(
-                Manifest::load(&feed.manifest)
+            Err(_) => keep.extend({
+                let manifest = Manifest::load(&feed.manifest);
+                let videos: Vec<String> = manifest.videos.into_values().collect();
+                manifest
                     .assets
                     .into_values()
                     .chain(
@@ -290,8 +292,9 @@ fn files_in_use(outcomes: &[(&FeedConfig, Result<Built, Error>)]) -> HashSet<Str
                             .into_values()
                             .map(|(_, e)| e),
                     )
-                    .flat_map(|e| e.variants.into_iter().map(|v| v.file)),
-            ),
+                    .flat_map(|e| e.variants.into_iter().map(|v| v.file))
+                    .chain(videos)
+            }),
         }
     }
     keep

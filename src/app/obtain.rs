@@ -186,10 +186,18 @@ pub(super) async fn fetch_online(
     // Reuse originals already downloaded, by asset id (CDN URLs change every
     // fetch): this feed's, else another feed's of the same account.
     let mut known: HashMap<String, Original> = HashMap::new();
+    let mut known_videos: HashMap<String, crate::model::Video> = HashMap::new();
     let own = Snapshot::new(&feed.source.snapshot_dir);
     for (i, snap) in std::iter::once(&own).chain(elsewhere).enumerate() {
         match snap.load() {
             Ok(Some((prev, _))) => {
+                for p in &prev.posts {
+                    if let Some(v) = p.video.as_ref().filter(|v| v.file.is_some()) {
+                        known_videos
+                            .entry(p.id.clone())
+                            .or_insert_with(|| v.clone());
+                    }
+                }
                 let avatar = prev.account.avatar.into_iter();
                 for a in prev.posts.into_iter().flat_map(|p| p.assets).chain(avatar) {
                     if let Some(o) = a.original {
@@ -211,6 +219,12 @@ pub(super) async fn fetch_online(
         .chain(fetched_feed.account.avatar.as_mut())
     {
         asset.original = known.get(&asset.id).cloned();
+    }
+    for post in &mut fetched_feed.posts {
+        if let (Some(v), Some(prev)) = (&mut post.video, known_videos.get(&post.id)) {
+            v.file = prev.file.clone();
+            v.bytes = prev.bytes;
+        }
     }
     Ok((fetched_feed, resolved, user, unusable))
 }

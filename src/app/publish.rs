@@ -31,8 +31,14 @@ pub(super) fn record_state(
                 .collect(),
         };
         attach_originals(&mut record, &made.originals);
+        attach_videos(&mut record, made);
         snapshot.save(&record, now)?;
-        let used: HashSet<String> = made.originals.values().map(|o| o.file.clone()).collect();
+        let used: HashSet<String> = made
+            .originals
+            .values()
+            .map(|o| o.file.clone())
+            .chain(made.videos.values().filter_map(|v| v.file.clone()))
+            .collect();
         snapshot.prune_originals(&used)?;
     }
     Journal::beside(&feed.manifest).clear();
@@ -54,6 +60,7 @@ pub(super) fn render_documents(
         .assets
         .values()
         .flat_map(|e| e.variants.iter().map(|v| v.file.clone()))
+        .chain(manifest.videos.values().cloned())
         .collect();
     let css = if out.css {
         let text = crate::theme::stylesheet(out)?;

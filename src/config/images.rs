@@ -16,7 +16,24 @@ pub struct ImageConfig {
     pub encode: EncodeSettings,
     /// Make a placeholder (average colour, tiny preview) per image.
     pub placeholder: bool,
+    /// Download the video file of video posts (`images.video = "mp4"`) to play it in the viewer.
+    pub video: bool,
+    /// Largest video file downloaded, in bytes (`images.video_max_mb`).
+    pub video_max_bytes: u64,
 }
+
+/// `images.video`: whether video files are downloaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoMode {
+    /// Posters only (the default).
+    Off,
+    /// The MP4 file Instagram serves, as it is (never transcoded).
+    Mp4,
+}
+
+/// The default of `images.video_max_mb`: a 90-second reel is 10-40 MB.
+pub const DEFAULT_VIDEO_MAX_MB: u64 = 100;
 
 /// Named encoder settings: `balanced` (WebP q80 method 4) or `fast` (WebP q82 method 2,
 /// about twice as fast for a few per cent more bytes at equal quality).
@@ -56,6 +73,8 @@ pub(super) struct RawImages {
     pub(super) quality: Option<u8>,
     pub(super) effort: Option<u8>,
     pub(super) placeholder: Option<bool>,
+    pub(super) video: Option<VideoMode>,
+    pub(super) video_max_mb: Option<u64>,
 }
 
 impl ImageConfig {
@@ -106,11 +125,20 @@ impl ImageConfig {
                 "must be between 1 and 100",
             ));
         }
+        let video_max_mb = raw.video_max_mb.unwrap_or(DEFAULT_VIDEO_MAX_MB);
+        if !(1..=1024).contains(&video_max_mb) {
+            return Err(ConfigError::invalid(
+                "images.video_max_mb",
+                "must be between 1 and 1024 (megabytes per video file)",
+            ));
+        }
         Ok(ImageConfig {
             widths,
             formats,
             encode,
             placeholder: raw.placeholder.unwrap_or(true),
+            video: raw.video == Some(VideoMode::Mp4),
+            video_max_bytes: video_max_mb * 1024 * 1024,
         })
     }
 }

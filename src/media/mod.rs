@@ -7,6 +7,7 @@
 //! failing asset is reported and left out; it never fails the build.
 
 pub mod pipeline;
+pub mod video;
 
 use std::sync::Arc;
 
@@ -47,6 +48,8 @@ pub struct MediaStats {
     pub reused_variants: usize,
     /// Expired CDN links replaced by re-reading one media item.
     pub relinked: usize,
+    /// Video files downloaded (`images.video = "mp4"`).
+    pub videos_downloaded: usize,
 }
 
 /// The outcome for one asset.
@@ -346,6 +349,24 @@ pub async fn download(
     url: &Url,
     retry: RetryPolicy,
 ) -> Result<Vec<u8>, DownloadError> {
+    fetch(http, hosts, url, retry, MAX_MEDIA_BYTES, |bytes| {
+        pipeline::sniff(bytes)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// One download from an allowed media host, at most `cap` bytes, whose
+/// bytes `check` accepts; retried under `retry`.
+async fn fetch(
+    http: &reqwest::Client,
+    hosts: &MediaHosts,
+    url: &Url,
+    retry: RetryPolicy,
+    cap: usize,
+    check: impl Fn(&[u8]) -> Result<(), String>,
+) -> Result<Vec<u8>, DownloadError> {
     let shown = url_for_display(url);
     if !hosts.allows(url) {
         return Err(DownloadError::Failed(format!(
@@ -353,8 +374,8 @@ pub async fn download(
         )));
     }
     let attempt = async || {
-        let bytes = download_once(http, url, &shown).await?;
-        pipeline::sniff(&bytes).map_err(|e| {
+        let bytes = download_once(http, url, &shown, cap).await?;
+        check(&bytes).map_err(|e| {
             Failure::Final(DownloadError::Failed(format!("download from {shown}: {e}")))
         })?;
         Ok(bytes)
@@ -372,6 +393,7 @@ async fn download_once(
     http: &reqwest::Client,
     url: &Url,
     shown: &str,
+    cap: usize,
 ) -> Result<Vec<u8>, Failure<DownloadError>> {
     let failed = |message: String, transient: bool, hint| {
         if transient {
@@ -412,7 +434,7 @@ async fn download_once(
             hint,
         ));
     }
-    read_capped(response, MAX_MEDIA_BYTES).await.map_err(|e| {
+    read_capped(response, cap).await.map_err(|e| {
         failed(
             format!("download from {shown} failed: {e}"),
             e.is_transient(),

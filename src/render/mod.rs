@@ -96,6 +96,15 @@ pub struct VariantView {
     pub bytes: u64,
 }
 
+/// A video file of the site's own, played in the post viewer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VideoView {
+    /// URL, with `base_url` applied.
+    pub url: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
 /// One post, ready for templates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostView {
@@ -124,6 +133,8 @@ pub struct PostView {
     pub like_count: Option<u64>,
     /// The account's username, for labels.
     pub username: String,
+    /// A video post's video file, when one was downloaded (`images.video = "mp4"`).
+    pub video: Option<VideoView>,
     /// Comments, when the source was asked for counts.
     pub comments_count: Option<u64>,
 }
@@ -388,6 +399,12 @@ fn post_view(
         caption_parts,
         full_caption,
         username: username.to_string(),
+        video: post.video.as_ref().and_then(|v| {
+            Some(VideoView {
+                url: media_url(output, v.file.as_deref()?),
+                bytes: v.bytes,
+            })
+        }),
         like_count: post.like_count,
         comments_count: post.comments_count,
         id: post.id.clone(),
@@ -486,6 +503,8 @@ struct PostJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     comments_count: Option<u64>,
     images: Vec<ImageJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    video: Option<&'a VideoView>,
 }
 
 #[derive(Serialize)]
@@ -606,6 +625,7 @@ pub fn json(account: &AccountView, posts: &[PostView]) -> String {
                 like_count: p.like_count,
                 comments_count: p.comments_count,
                 images: p.images.iter().map(image_json).collect(),
+                video: p.video.as_ref(),
             })
             .collect(),
     };

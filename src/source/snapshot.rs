@@ -100,6 +100,12 @@ impl Snapshot {
         is_original_name(file) && self.originals().has(file)
     }
 
+    /// Whether the video `file` is in this snapshot: a video's content name,
+    /// and a regular file.
+    pub fn has_video(&self, file: &str) -> bool {
+        crate::model::is_video_name(file) && self.originals().has(file)
+    }
+
     /// Records `feed` (whose assets must all have originals) atomically.
     pub fn save(&self, feed: &Feed, now: DateTime<Utc>) -> Result<(), Error> {
         let file = SnapshotFile {

@@ -113,7 +113,9 @@ fn every_layout_and_theme_in_chromium() {
         work.path(),
         "viewer",
         &root.join("viewer"),
-        &format!("{page}\nviewer = true\ntheme = \"auto\"\nheader = true"),
+        &format!(
+            "{page}\nviewer = true\ntheme = \"auto\"\nheader = true\n[images]\nvideo = \"mp4\""
+        ),
         false,
     );
     std::fs::write(root.join("viewer/viewer.json"), "{}").unwrap();
@@ -251,6 +253,10 @@ fn every_layout_and_theme_in_chromium() {
         "the viewer script stays under 3 KB gzipped: {script}"
     );
     assert_eq!(viewer["postsWithoutJs"], 10, "{viewer}");
+    assert!(
+        viewer["videoReadyState"].as_u64().unwrap() >= 2,
+        "the sample clip plays from the site: {viewer}"
+    );
     for (view, r) in summary["variants"]["grid-more"].as_object().unwrap() {
         assert!(
             r["moreDeferred"].as_u64().unwrap() >= 6,

@@ -24,4 +24,5 @@ mod security;
 mod ssg;
 mod support;
 mod token;
+mod video;
 mod watch;

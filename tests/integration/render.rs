@@ -66,6 +66,7 @@ fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
             reel: false,
             like_count: None,
             comments_count: None,
+            video: None,
             assets: vec![asset("101", AssetRole::Image)],
         },
         Post {
@@ -78,6 +79,7 @@ fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
             reel: false,
             like_count: None,
             comments_count: None,
+            video: None,
             assets: vec![asset("1021", AssetRole::Image), asset("1022:poster", AssetRole::VideoPoster), asset("1023", AssetRole::Image)],
         },
         Post {
@@ -90,6 +92,7 @@ fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
             reel: true,
             like_count: None,
             comments_count: None,
+            video: None,
             assets: vec![asset("103:poster", AssetRole::VideoPoster)],
         },
     ];

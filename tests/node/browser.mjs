@@ -25,7 +25,7 @@ const root = path.resolve(process.argv[2]);
 const failures = [];
 const fail = (where, what) => failures.push(`${where}: ${what}`);
 
-const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".jpg": "image/jpeg", ".webp": "image/webp", ".json": "application/json", ".xml": "application/xml", ".png": "image/png" };
+const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".jpg": "image/jpeg", ".webp": "image/webp", ".json": "application/json", ".xml": "application/xml", ".png": "image/png", ".mp4": "video/mp4" };
 const server = http.createServer((req, res) => {
   const file = path.join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
   if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
@@ -250,6 +250,26 @@ async function viewerChecks(variant) {
   if (!(await isOpen())) fail(where, "Enter did not open the viewer");
   await page.goBack();
   await page.waitForFunction(() => !document.querySelector("dialog.feedgen-viewer").open, null, { timeout: 3000 }).catch(() => fail(where, "Back did not close the viewer"));
+  // A video post: nothing of the video loads before it plays, then it plays from the site.
+  if (await page.$(".feedgen-item--video template")) {
+    await page.click(".feedgen-item--video .feedgen-link");
+    await page.waitForSelector("dialog.feedgen-viewer video");
+    await page.waitForTimeout(300);
+    const early = requested.filter((u) => u.endsWith(".mp4"));
+    if (early.length) fail(where, `the video loaded before it was played: ${early.join(", ")}`);
+    const state = await page.evaluate(async () => {
+      const v = document.querySelector("dialog.feedgen-viewer video");
+      v.muted = true;
+      await v.play();
+      if (v.readyState < 2) await new Promise((r) => v.addEventListener("canplay", r, { once: true }));
+      return { readyState: v.readyState, src: v.currentSrc, autoplay: v.autoplay, preload: v.preload };
+    });
+    result.videoReadyState = state.readyState;
+    if (state.readyState < 2) fail(where, `the video did not play (readyState ${state.readyState})`);
+    if (!state.src.startsWith(origin)) fail(where, `the video is not the site's own: ${state.src}`);
+    if (state.autoplay || state.preload !== "none") fail(where, `the video autoplays or preloads: ${JSON.stringify(state)}`);
+    await page.keyboard.press("Escape");
+  }
   if (errors.length) fail(where, `console errors: ${errors.join(" | ")}`);
   await context.close();
   // Touch, and a shared link that opens its post.

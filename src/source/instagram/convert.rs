@@ -105,6 +105,14 @@ pub(super) fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
         reel,
         like_count: m.like_count,
         comments_count: m.comments_count,
+        // Absent for licensed audio and for reels with downloads off.
+        video: (kind == PostKind::Video)
+            .then(|| parse_url(m.media_url.as_deref()))
+            .flatten()
+            .map(|url| crate::model::Video {
+                url: Some(url),
+                ..Default::default()
+            }),
         assets,
     };
     post.check()?;

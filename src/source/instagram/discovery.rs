@@ -203,6 +203,9 @@ impl InstagramClient<'_> {
             let empty = page.data.is_empty();
             for m in page.data {
                 if let Ok((post, _)) = convert(m) {
+                    if let Some(url) = post.video.and_then(|v| v.url) {
+                        relinks.urls.insert(format!("{}:video", post.id), url);
+                    }
                     for a in post.assets {
                         if let Some(url) = a.url {
                             relinks.urls.insert(a.id, url);

@@ -385,15 +385,17 @@ impl<'a> InstagramClient<'a> {
         IssuedToken::from_wire(t)
     }
 
-    /// A fresh download URL for one asset whose signed CDN link expired:
+    /// A fresh download URL for one asset whose signed CDN link expired (or,
+    /// as `<media-id>:video`, a video file's):
     /// `GET /{media-id}?fields=media_type,media_url,thumbnail_url`, one item only.
     pub async fn fresh_url(&self, asset_id: &str) -> Result<Url, Error> {
         if self.discover.is_some() {
             return self.rediscovered_url(asset_id).await;
         }
+        // `<id>:poster` wants a video's thumbnail, `<id>:video` its file.
         let (node, poster) = match asset_id.strip_suffix(":poster") {
             Some(id) => (id, true),
-            None => (asset_id, false),
+            None => (asset_id.strip_suffix(":video").unwrap_or(asset_id), false),
         };
         // Media ids are digits; anything else never reaches a URL path.
         if !crate::model::is_graph_id(node) {

@@ -85,6 +85,9 @@ pub struct FakePost {
     pub licensed_audio: bool,
     /// No `thumbnail_url` either: a video with no poster to show.
     pub no_poster: bool,
+    /// A video's file: a name in [`State::images`] served by the CDN, or an
+    /// absolute URL as it is; without one, a link to nothing.
+    pub video: Option<String>,
 }
 
 impl FakePost {
@@ -603,7 +606,14 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         return match s.images.get(&name) {
             Some(bytes) => Response::builder()
                 .status(200)
-                .header(header::CONTENT_TYPE, "image/jpeg")
+                .header(
+                    header::CONTENT_TYPE,
+                    if name.ends_with(".mp4") {
+                        "video/mp4"
+                    } else {
+                        "image/jpeg"
+                    },
+                )
                 .body(Body::from(bytes.clone()))
                 .unwrap(),
             None => text(404, "Not Found"),
@@ -968,10 +978,11 @@ pub(super) fn render_media(
                 obj.insert(f.clone(), json!(p.comments_count));
             }
             "media_url" => {
-                let url = if p.media_type == "VIDEO" {
-                    format!("http://{addr}/video/{}.mp4", p.id)
-                } else {
-                    cdn_url(addr, &p.image, now)
+                let url = match (p.media_type, &p.video) {
+                    ("VIDEO", Some(v)) if v.starts_with("http") => v.clone(),
+                    ("VIDEO", Some(v)) => cdn_url(addr, v, now),
+                    ("VIDEO", None) => format!("http://{addr}/video/{}.mp4", p.id),
+                    _ => cdn_url(addr, &p.image, now),
                 };
                 obj.insert(f.clone(), json!(url));
             }

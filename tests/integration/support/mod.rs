@@ -16,6 +16,7 @@ pub fn sample_images() -> Vec<(String, Vec<u8>)> {
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
         .collect();
     names.sort();
     names
