@@ -206,6 +206,16 @@ async function viewerChecks(variant) {
   const requested = [];
   const errors = [];
   page.on("request", (r) => requested.push(r.url()));
+  await page.addInitScript(() => {
+    window.__cls = 0;
+    window.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.hadRecentInput) window.__cls += e.value;
+        window.__shifts.push({ value: e.value, input: e.hadRecentInput, nodes: e.sources.map((s) => s.node?.className ?? s.node?.nodeName ?? "?") });
+      }
+    }).observe({ type: "layout-shift", buffered: true });
+  });
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(url, { waitUntil: "networkidle" });
@@ -271,6 +281,14 @@ async function viewerChecks(variant) {
     await page.keyboard.press("Escape");
   }
   if (errors.length) fail(where, `console errors: ${errors.join(" | ")}`);
+  // CLS counts the shifts no input caused: loading the viewer's images moves nothing.
+  const cls = await page.evaluate(() => window.__cls);
+  result.cls = cls;
+  const shifts = await page.evaluate(() => window.__shifts);
+  result.shiftsRightAfterInput = shifts.filter((x) => x.input).length;
+  if (cls > 0) fail(where, `layout shift ${cls} while using the viewer: ${JSON.stringify(shifts)}`);
+  const external = requested.filter((u) => !u.startsWith(origin) && !u.startsWith("data:"));
+  if (external.length) fail(where, `requests off the origin: ${external.join(", ")}`);
   await context.close();
   // Touch, and a shared link that opens its post.
   const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
