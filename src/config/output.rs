@@ -60,6 +60,10 @@ pub struct OutputConfig {
     pub dark_selector: Option<String>,
     /// The site's explicit light mode, which wins over a dark system under `auto`.
     pub light_selector: Option<String>,
+    /// The feed's language (BCP 47, e.g. `de`, `pt-BR`, `ar`): the fragment's
+    /// `lang`, the JSON Feed's `language` and the Atom `xml:lang`. Unset, the
+    /// fragment takes the page's language.
+    pub lang: Option<String>,
     /// Open a post in a dialog (its album, full caption and date) instead of
     /// following the link, with a small script of ours.
     pub viewer: bool,
@@ -166,6 +170,7 @@ pub(super) struct RawOutput {
     pub(super) light_selector: Option<String>,
     pub(super) initial: Option<usize>,
     pub(super) viewer: Option<bool>,
+    pub(super) lang: Option<String>,
     pub(super) header: Option<bool>,
     pub(super) header_counts: Option<bool>,
 }
@@ -252,6 +257,29 @@ fn data_file(path: PathBuf, places: &Places<'_>) -> Result<PathBuf, ConfigError>
         ));
     }
     Ok(path)
+}
+
+/// A language tag as HTML's `lang` takes it (BCP 47): a 2-3 letter language,
+/// then subtags of 1-8 letters or digits, joined by `-` (`de`, `pt-BR`,
+/// `zh-Hant-TW`). It lands in attributes, so nothing else is accepted.
+pub fn check_lang(tag: &str) -> Result<String, ConfigError> {
+    let mut parts = tag.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    let rest_ok =
+        parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if first_ok && rest_ok {
+        Ok(tag.to_string())
+    } else {
+        Err(ConfigError::invalid(
+            "output.lang",
+            &format!(
+                "`{}` is not a language tag: write a BCP 47 tag such as \"de\", \"pt-BR\" or \"ar\"",
+                crate::secret::printable(tag)
+            ),
+        ))
+    }
 }
 
 /// Longest site selector accepted.
@@ -444,6 +472,7 @@ impl OutputConfig {
             light_selector,
             initial,
             viewer: raw.viewer.unwrap_or(false),
+            lang: raw.lang.map(|l| check_lang(&l)).transpose()?,
             header: raw.header.unwrap_or(false),
             header_counts: raw.header_counts.unwrap_or(false),
         };

@@ -63,6 +63,8 @@ fn title(post: &PostView, username: &str) -> String {
 struct JsonFeed<'a> {
     version: &'static str,
     title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
     home_page_url: String,
     feed_url: String,
     authors: [JsonAuthor; 1],
@@ -100,6 +102,7 @@ pub fn json_feed(
     let doc = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: format!("{} (@{})", output.label, account.username),
+        language: output.lang.as_deref(),
         home_page_url: site.to_string(),
         feed_url: absolute(site, &format!("{}{}", output.base_url, output.jsonfeed)),
         authors: [JsonAuthor {
@@ -154,6 +157,8 @@ pub struct AtomTemplate<'a> {
     pub profile_url: String,
     /// The account's username.
     pub username: &'a str,
+    /// The feed's language (`output.lang`), as `xml:lang`.
+    pub lang: Option<&'a str>,
     /// The entries, newest first.
     pub entries: Vec<AtomEntry>,
 }
@@ -174,6 +179,7 @@ pub fn atom(
         self_url: absolute(site, &format!("{}{}", output.base_url, output.atom)),
         profile_url: account.profile_url(),
         username: &account.username,
+        lang: output.lang.as_deref(),
         entries: posts
             .iter()
             .map(|p| AtomEntry {

@@ -440,6 +440,8 @@ pub struct FragmentTemplate<'a> {
     pub more: &'a [PostView],
     /// The "Show more" button's text.
     pub more_label: String,
+    /// The feed's language (`output.lang`), when set.
+    pub lang: Option<&'a str>,
     /// Whether each post carries its viewer template (`output.viewer`).
     pub viewer: bool,
     /// The `sizes` of the viewer's images.
@@ -546,6 +548,7 @@ pub fn fragment_with(
     let shown = output.initial.unwrap_or(posts.len()).min(posts.len());
     let (posts, more) = posts.split_at(shown);
     let t = FragmentTemplate {
+        lang: output.lang.as_deref(),
         viewer: output.viewer && viewer_file.is_some(),
         viewer_sizes: VIEWER_SIZES,
         viewer_src: viewer_file

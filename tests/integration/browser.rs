@@ -28,18 +28,18 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Builds the sample snapshot (captions replaced when `hostile`) into `out` with `extra` config.
-fn build(work: &Path, name: &str, out: &Path, extra: &str, hostile: bool) {
+/// Builds the sample snapshot (its first captions replaced by `captions`) into `out` with `extra` config.
+fn build(work: &Path, name: &str, out: &Path, extra: &str, captions: &[&str]) {
     let dir = work.join(format!("src-{name}"));
     copy_dir(
         &repo().join("example-site/sample-snapshot"),
         &dir.join("snapshot"),
     );
-    if hostile {
+    if !captions.is_empty() {
         let path = dir.join("snapshot/feed.json");
         let mut snap: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for (i, caption) in HOSTILE.iter().enumerate() {
+        for (i, caption) in captions.iter().enumerate() {
             snap["feed"]["posts"][i]["caption"] = serde_json::json!(caption);
         }
         std::fs::write(&path, snap.to_string()).unwrap();
@@ -81,7 +81,7 @@ fn every_layout_and_theme_in_chromium() {
         "grid-light",
         &root.join("grid-light"),
         &format!("{page}\ntheme = \"light\"\nheader = true\nheader_counts = true"),
-        false,
+        &[],
     );
     build(
         work.path(),
@@ -90,7 +90,7 @@ fn every_layout_and_theme_in_chromium() {
         &format!(
             "{page}\nlayout = \"masonry\"\ntheme = \"dark\"\ncaptions = true\ncaption_links = true\nheader = true"
         ),
-        false,
+        &[],
     );
     build(
         work.path(),
@@ -99,14 +99,14 @@ fn every_layout_and_theme_in_chromium() {
         &format!(
             "{page}\nlayout = \"carousel\"\ntheme = \"auto\"\nheader = true\nheader_counts = true"
         ),
-        false,
+        &[],
     );
     build(
         work.path(),
         "grid-minimal",
         &root.join("grid-minimal"),
         &format!("{page}\ntheme = \"minimal\""),
-        false,
+        &[],
     );
     // The post viewer (checked further by viewerChecks in browser.mjs).
     build(
@@ -116,7 +116,7 @@ fn every_layout_and_theme_in_chromium() {
         &format!(
             "{page}\nviewer = true\ntheme = \"auto\"\nheader = true\n[images]\nvideo = \"mp4\""
         ),
-        false,
+        &[],
     );
     std::fs::write(root.join("viewer/viewer.json"), "{}").unwrap();
     // "Show more": four posts, then a native disclosure.
@@ -125,7 +125,7 @@ fn every_layout_and_theme_in_chromium() {
         "grid-more",
         &root.join("grid-more"),
         &format!("{page}\ninitial = 4\ncaptions = true"),
-        false,
+        &[],
     );
     // The site's own dark mode: <html class="dark"> in a light system, theme "auto".
     let site_dark = root.join("auto-site-dark");
@@ -134,7 +134,7 @@ fn every_layout_and_theme_in_chromium() {
         "auto-site-dark",
         &site_dark.join("feed"),
         "base_url = \"feed/\"\ntheme = \"auto\"\ndark_selector = \"html.dark\"\ncaptions = true\nheader = true",
-        false,
+        &[],
     );
     std::fs::write(
         site_dark.join("index.html"),
@@ -150,6 +150,35 @@ fn every_layout_and_theme_in_chromium() {
             {"selector": ".feedgen-caption", "property": "color", "value": "rgb(200, 200, 200)"}]"#,
     )
     .unwrap();
+    // A right-to-left page: Arabic captions, English ones and mixed, in an Arabic page.
+    let rtl = root.join("rtl-ar");
+    build(
+        work.path(),
+        "rtl-ar",
+        &rtl.join("feed"),
+        "base_url = \"feed/\"\nlang = \"ar\"\ncaptions = true\nheader = true\nheader_counts = true",
+        &[
+            "شروق الشمس فوق الجبال #جبال",
+            "Golden hour over the ridge #sunrise",
+            "مساء هادئ in the valley, 3 صور (swipe →)",
+            "رحلة إلى القمة 🌄 @someone",
+        ],
+    );
+    std::fs::write(
+        rtl.join("index.html"),
+        format!(
+            "<!doctype html>\n<html lang=\"ar\" dir=\"rtl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>صفحة</title><link rel=\"icon\" href=\"data:,\"></head>\n<body><main><h1>صوري</h1>\n{}</main></body></html>\n",
+            std::fs::read_to_string(rtl.join("feed/feed.html")).unwrap()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        rtl.join("expect.json"),
+        r#"[{"selector": ".feedgen", "property": "direction", "value": "rtl"},
+            {"selector": ".feedgen-item:nth-child(2) .feedgen-caption", "property": "direction", "value": "ltr"},
+            {"selector": ".feedgen-badge--video", "property": "right", "value": "6px"}]"#,
+    )
+    .unwrap();
     // Two feeds on one page, with hostile captions shown: labels keep them apart for assistive tech.
     let two = root.join("hostile");
     build(
@@ -157,14 +186,14 @@ fn every_layout_and_theme_in_chromium() {
         "a",
         &two.join("a"),
         "base_url = \"a/\"\nlabel = \"Photos\"\ncaptions = true\ncaption_links = true",
-        true,
+        &HOSTILE,
     );
     build(
         work.path(),
         "b",
         &two.join("b"),
         "base_url = \"b/\"\nlabel = \"Older photos\"\nlayout = \"carousel\"",
-        true,
+        &HOSTILE,
     );
     let fragment = |p: &str| std::fs::read_to_string(two.join(p).join("feed.html")).unwrap();
     std::fs::write(
@@ -235,7 +264,8 @@ fn every_layout_and_theme_in_chromium() {
             "auto-site-dark",
             "carousel-auto",
             "grid-light",
-            "masonry-dark"
+            "masonry-dark",
+            "rtl-ar"
         ],
         "the profile header is judged (axe, CLS, self-hosted avatar) where it is on"
     );

@@ -305,3 +305,70 @@ fn profile_header_snapshot() {
     let html = render::fragment(&views, &account, &c.output, None).unwrap();
     assert!(!html.contains("<header"), "{html}");
 }
+
+/// `output.lang`: the fragment's `lang`, the feeds' language; captions and
+/// names take their direction from their own text (`dir="auto"`), so an
+/// Arabic caption reads right to left in a left-to-right page and the reverse.
+#[test]
+fn the_language_is_declared_and_captions_find_their_direction() {
+    let (mut feed, entries) = fixed_feed();
+    feed.posts[0].caption = Some("شروق الشمس فوق الجبال #جبال".into());
+    let c = Config::parse(
+        "[output]\nbase_url = \"/feed/\"\nlang = \"ar\"\ncaptions = true\nsite_url = \"https://example.org/\"\n",
+        std::path::Path::new("/site"),
+    )
+    .unwrap()
+    .feeds
+    .remove(0);
+    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let html = render::fragment(&views, &account, &c.output, None).unwrap();
+    assert!(
+        html.starts_with("<section class=\"feedgen feedgen--grid h-feed\" lang=\"ar\""),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("<p class=\"feedgen-caption\" dir=\"auto\">")
+            .count(),
+        3,
+        "{html}"
+    );
+    let site = c.output.site_url.clone().unwrap();
+    let jf: serde_json::Value = serde_json::from_str(&render::feeds::json_feed(
+        &feed.account,
+        &views,
+        &c.output,
+        &site,
+    ))
+    .unwrap();
+    assert_eq!(jf["language"], "ar");
+    let atom = render::feeds::atom(&feed.account, &views, &c.output, &site).unwrap();
+    assert!(
+        atom.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"ar\">"),
+        "{atom}"
+    );
+
+    // Without output.lang the fragment takes the page's language.
+    let html = render::fragment(&views, &account, &config().output, None).unwrap();
+    assert!(!html.contains(" lang="), "{html}");
+    // Only a language tag gets into the attribute.
+    for bad in [
+        "e",
+        "en\" onload=\"x",
+        "english",
+        "de-",
+        "de_DE",
+        "de-averylongsubtag",
+    ] {
+        let err = Config::parse(
+            &format!("[output]\nlang = {}\n", toml::Value::String(bad.into())),
+            std::path::Path::new("/site"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("output.lang") && err.contains("BCP 47"),
+            "{bad}: {err}"
+        );
+    }
+}
