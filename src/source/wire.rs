@@ -37,7 +37,7 @@ pub(crate) struct Discovered {
 }
 
 /// One page of `GET /me/media`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct MediaPage {
     #[serde(default)]
     pub data: Vec<Media>,

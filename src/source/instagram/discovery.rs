@@ -122,10 +122,7 @@ impl InstagramClient<'_> {
         };
         let total = first.user.media_count;
         let account = account(first.user)?;
-        let mut page = first.media.unwrap_or(wire::MediaPage {
-            data: Vec::new(),
-            paging: None,
-        });
+        let mut page = first.media.unwrap_or_default();
         let mut guard = PageGuard::new(want.scan_limit, page_size);
         'pages: loop {
             let empty = page.data.is_empty();
@@ -147,10 +144,7 @@ impl InstagramClient<'_> {
             let next = self
                 .discovery_call(Some((&fields, page_size, Some(&after))), &mut read.requests)
                 .await?;
-            page = next.media.unwrap_or(wire::MediaPage {
-                data: Vec::new(),
-                paging: None,
-            });
+            page = next.media.unwrap_or_default();
         }
         self.check_answer(&read, false)?;
         for id in want
@@ -168,17 +162,7 @@ impl InstagramClient<'_> {
                 read.scanned
             ));
         }
-        let mut warnings = self.take_notes();
-        warnings.append(&mut read.warnings);
-        Ok(Fetched {
-            feed: Feed {
-                account,
-                posts: read.posts,
-            },
-            warnings,
-            requests: read.requests,
-            unusable: read.unusable,
-        })
+        Ok(read.into_fetched(account, self.take_notes()))
     }
 
     /// A fresh link for `asset_id` of a discovered account: the pages are
@@ -196,10 +180,7 @@ impl InstagramClient<'_> {
                 )
                 .await?;
             relinks.pages += 1;
-            let page = found.media.unwrap_or(wire::MediaPage {
-                data: Vec::new(),
-                paging: None,
-            });
+            let page = found.media.unwrap_or_default();
             let empty = page.data.is_empty();
             for m in page.data {
                 if let Ok((post, _)) = convert(m) {

@@ -17,6 +17,23 @@ pub(super) struct Reading {
     pub(super) requests: usize,
 }
 
+impl Reading {
+    /// What the fetch gives back: the account with the posts read, the
+    /// client's notes (rate-limit usage) before the reading's own warnings.
+    pub(super) fn into_fetched(mut self, account: Account, mut notes: Vec<String>) -> Fetched {
+        notes.append(&mut self.warnings);
+        Fetched {
+            feed: Feed {
+                account,
+                posts: self.posts,
+            },
+            warnings: notes,
+            requests: self.requests,
+            unusable: self.unusable,
+        }
+    }
+}
+
 /// Posts asked for per page: with an open filter exactly what the feed shows
 /// (plus the curated ones); a filter may pass few posts per page, so then
 /// fewer, fuller pages.

@@ -468,17 +468,7 @@ impl<'a> InstagramClient<'a> {
             );
         }
         self.read_pinned(want, &fields, &account, &mut read).await?;
-        let mut warnings = self.take_notes();
-        warnings.append(&mut read.warnings);
-        Ok(Fetched {
-            feed: Feed {
-                account,
-                posts: read.posts,
-            },
-            warnings,
-            requests: read.requests,
-            unusable: read.unusable,
-        })
+        Ok(read.into_fetched(account, self.take_notes()))
     }
 
     /// `path` under the API base and version, with `query`.
