@@ -254,8 +254,15 @@ async function viewerChecks(variant) {
   await page.waitForFunction(() => !location.hash, null, { timeout: 3000 }).catch(() => fail(where, "the hash stayed after closing"));
   const back = await page.evaluate((sel) => document.activeElement === document.querySelector(sel), album);
   if (!back) fail(where, "focus did not return to the post that opened the viewer");
-  // Keyboard: Enter on the focused post; Back closes.
-  await page.focus(".feedgen-item .feedgen-link");
+  // Keyboard: Tab (on from where focus last was) to a post, Enter opens it; Back closes.
+  await page.evaluate(() => document.activeElement?.blur());
+  let tabs = 0;
+  while (tabs < 30 && !(await page.evaluate(() => document.activeElement?.matches(".feedgen-item .feedgen-link")))) {
+    await page.keyboard.press("Tab");
+    tabs++;
+  }
+  if (tabs >= 30) fail(where, "Tab never reached a post");
+  result.tabsToPost = tabs;
   await page.keyboard.press("Enter");
   if (!(await isOpen())) fail(where, "Enter did not open the viewer");
   await page.goBack();
