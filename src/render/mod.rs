@@ -147,15 +147,10 @@ impl PostView {
 
     /// "12 likes · 3 comments", from the counts there are (empty without any).
     pub fn counts(&self) -> String {
-        let n = |count: u64, one: &str, many: &str| {
-            format!("{count} {}", if count == 1 { one } else { many })
-        };
-        self.like_count
-            .map(|c| n(c, "like", "likes"))
-            .into_iter()
-            .chain(self.comments_count.map(|c| n(c, "comment", "comments")))
-            .collect::<Vec<_>>()
-            .join(" · ")
+        counts(&[
+            (self.like_count, "like", "likes"),
+            (self.comments_count, "comment", "comments"),
+        ])
     }
 
     /// The viewer dialog's accessible name: "Post by @user, date".
@@ -207,15 +202,10 @@ pub const AVATAR_CSS_PX: u32 = 48;
 impl AccountView {
     /// "120 posts · 4512 followers", from the counts there are (empty without any).
     pub fn counts(&self) -> String {
-        let n = |count: u64, one: &str, many: &str| {
-            format!("{count} {}", if count == 1 { one } else { many })
-        };
-        self.media_count
-            .map(|c| n(c, "post", "posts"))
-            .into_iter()
-            .chain(self.followers_count.map(|c| n(c, "follower", "followers")))
-            .collect::<Vec<_>>()
-            .join(" · ")
+        counts(&[
+            (self.media_count, "post", "posts"),
+            (self.followers_count, "follower", "followers"),
+        ])
     }
 }
 
@@ -243,6 +233,20 @@ pub fn account_view(
         media_count: a.media_count,
         avatar,
     }
+}
+
+/// "1 like", "2 likes": a count with the word for its number.
+fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// The counts there are, each [`counted`], joined by " · " (empty without any).
+fn counts(items: &[(Option<u64>, &str, &str)]) -> String {
+    items
+        .iter()
+        .filter_map(|&(count, one, many)| Some(counted(count?, one, many)))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// `sizes` with every length multiplied by `factor` (for cropped landscapes).
@@ -555,10 +559,7 @@ pub fn fragment_with(
             .filter(|_| output.viewer)
             .map(|f| media_url(output, f)),
         more,
-        more_label: match more.len() {
-            1 => "Show 1 more post".to_string(),
-            n => format!("Show {n} more posts"),
-        },
+        more_label: format!("Show {} more", counted(more.len() as u64, "post", "posts")),
         account,
         header: output.header,
         header_counts: output.header_counts,
