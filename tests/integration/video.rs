@@ -165,3 +165,39 @@ fn a_video_over_the_cap_not_mp4_or_off_the_hosts_keeps_its_poster() {
         assert_eq!(post["images"][0]["role"], "video_poster");
     }
 }
+
+/// A snapshot or manifest naming a video file feedgen never makes (a path
+/// out of the store) publishes nothing of it: the post keeps its poster.
+#[test]
+fn a_tampered_snapshot_video_cannot_publish_a_local_file() {
+    let site = Site::new(&format!(
+        "[source]\noffline = true\nsnapshot = \"snapshot\"\n{CONFIG}"
+    ));
+    copy_sample_snapshot(&site.path("snapshot"));
+    let path = site.path("snapshot/feed.json");
+    let mut snap: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for post in snap["feed"]["posts"].as_array_mut().unwrap() {
+        if post["kind"] == "video" {
+            post["video"]["file"] = serde_json::json!("../../feedgen.toml");
+        }
+    }
+    std::fs::write(&path, snap.to_string()).unwrap();
+    let run = site.run(&["build"], &[]).expect_code(0);
+    assert!(run.stderr.contains("shows its poster"), "{}", run.stderr);
+    let json = site.json();
+    assert!(
+        json["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p.get("video").is_none()),
+        "{json}"
+    );
+    for (name, bytes) in tree(&site.out()) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("snapshot = \"snapshot\""),
+            "the config was published as {name}"
+        );
+    }
+}
