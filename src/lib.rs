@@ -39,6 +39,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod kinds;
+pub mod lang;
 pub mod manifest;
 pub mod media;
 pub mod model;

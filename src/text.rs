@@ -1,7 +1,8 @@
 //! Text rules shared by the stages: cutting at a grapheme boundary,
 //! splitting a caption into text, #hashtags and @mentions (the filter selects
 //! by hashtag, the renderer links them), and feedgen's one HTML escaper (the
-//! templates reach it through [`crate::render::SsgSafeHtml`]).
+//! templates reach it through [`crate::render::SsgSafeHtml`]), and the
+//! nearest word for "did you mean".
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -23,6 +24,17 @@ pub enum Escape {
     /// `{{ … }}` or `{% … %}` would otherwise run as Hugo, Jekyll, Eleventy,
     /// Zola or Astro template syntax.
     Inert,
+}
+
+/// The candidate most like `word` (a misspelt key), when one is close enough
+/// to suggest: "did you mean …?".
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// Writes `text` with HTML's special characters (and, for [`Escape::Inert`],

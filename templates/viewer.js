@@ -15,6 +15,12 @@ for (const feed of document.querySelectorAll(".feedgen[data-feedgen-viewer]:not(
     '<span class="feedgen-viewer-count" aria-live="polite"></span><button type="button" class="feedgen-viewer-next" aria-label="Next image">›</button></div>';
   feed.append(dialog);
   const $ = (s) => dialog.querySelector(s);
+  // The labels in the feed's language (output.lang, [output.text]); set as
+  // attributes, never parsed as markup.
+  for (const name of ["close", "previous", "next"]) {
+    const label = feed.getAttribute(`data-feedgen-${name}`);
+    if (label) $(`.feedgen-viewer-${name === "previous" ? "prev" : name}`).setAttribute("aria-label", label);
+  }
   const body = $(".feedgen-viewer-body");
   const nav = $(".feedgen-viewer-nav");
   const counter = $(".feedgen-viewer-count");

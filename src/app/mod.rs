@@ -403,8 +403,15 @@ async fn build_feed(
     // 3. Render, then publish the whole output folder in one swap.
     let store = &shared.store;
     let secrets = known_secrets(feed, in_use.as_ref().map(|(r, _)| &r.state.token));
-    let (documents, media_files) =
-        render_documents(feed, &shown, &made.manifest, store, &secrets, &mut warnings)?;
+    let (documents, media_files) = render_documents(
+        feed,
+        &shown,
+        &made.manifest,
+        store,
+        &secrets,
+        shared.now,
+        &mut warnings,
+    )?;
     let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
     write_data_file(feed, &documents)?;
 

@@ -53,9 +53,14 @@ pub(super) fn render_documents(
     manifest: &Manifest,
     store: &ContentStore,
     secrets: &[Token],
+    now: DateTime<Utc>,
     warnings: &mut Vec<String>,
 ) -> Result<(Documents, HashSet<String>), Error> {
     let out = &feed.output;
+    // Relative dates count from the build's clock (injectable for tests).
+    let (lang, lang_warnings) =
+        crate::lang::Language::new(out.lang.as_deref(), &out.text, &out.date_format, now);
+    warnings.extend(lang_warnings);
     let mut media_files: HashSet<String> = manifest
         .assets
         .values()
@@ -71,8 +76,8 @@ pub(super) fn render_documents(
         None
     };
     let css_file = css.as_ref().map(|(_, name, _)| name.as_str());
-    let views = render::views(shown, &manifest.assets, out, &feed.images.formats);
-    let account = render::account_view(shown, &manifest.assets, out, &feed.images.formats);
+    let views = render::views(shown, &manifest.assets, out, &feed.images.formats, &lang);
+    let account = render::account_view(shown, &manifest.assets, out, &feed.images.formats, &lang);
     let viewer = if out.viewer {
         let (name, _) = store.put(render::VIEWER_JS.as_bytes(), "js")?;
         media_files.insert(name.clone());
@@ -80,14 +85,15 @@ pub(super) fn render_documents(
     } else {
         None
     };
-    let fragment = render::fragment_with(&views, &account, out, css_file, viewer.as_deref())?;
+    let fragment =
+        render::fragment_with(&views, &account, out, css_file, viewer.as_deref(), &lang)?;
     let mut documents = BTreeMap::new();
     documents.insert(
         out.json.clone(),
         render::json(&account, &views).into_bytes(),
     );
     if let Some(page_name) = &out.page {
-        let page = render::page(&fragment, &shown.account.username, out)?;
+        let page = render::page(&fragment, &shown.account.username, out, &lang)?;
         documents.insert(page_name.clone(), page.into_bytes());
     }
     documents.insert(out.html.clone(), fragment.into_bytes());

@@ -195,13 +195,7 @@ fn unknown_key(known: &[Known], table: &str, key: &str, expected: &[&str]) -> St
             tables.split(" or ").next().unwrap_or_default()
         );
     }
-    let closest = expected
-        .iter()
-        .map(|k| (strsim::jaro_winkler(key, k), *k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k);
-    match closest {
+    match crate::text::closest(key, expected.iter().copied()) {
         Some(k) => format!("unknown key `{key}` in {here}; did you mean `{k}`?"),
         None => format!(
             "unknown key `{key}` in {here}; its keys are {}",

@@ -62,8 +62,13 @@ pub struct OutputConfig {
     pub light_selector: Option<String>,
     /// The feed's language (BCP 47, e.g. `de`, `pt-BR`, `ar`): the fragment's
     /// `lang`, the JSON Feed's `language` and the Atom `xml:lang`. Unset, the
-    /// fragment takes the page's language.
+    /// fragment takes the page's language. It also picks the words (the
+    /// catalogues of `locales/`), plural rules, numbers and date styles.
     pub lang: Option<String>,
+    /// How dates under posts are written: a CLDR style or a strftime pattern.
+    pub date_format: crate::lang::DateFormat,
+    /// `[output.text]`: the site's own words, by key, over the language's.
+    pub text: BTreeMap<String, crate::lang::Text>,
     /// Open a post in a dialog (its album, full caption and date) instead of
     /// following the link, with a small script of ours.
     pub viewer: bool,
@@ -171,6 +176,8 @@ pub(super) struct RawOutput {
     pub(super) initial: Option<usize>,
     pub(super) viewer: Option<bool>,
     pub(super) lang: Option<String>,
+    pub(super) date_format: Option<String>,
+    pub(super) text: Option<BTreeMap<String, crate::lang::Text>>,
     pub(super) header: Option<bool>,
     pub(super) header_counts: Option<bool>,
 }
@@ -280,6 +287,21 @@ pub fn check_lang(tag: &str) -> Result<String, ConfigError> {
             ),
         ))
     }
+}
+
+/// `[output.text]`, each entry checked (a known text, its placeholders, its plural forms).
+fn texts(
+    texts: BTreeMap<String, crate::lang::Text>,
+) -> Result<BTreeMap<String, crate::lang::Text>, ConfigError> {
+    for (key, text) in &texts {
+        crate::lang::check_text(key, text).map_err(|why| {
+            ConfigError::invalid(
+                &format!("output.text.{}", crate::secret::printable(key)),
+                &why,
+            )
+        })?;
+    }
+    Ok(texts)
 }
 
 /// Longest site selector accepted.
@@ -473,6 +495,13 @@ impl OutputConfig {
             initial,
             viewer: raw.viewer.unwrap_or(false),
             lang: raw.lang.map(|l| check_lang(&l)).transpose()?,
+            date_format: raw
+                .date_format
+                .map(|f| crate::lang::DateFormat::parse(&f))
+                .transpose()
+                .map_err(|why| ConfigError::invalid("output.date_format", &why))?
+                .unwrap_or_default(),
+            text: texts(raw.text.unwrap_or_default())?,
             header: raw.header.unwrap_or(false),
             header_counts: raw.header_counts.unwrap_or(false),
         };

@@ -42,7 +42,7 @@ fn content_html(post: &PostView, site: &Url) -> String {
                 escape(&absolute(site, &v.url)),
                 v.width,
                 v.height,
-                escape(&post.image_alt(i + 1))
+                escape(post.image_alt(i + 1))
             ));
         }
     }
@@ -52,10 +52,10 @@ fn content_html(post: &PostView, site: &Url) -> String {
     html
 }
 
-fn title(post: &PostView, username: &str) -> String {
+fn title(post: &PostView) -> String {
     match &post.caption {
         Some(c) if !c.trim().is_empty() => caption::truncate(&caption::one_line(c), 80),
-        _ => format!("Post by @{username}, {}", post.date),
+        _ => post.viewer_label.clone(),
     }
 }
 
@@ -114,7 +114,7 @@ pub fn json_feed(
             .map(|p| JsonItem {
                 id: &p.id,
                 url: p.permalink.as_deref(),
-                title: title(p, &account.username),
+                title: title(p),
                 content_html: content_html(p, site),
                 content_text: p.caption.as_deref(),
                 image: largest(p.cover()).map(|v| absolute(site, &v.url)),
@@ -184,7 +184,7 @@ pub fn atom(
             .iter()
             .map(|p| AtomEntry {
                 id: format!("urn:instagram:media:{}", p.id),
-                title: title(p, &account.username),
+                title: title(p),
                 published: p.timestamp.clone(),
                 link: p.permalink.clone(),
                 html: content_html(p, site),

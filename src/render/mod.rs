@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::config::OutputConfig;
 use crate::error::Error;
 use crate::kinds::{ImageFormat, Placeholder};
+use crate::lang::{Key, Language};
 use crate::manifest::{AssetEntry, Variant};
 use crate::model::{Feed, Post};
 use crate::output::MEDIA_DIR;
@@ -116,12 +117,17 @@ pub struct PostView {
     pub permalink: Option<String>,
     /// RFC 3339, UTC.
     pub timestamp: String,
-    /// The date as `YYYY-MM-DD`, for humans.
+    /// The date for humans, in `output.date_format` and the feed's language.
     pub date: String,
+    /// The date that does not age ("Nov 29, 2026"), for labels, alt text and
+    /// the tooltip of a relative date.
+    pub fixed_date: String,
     /// The caption as written.
     pub caption: Option<String>,
     /// Alt text: the author's, else the caption trimmed, else a description.
     pub alt: String,
+    /// Alt text of each image: [`Self::alt`], then "(2 of 3)" and on.
+    pub alts: Vec<String>,
     /// The images, in album order; never empty.
     pub images: Vec<ImageView>,
     /// The caption as shown: cut to `output.caption_length` graphemes, in parts.
@@ -137,25 +143,16 @@ pub struct PostView {
     pub video: Option<VideoView>,
     /// Comments, when the source was asked for counts.
     pub comments_count: Option<u64>,
+    /// "12 likes · 3 comments" in the feed's language (empty without counts).
+    pub counts: String,
+    /// The viewer dialog's accessible name: "Post by @user, date".
+    pub viewer_label: String,
 }
 
 impl PostView {
     /// The image shown in the grid.
     pub fn cover(&self) -> &ImageView {
         &self.images[0]
-    }
-
-    /// "12 likes · 3 comments", from the counts there are (empty without any).
-    pub fn counts(&self) -> String {
-        counts(&[
-            (self.like_count, "like", "likes"),
-            (self.comments_count, "comment", "comments"),
-        ])
-    }
-
-    /// The viewer dialog's accessible name: "Post by @user, date".
-    pub fn viewer_label(&self) -> String {
-        format!("Post by @{}, {}", self.username, self.date)
     }
 
     /// The caption on one line, cut like alt text: the post's name for
@@ -168,12 +165,13 @@ impl PostView {
     }
 
     /// Alt text of the `index`-th image (1-based) of an album.
-    pub fn image_alt(&self, index: usize) -> String {
-        if index <= 1 {
-            self.alt.clone()
-        } else {
-            format!("{} ({index} of {})", self.alt, self.images.len())
-        }
+    pub fn image_alt(&self, index: usize) -> &str {
+        self.alts.get(index.saturating_sub(1)).unwrap_or(&self.alt)
+    }
+
+    /// The date's tooltip: the fixed date, when the date shown is relative.
+    pub fn date_title(&self) -> Option<&str> {
+        (self.fixed_date != self.date).then_some(self.fixed_date.as_str())
     }
 }
 
@@ -194,20 +192,12 @@ pub struct AccountView {
     pub media_count: Option<u64>,
     /// The profile picture's variants, when the header is on and it was made.
     pub avatar: Option<ImageView>,
+    /// "120 posts · 4,512 followers" in the feed's language (empty without counts).
+    pub counts: String,
 }
 
 /// The size, in CSS pixels, at which the header shows the profile picture.
 pub const AVATAR_CSS_PX: u32 = 48;
-
-impl AccountView {
-    /// "120 posts · 4512 followers", from the counts there are (empty without any).
-    pub fn counts(&self) -> String {
-        counts(&[
-            (self.media_count, "post", "posts"),
-            (self.followers_count, "follower", "followers"),
-        ])
-    }
-}
 
 /// The view of the feed's account; its avatar from the variants made for it.
 pub fn account_view(
@@ -215,6 +205,7 @@ pub fn account_view(
     entries: &std::collections::BTreeMap<String, AssetEntry>,
     output: &OutputConfig,
     formats: &[ImageFormat],
+    lang: &Language,
 ) -> AccountView {
     let a = &feed.account;
     let avatar = a.avatar.as_ref().and_then(|asset| {
@@ -232,19 +223,21 @@ pub fn account_view(
         followers_count: a.followers_count,
         media_count: a.media_count,
         avatar,
+        counts: counts(
+            lang,
+            &[
+                (a.media_count, Key::Posts),
+                (a.followers_count, Key::Followers),
+            ],
+        ),
     }
 }
 
-/// "1 like", "2 likes": a count with the word for its number.
-fn counted(count: u64, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
-}
-
-/// The counts there are, each [`counted`], joined by " · " (empty without any).
-fn counts(items: &[(Option<u64>, &str, &str)]) -> String {
+/// The counts there are, each in its plural form, joined by " · " (empty without any).
+fn counts(lang: &Language, items: &[(Option<u64>, Key)]) -> String {
     items
         .iter()
-        .filter_map(|&(count, one, many)| Some(counted(count?, one, many)))
+        .filter_map(|&(count, key)| Some(lang.count(key, count?)))
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -279,10 +272,11 @@ pub fn views(
     entries: &std::collections::BTreeMap<String, AssetEntry>,
     output: &OutputConfig,
     formats: &[ImageFormat],
+    lang: &Language,
 ) -> Vec<PostView> {
     feed.posts
         .iter()
-        .filter_map(|post| post_view(post, &feed.account.username, entries, output, formats))
+        .filter_map(|post| post_view(post, &feed.account.username, entries, output, formats, lang))
         .collect()
 }
 
@@ -362,6 +356,7 @@ fn post_view(
     entries: &std::collections::BTreeMap<String, AssetEntry>,
     output: &OutputConfig,
     formats: &[ImageFormat],
+    lang: &Language,
 ) -> Option<PostView> {
     let images: Vec<ImageView> = post
         .assets
@@ -374,7 +369,9 @@ fn post_view(
     if images.is_empty() {
         return None;
     }
-    let date = post.timestamp.format("%Y-%m-%d").to_string();
+    let date = lang.date(post.timestamp);
+    let fixed_date = lang.fixed_date(post.timestamp);
+    let by = [("user", username), ("date", fixed_date.as_str())];
     let alt = post
         .alt_text
         .as_deref()
@@ -383,11 +380,21 @@ fn post_view(
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| {
             let what = match post.kind {
-                crate::model::PostKind::Video => "Video",
-                _ => "Photo",
+                crate::model::PostKind::Video => Key::VideoBy,
+                _ => Key::PhotoBy,
             };
-            format!("{what} by @{username}, {date}")
+            lang.text(what, &by)
         });
+    let total = lang.number(images.len() as u64);
+    let alts = (1..=images.len())
+        .map(|i| match i {
+            1 => alt.clone(),
+            i => lang.text(
+                Key::ImageOf,
+                &[("alt", &alt), ("i", &lang.number(i as u64)), ("n", &total)],
+            ),
+        })
+        .collect();
     let caption_parts = match (&post.caption, output.captions) {
         (Some(c), true) => caption::parts(
             &caption::truncate(c, output.caption_length),
@@ -415,9 +422,19 @@ fn post_view(
         kind: post.kind.as_str(),
         permalink: post.permalink.as_ref().map(|u| u.to_string()),
         timestamp: post.timestamp.to_rfc3339_opts(SecondsFormat::Secs, true),
+        counts: counts(
+            lang,
+            &[
+                (post.like_count, Key::Likes),
+                (post.comments_count, Key::Comments),
+            ],
+        ),
+        viewer_label: lang.text(Key::PostBy, &by),
         date,
+        fixed_date,
         caption: post.caption.clone(),
         alt,
+        alts,
         images,
     })
 }
@@ -458,6 +475,12 @@ pub struct FragmentTemplate<'a> {
     pub header: bool,
     /// Whether the header shows the post and follower counts.
     pub header_counts: bool,
+    /// "View on Instagram", in the feed's language.
+    pub view_on_instagram: String,
+    /// The name of the viewer's row of images.
+    pub images_label: String,
+    /// The viewer's button labels: close, previous image, next image.
+    pub viewer_buttons: [String; 3],
 }
 
 /// A standalone page around the fragment (the example site, previews).
@@ -466,6 +489,10 @@ pub struct FragmentTemplate<'a> {
 pub struct PageTemplate<'a> {
     /// Page title and heading.
     pub title: &'a str,
+    /// The page's `lang`.
+    pub lang: &'a str,
+    /// Whether the page is written right to left.
+    pub rtl: bool,
     /// The account's username.
     pub username: &'a str,
     /// The rendered fragment (already escaped).
@@ -530,8 +557,9 @@ pub fn fragment(
     account: &AccountView,
     output: &OutputConfig,
     css_file: Option<&str>,
+    lang: &Language,
 ) -> Result<String, Error> {
-    fragment_with(posts, account, output, css_file, None)
+    fragment_with(posts, account, output, css_file, None, lang)
 }
 
 /// The post viewer's script: opens a post in a `<dialog>` (see `templates/viewer.js`).
@@ -548,6 +576,7 @@ pub fn fragment_with(
     output: &OutputConfig,
     css_file: Option<&str>,
     viewer_file: Option<&str>,
+    lang: &Language,
 ) -> Result<String, Error> {
     let shown = output.initial.unwrap_or(posts.len()).min(posts.len());
     let (posts, more) = posts.split_at(shown);
@@ -559,7 +588,10 @@ pub fn fragment_with(
             .filter(|_| output.viewer)
             .map(|f| media_url(output, f)),
         more,
-        more_label: format!("Show {} more", counted(more.len() as u64, "post", "posts")),
+        more_label: lang.count(Key::ShowMore, more.len() as u64),
+        view_on_instagram: lang.text(Key::ViewOnInstagram, &[]),
+        images_label: lang.text(Key::Images, &[]),
+        viewer_buttons: [Key::Close, Key::PreviousImage, Key::NextImage].map(|k| lang.text(k, &[])),
         account,
         header: output.header,
         header_counts: output.header_counts,
@@ -579,9 +611,16 @@ pub fn fragment_with(
 }
 
 /// Renders the standalone page around an already rendered fragment.
-pub fn page(fragment: &str, username: &str, output: &OutputConfig) -> Result<String, Error> {
+pub fn page(
+    fragment: &str,
+    username: &str,
+    output: &OutputConfig,
+    lang: &Language,
+) -> Result<String, Error> {
     let t = PageTemplate {
         title: &output.label,
+        lang: lang.tag(),
+        rtl: lang.rtl(),
         username,
         fragment,
     };

@@ -13,6 +13,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("kinds", &[]),
     ("secret", &[]),
     ("text", &[]),
+    ("lang", &["secret", "text"]),
     ("progress", &[]),
     ("retry", &[]),
     ("error", &["kinds", "secret"]),
@@ -24,7 +25,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // Settings, then the stages in the order a build runs them.
     (
         "config",
-        &["error", "http", "kinds", "model", "retry", "secret"],
+        &[
+            "error", "http", "kinds", "lang", "model", "retry", "secret", "text",
+        ],
     ),
     ("theme", &["config", "error"]),
     ("token", &["config", "error", "output", "secret"]),
@@ -47,15 +50,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "render",
         &[
-            "config", "error", "kinds", "model", "output", "manifest", "text",
+            "config", "error", "kinds", "lang", "model", "output", "manifest", "text",
         ],
     ),
     // One run of every stage, and the watcher around it.
     (
         "app",
         &[
-            "config", "error", "http", "kinds", "media", "model", "output", "privacy", "progress",
-            "render", "secret", "select", "source", "manifest", "theme", "token",
+            "config", "error", "http", "kinds", "lang", "media", "model", "output", "privacy",
+            "progress", "render", "secret", "select", "source", "manifest", "theme", "token",
         ],
     ),
     ("watch", &["config"]),

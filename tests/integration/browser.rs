@@ -176,7 +176,28 @@ fn every_layout_and_theme_in_chromium() {
         rtl.join("expect.json"),
         r#"[{"selector": ".feedgen", "property": "direction", "value": "rtl"},
             {"selector": ".feedgen-item:nth-child(2) .feedgen-caption", "property": "direction", "value": "ltr"},
+            {"selector": ".feedgen-item:nth-child(2) .feedgen-time", "property": "direction", "value": "rtl"},
             {"selector": ".feedgen-badge--video", "property": "right", "value": "6px"}]"#,
+    )
+    .unwrap();
+    // A German page with the site's own words ([output.text]) over the catalogue's.
+    build(
+        work.path(),
+        "de-text",
+        &root.join("de-text"),
+        &format!(
+            "{page}\nlang = \"de\"\ncaptions = true\ninitial = 4\nviewer = true\ndate_format = \"long\"\nheader = true\nheader_counts = true\n[output.text]\nclose = \"Fenster schließen\"\nshow_more = {{ one = \"Noch {{n}} Foto\", other = \"Noch {{n}} Fotos\" }}"
+        ),
+        &[],
+    );
+    std::fs::write(
+        root.join("de-text/expect.json"),
+        r#"[{"selector": "html", "attribute": "lang", "value": "de"},
+            {"selector": ".feedgen-more-toggle", "text": "Noch 6 Fotos"},
+            {"selector": ".feedgen-viewer-close", "attribute": "aria-label", "value": "Fenster schließen"},
+            {"selector": ".feedgen-viewer-prev", "attribute": "aria-label", "value": "Vorheriges Bild"},
+            {"selector": ".feedgen-stats", "text": "10 Beiträge · 1.280 Follower"},
+            {"selector": ".feedgen-time", "text": "28. Oktober 2026"}]"#,
     )
     .unwrap();
     // Two feeds on one page, with hostile captions shown: labels keep them apart for assistive tech.
@@ -263,6 +284,7 @@ fn every_layout_and_theme_in_chromium() {
         [
             "auto-site-dark",
             "carousel-auto",
+            "de-text",
             "grid-light",
             "masonry-dark",
             "rtl-ar"

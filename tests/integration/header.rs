@@ -61,7 +61,7 @@ fn the_header_shows_the_profile_with_a_self_hosted_avatar_made_once() {
         "href=\"https://www.instagram.com/feedgen.test/\"",
         "Feedgen Test",
         "@feedgen.test",
-        "3 posts · 1234 followers",
+        "3 posts · 1,234 followers",
         "sizes=\"48px\"",
     ] {
         assert!(h.contains(needle), "{needle}: {h}");

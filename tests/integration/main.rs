@@ -17,6 +17,7 @@ mod faults;
 mod feeds;
 mod header;
 mod images;
+mod language;
 mod outputs;
 mod plugins;
 mod render;

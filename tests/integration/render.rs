@@ -11,7 +11,7 @@ use feedgen::manifest::{AssetEntry, Variant};
 use feedgen::model::{Account, Asset, AssetRole, Feed, Original, Post, PostKind};
 use feedgen::render;
 
-fn asset(id: &str, role: AssetRole) -> Asset {
+pub(crate) fn asset(id: &str, role: AssetRole) -> Asset {
     Asset {
         id: id.into(),
         role,
@@ -24,7 +24,7 @@ fn asset(id: &str, role: AssetRole) -> Asset {
     }
 }
 
-fn entry(id: &str) -> AssetEntry {
+pub(crate) fn entry(id: &str) -> AssetEntry {
     let mut variants = Vec::new();
     for (w, h) in [(320, 400), (640, 800), (1080, 1350)] {
         for format in [ImageFormat::Webp, ImageFormat::Jpeg] {
@@ -113,6 +113,18 @@ fn fixed_feed() -> (Feed, BTreeMap<String, AssetEntry>) {
     )
 }
 
+/// The config's language, with relative dates as of a fixed day.
+fn lang(c: &FeedConfig) -> feedgen::lang::Language {
+    let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 2, 12, 0, 0).unwrap();
+    feedgen::lang::Language::new(
+        c.output.lang.as_deref(),
+        &c.output.text,
+        &c.output.date_format,
+        now,
+    )
+    .0
+}
+
 fn config() -> FeedConfig {
     Config::parse(
         "[output]\nbase_url = \"/feed/\"\n",
@@ -127,12 +139,13 @@ fn config() -> FeedConfig {
 fn fragment_snapshot() {
     let (feed, entries) = fixed_feed();
     let c = config();
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
     let html = render::fragment(
         &views,
-        &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang(&c)),
         &c.output,
         Some("theme.css"),
+        &lang(&c),
     )
     .unwrap();
     insta::assert_snapshot!("fragment", html);
@@ -142,11 +155,11 @@ fn fragment_snapshot() {
 fn json_snapshot() {
     let (feed, entries) = fixed_feed();
     let c = config();
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
     insta::assert_snapshot!(
         "json",
         render::json(
-            &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+            &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang(&c)),
             &views
         )
     );
@@ -156,12 +169,13 @@ fn json_snapshot() {
 fn hostile_captions_stay_text() {
     let (feed, entries) = fixed_feed();
     let c = config();
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
     let html = render::fragment(
         &views,
-        &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang(&c)),
         &c.output,
         None,
+        &lang(&c),
     )
     .unwrap();
     for bad in [
@@ -176,7 +190,7 @@ fn hostile_captions_stay_text() {
         assert!(!html.contains(bad), "fragment contains {bad:?}");
     }
     let json = render::json(
-        &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang(&c)),
         &views,
     );
     assert!(
@@ -203,12 +217,13 @@ fn masonry_with_linked_captions_snapshot() {
     .unwrap()
     .feeds
     .remove(0);
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
     let html = render::fragment(
         &views,
-        &render::account_view(&feed, &entries, &c.output, &c.images.formats),
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang(&c)),
         &c.output,
         None,
+        &lang(&c),
     )
     .unwrap();
     assert_eq!(
@@ -232,7 +247,7 @@ fn feeds_snapshot() {
     .unwrap()
     .feeds
     .remove(0);
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
     let site = c.output.site_url.clone().unwrap();
     let json = render::feeds::json_feed(&feed.account, &views, &c.output, &site);
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -273,9 +288,9 @@ fn profile_header_snapshot() {
     .unwrap()
     .feeds
     .remove(0);
-    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats);
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
-    let html = render::fragment(&views, &account, &c.output, None).unwrap();
+    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
+    let html = render::fragment(&views, &account, &c.output, None, &lang(&c)).unwrap();
     let header = html
         .split("<header")
         .nth(1)
@@ -302,7 +317,7 @@ fn profile_header_snapshot() {
 
     // Without `output.header` the fragment has no header; the JSON keeps the account.
     let c = config();
-    let html = render::fragment(&views, &account, &c.output, None).unwrap();
+    let html = render::fragment(&views, &account, &c.output, None, &lang(&c)).unwrap();
     assert!(!html.contains("<header"), "{html}");
 }
 
@@ -320,9 +335,9 @@ fn the_language_is_declared_and_captions_find_their_direction() {
     .unwrap()
     .feeds
     .remove(0);
-    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats);
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats);
-    let html = render::fragment(&views, &account, &c.output, None).unwrap();
+    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
+    let html = render::fragment(&views, &account, &c.output, None, &lang(&c)).unwrap();
     assert!(
         html.starts_with("<section class=\"feedgen feedgen--grid h-feed\" lang=\"ar\""),
         "{html}"
@@ -349,7 +364,7 @@ fn the_language_is_declared_and_captions_find_their_direction() {
     );
 
     // Without output.lang the fragment takes the page's language.
-    let html = render::fragment(&views, &account, &config().output, None).unwrap();
+    let html = render::fragment(&views, &account, &config().output, None, &lang(&c)).unwrap();
     assert!(!html.contains(" lang="), "{html}");
     // Only a language tag gets into the attribute.
     for bad in [

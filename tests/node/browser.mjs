@@ -159,12 +159,23 @@ async function visit(variant, width, dpr, screenshot) {
     }
     if (!/@\S/.test(header.link ?? "")) fail(where, `the header link does not name the account: ${header.link}`);
   }
-  // expect.json: computed styles the variant must show, e.g. the site's dark mode.
+  // expect.json: what the variant must show: a computed style (the site's dark
+  // mode), an attribute or a text (the site's language and its own words).
   const expectFile = path.join(root, variant, "expect.json");
   if (fs.existsSync(expectFile)) {
-    for (const { selector, property, value } of JSON.parse(fs.readFileSync(expectFile, "utf8"))) {
-      const got = await page.evaluate(([sel, prop]) => getComputedStyle(document.querySelector(sel)).getPropertyValue(prop), [selector, property]);
-      if (got !== value) fail(where, `${selector} ${property} is ${got}, expected ${value}`);
+    for (const { selector, property, attribute, text, value } of JSON.parse(fs.readFileSync(expectFile, "utf8"))) {
+      const [what, want] = property ? [property, value] : attribute ? [`[${attribute}]`, value] : ["text", text];
+      const got = await page.evaluate(
+        ([sel, prop, attr]) => {
+          const el = document.querySelector(sel);
+          if (!el) return null;
+          if (prop) return getComputedStyle(el).getPropertyValue(prop);
+          if (attr) return el.getAttribute(attr);
+          return el.textContent.replace(/\s+/g, " ").trim();
+        },
+        [selector, property, attribute],
+      );
+      if (got !== want) fail(where, `${selector} ${what} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
     }
   }
   const cls = await page.evaluate(() => window.__cls);

@@ -1,0 +1,275 @@
+//! The fragment in German, Japanese and Arabic (`output.lang`): the words of
+//! each catalogue, counts in every plural form (0, 1, 2, 5 and 21), numbers
+//! and dates the CLDR way, and a date in each style of `output.date_format`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use feedgen::config::{Config, FeedConfig};
+use feedgen::lang::{DateFormat, Language};
+use feedgen::manifest::AssetEntry;
+use feedgen::model::{Account, AssetRole, Feed, Post, PostKind};
+use feedgen::render;
+
+use super::render::{asset, entry};
+
+/// The build's clock: relative dates count from here.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()
+}
+
+/// Five posts with 0, 1, 2, 5 and 21 likes (and the reverse in comments), an
+/// album of three, a video and a photo without caption; days apart from
+/// today to a year and a half ago.
+fn feed() -> (Feed, BTreeMap<String, AssetEntry>) {
+    let counts = [0, 1, 2, 5, 21];
+    let ago = [0, 1, 4, 20, 540];
+    let mut posts = Vec::new();
+    let mut entries = BTreeMap::new();
+    for (i, (likes, days)) in counts.into_iter().zip(ago).enumerate() {
+        let id = format!("20{i}");
+        let (kind, ids) = match i {
+            1 => (
+                PostKind::Carousel,
+                vec![format!("{id}1"), format!("{id}2"), format!("{id}3")],
+            ),
+            2 => (PostKind::Video, vec![format!("{id}:poster")]),
+            _ => (PostKind::Image, vec![id.clone()]),
+        };
+        for a in &ids {
+            entries.insert(a.clone(), entry(a));
+        }
+        posts.push(Post {
+            id: id.clone(),
+            kind,
+            caption: (i != 2 && i != 3).then(|| format!("Caption {i} #tag")),
+            alt_text: None,
+            permalink: Some(
+                url::Url::parse(&format!("https://www.instagram.com/p/P{i}/")).unwrap(),
+            ),
+            timestamp: now() - chrono::Duration::days(days),
+            reel: false,
+            like_count: Some(likes),
+            comments_count: Some(counts[4 - i]),
+            video: None,
+            assets: ids
+                .iter()
+                .map(|a| {
+                    let role = if a.ends_with(":poster") {
+                        AssetRole::VideoPoster
+                    } else {
+                        AssetRole::Image
+                    };
+                    asset(a, role)
+                })
+                .collect(),
+        });
+    }
+    let account = Account {
+        id: "1784".into(),
+        username: "someone".into(),
+        name: Some("Someone".into()),
+        followers_count: Some(4512),
+        media_count: Some(21),
+        ..Account::default()
+    };
+    (Feed { account, posts }, entries)
+}
+
+fn config(extra: &str) -> FeedConfig {
+    Config::parse(
+        &format!(
+            "[output]\nbase_url = \"/feed/\"\ncaptions = true\nheader = true\nheader_counts = true\nviewer = true\ninitial = 3\n{extra}"
+        ),
+        std::path::Path::new("/site"),
+    )
+    .unwrap()
+    .feeds
+    .remove(0)
+}
+
+fn language(c: &FeedConfig) -> Language {
+    let (lang, warnings) = Language::new(
+        c.output.lang.as_deref(),
+        &c.output.text,
+        &c.output.date_format,
+        now(),
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    lang
+}
+
+/// The fragment with long dates, then the posts' dates in every style.
+fn rendered(tag: &str) -> String {
+    let (feed, entries) = feed();
+    let c = config(&format!("lang = \"{tag}\"\ndate_format = \"long\"\n"));
+    let lang = language(&c);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
+    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang);
+    let mut out =
+        render::fragment_with(&views, &account, &c.output, None, Some("viewer.js"), &lang).unwrap();
+    out.push_str("\n--- dates in each style ---\n");
+    for style in ["long", "medium", "short", "relative", "iso", "%d/%m/%Y"] {
+        let (l, _) = Language::new(
+            Some(tag),
+            &BTreeMap::new(),
+            &DateFormat::parse(style).unwrap(),
+            now(),
+        );
+        let dates: Vec<String> = feed.posts.iter().map(|p| l.date(p.timestamp)).collect();
+        out.push_str(&format!("{style}: {}\n", dates.join(" | ")));
+    }
+    out
+}
+
+#[test]
+fn german_fragment() {
+    let html = rendered("de");
+    for needle in [
+        "0 Likes",
+        "1 Like",
+        "21 Likes",
+        "21 Beiträge · 4.512 Follower",
+        "2 weitere Beiträge zeigen",
+        "Video von @someone, 28. November 2026",
+        "(2 von 3)",
+        "Auf Instagram ansehen",
+        "data-feedgen-close=\"Schließen\"",
+    ] {
+        assert!(html.contains(needle), "{needle}");
+    }
+    insta::assert_snapshot!("fragment_de", html);
+}
+
+#[test]
+fn japanese_fragment() {
+    let html = rendered("ja");
+    for needle in [
+        "いいね！1件",
+        "投稿21件 · フォロワー4,512人",
+        "2026年12月2日",
+    ] {
+        assert!(html.contains(needle), "{needle}");
+    }
+    insta::assert_snapshot!("fragment_ja", html);
+}
+
+#[test]
+fn arabic_fragment_uses_all_six_plural_forms() {
+    let html = rendered("ar");
+    // Likes 0, 1, 2, 5 and 21: zero, one, two, few and many; 100 would be other.
+    for needle in [
+        "0 إعجاب",
+        "إعجاب واحد",
+        "إعجابان",
+        "5 إعجابات",
+        "21 إعجابًا",
+        "عرض منشورين آخرين",
+    ] {
+        assert!(html.contains(needle), "{needle}");
+    }
+    insta::assert_snapshot!("fragment_ar", html);
+}
+
+#[test]
+fn the_page_takes_the_language_and_its_direction_and_json_stays_raw() {
+    let (feed, entries) = feed();
+    let c = config("lang = \"ar\"\n");
+    let lang = language(&c);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
+    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang);
+    let fragment = render::fragment(&views, &account, &c.output, None, &lang).unwrap();
+    let page = render::page(&fragment, "someone", &c.output, &lang).unwrap();
+    assert!(page.contains("<html lang=\"ar\" dir=\"rtl\">"), "{page}");
+    let english = Language::english(now());
+    let page = render::page(&fragment, "someone", &c.output, &english).unwrap();
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+
+    // The JSON keeps numbers and ISO timestamps for templates of the site's own.
+    let json: serde_json::Value = serde_json::from_str(&render::json(&account, &views)).unwrap();
+    assert_eq!(json["posts"][4]["like_count"], 21);
+    assert_eq!(json["posts"][0]["timestamp"], "2026-12-02T12:00:00Z");
+    assert_eq!(json["account"]["followers_count"], 4512);
+}
+
+#[test]
+fn relative_dates_keep_a_fixed_date_for_labels_and_a_tooltip() {
+    let (feed, entries) = feed();
+    let c = config("lang = \"de\"\ndate_format = \"relative\"\n");
+    let lang = language(&c);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
+    assert_eq!(views[2].date, "vor 4 Tagen");
+    // Alt text and labels do not age with the build.
+    assert_eq!(views[2].alt, "Video von @someone, 28.11.2026");
+    let html = render::fragment(
+        &views,
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang),
+        &c.output,
+        None,
+        &lang,
+    )
+    .unwrap();
+    assert!(
+        html.contains("title=\"28.11.2026\">vor 4 Tagen</time>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn the_sites_own_words_win_and_bad_ones_are_refused_with_the_key() {
+    let (feed, entries) = feed();
+    let c = config(
+        "lang = \"de\"\n[output.text]\nlikes = { one = \"{n} Herz\", other = \"{n} Herzen\" }\nview_on_instagram = \"Original ansehen\"\n",
+    );
+    let lang = language(&c);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
+    assert!(
+        views[1].counts.starts_with("1 Herz ·"),
+        "{}",
+        views[1].counts
+    );
+    assert!(
+        views[4].counts.starts_with("21 Herzen ·"),
+        "{}",
+        views[4].counts
+    );
+    let html = render::fragment_with(
+        &views,
+        &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang),
+        &c.output,
+        None,
+        Some("viewer.js"),
+        &lang,
+    )
+    .unwrap();
+    assert!(html.contains(">Original ansehen</a>"));
+
+    for (text, key, says) in [
+        ("like = \"x\"", "output.text.like", "did you mean `likes`"),
+        (
+            "close = \"{n}\"",
+            "output.text.close",
+            "takes no placeholders",
+        ),
+        (
+            "likes = { one = \"{n}\" }",
+            "output.text.likes",
+            "needs an `other` form",
+        ),
+    ] {
+        let err = Config::parse(
+            &format!("[output.text]\n{text}\n"),
+            std::path::Path::new("/site"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(key) && err.contains(says), "{text}: {err}");
+    }
+    let err = Config::parse(
+        "[output]\ndate_format = \"%Q\"\n",
+        std::path::Path::new("/site"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("output.date_format"), "{err}");
+}
