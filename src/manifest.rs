@@ -294,7 +294,21 @@ mod tests {
             proptest::collection::vec(variant(), 0..4),
             proptest::option::of((".{0,12}", ".{0,40}")),
         );
-        proptest::collection::vec(entry, 0..6).prop_map(|entries| {
+        // Videos: sound names, and names a tampered cache could hold (paths out of the store).
+        let video = (
+            prop_oneof!["[0-9]{1,19}", ".{0,12}"],
+            prop_oneof![
+                "[0-9a-f]{32}\\.mp4",
+                "\\.\\./[a-z]{1,8}\\.mp4",
+                "/etc/[a-z]{1,8}",
+                ".{0,40}"
+            ],
+        );
+        (
+            proptest::collection::vec(entry, 0..6),
+            proptest::collection::vec(video, 0..4),
+        )
+            .prop_map(|(entries, videos)| {
             let assets: serde_json::Map<_, _> = entries
                 .into_iter()
                 .map(|(id, original, variants, ph)| {
@@ -305,7 +319,9 @@ mod tests {
                     (id, e)
                 })
                 .collect();
-            json!({"version": MANIFEST_VERSION, "pipeline": PIPELINE_VERSION, "assets": assets})
+            let videos: serde_json::Map<_, _> =
+                videos.into_iter().map(|(id, file)| (id, json!(file))).collect();
+            json!({"version": MANIFEST_VERSION, "pipeline": PIPELINE_VERSION, "assets": assets, "videos": videos})
         })
     }
 
@@ -374,6 +390,12 @@ mod tests {
                     prop_assert_eq!(path.parent(), Some(store));
                 }
                 prop_assert!(e.placeholder.as_ref().is_none_or(|p| p.is_sound()));
+            }
+            for (id, file) in &loaded.videos {
+                prop_assert!(crate::model::is_graph_id(id), "{}", id);
+                prop_assert!(crate::model::is_video_name(file), "{}", file);
+                let path = store.join(file);
+                prop_assert_eq!(path.parent(), Some(store));
             }
         }
 

@@ -632,6 +632,17 @@ mod tests {
     }
 
     #[test]
+    fn show_more_needs_at_least_one_post_before_it() {
+        let e = err("[output]\ninitial = 0\n");
+        assert!(
+            e.contains("output.initial") && e.contains("at least 1"),
+            "{e}"
+        );
+        assert_eq!(one("[output]\ninitial = 1\n").output.initial, Some(1));
+        assert_eq!(one("").output.initial, None);
+    }
+
+    #[test]
     fn empty_config_gets_defaults() {
         let c = parse("").unwrap();
         let f = &c.feeds[0];
