@@ -273,3 +273,32 @@ fn the_sites_own_words_win_and_bad_ones_are_refused_with_the_key() {
     .to_string();
     assert!(err.contains("output.date_format"), "{err}");
 }
+
+/// A language feedgen has no words for, through a whole build against the
+/// fake API: English words with Swedish numbers, the site's own words where
+/// it gave them, and one warning that says how to add the rest.
+#[test]
+fn a_language_without_a_catalogue_builds_in_english_and_says_how_to_add_it() {
+    use crate::support::*;
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(
+        "[output]\nlang = \"sv\"\nheader = true\nheader_counts = true\n[output.text]\nfollowers = { one = \"{n} följare\", other = \"{n} följare\" }\n[http]\nbackoff_ms = 10\n",
+    );
+    let run = site.build(&fake, &[]).expect_code(0);
+    let warned: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("no texts in \"sv\""))
+        .collect();
+    assert_eq!(warned.len(), 1, "{}", run.stderr);
+    assert!(
+        warned[0].contains("[output.text]") && warned[0].contains("locales/sv.toml"),
+        "{}",
+        warned[0]
+    );
+    let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
+    assert!(html.contains("lang=\"sv\""), "{html}");
+    // 1234 followers, grouped the Swedish way, in the site's own word.
+    assert!(html.contains("3 posts · 1\u{a0}234 följare"), "{html}");
+}
