@@ -48,6 +48,8 @@ pub enum Key {
     PreviousImage,
     /// The viewer's next-image button.
     NextImage,
+    /// The feed's accessible name and page title, unless `output.label` is set.
+    Label,
     /// A relative date of the build's day.
     Today,
     /// A relative date of the day before.
@@ -74,7 +76,7 @@ pub enum Key {
 
 impl Key {
     /// Every key, in catalogue order.
-    pub const ALL: [Key; 20] = [
+    pub const ALL: [Key; 21] = [
         Key::PhotoBy,
         Key::VideoBy,
         Key::PostBy,
@@ -84,6 +86,7 @@ impl Key {
         Key::Close,
         Key::PreviousImage,
         Key::NextImage,
+        Key::Label,
         Key::Today,
         Key::Yesterday,
         Key::Likes,
@@ -109,6 +112,7 @@ impl Key {
             Key::Close => "close",
             Key::PreviousImage => "previous_image",
             Key::NextImage => "next_image",
+            Key::Label => "label",
             Key::Today => "today",
             Key::Yesterday => "yesterday",
             Key::Likes => "likes",

@@ -100,11 +100,11 @@ pub(super) fn render_documents(
     if let Some(site) = &out.site_url {
         documents.insert(
             out.jsonfeed.clone(),
-            render::feeds::json_feed(&shown.account, &views, out, site).into_bytes(),
+            render::feeds::json_feed(&shown.account, &views, out, site, &lang).into_bytes(),
         );
         documents.insert(
             out.atom.clone(),
-            render::feeds::atom(&shown.account, &views, out, site)?.into_bytes(),
+            render::feeds::atom(&shown.account, &views, out, site, &lang)?.into_bytes(),
         );
     }
     // The token must never be published, whatever file the config names.

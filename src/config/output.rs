@@ -23,8 +23,9 @@ pub struct OutputConfig {
     pub page: Option<String>,
     /// The `sizes` attribute of every image.
     pub sizes: String,
-    /// Accessible label of the feed section (and the page title).
-    pub label: String,
+    /// Accessible label of the feed section (and the page title); unset, the
+    /// language's words for "Instagram feed".
+    pub label: Option<String>,
     /// Whether to write the theme's CSS and link it from the fragment.
     pub css: bool,
     /// How long a build waits for another one writing the same output folder.
@@ -469,7 +470,7 @@ impl OutputConfig {
             sizes: raw
                 .sizes
                 .unwrap_or_else(|| layout.default_sizes().to_string()),
-            label: raw.label.unwrap_or_else(|| "Instagram feed".to_string()),
+            label: raw.label,
             css: raw.css.unwrap_or(true),
             lock_timeout: std::time::Duration::from_secs(raw.lock_timeout.unwrap_or(300)),
             layout,

@@ -12,6 +12,7 @@ use url::Url;
 use super::{ImageView, PostView, caption};
 use crate::config::OutputConfig;
 use crate::error::Error;
+use crate::lang::Language;
 use crate::model::Account;
 
 fn absolute(site: &Url, url: &str) -> String {
@@ -97,11 +98,12 @@ pub fn json_feed(
     posts: &[PostView],
     output: &OutputConfig,
     site: &Url,
+    lang: &Language,
 ) -> String {
     let profile = account.profile_url();
     let doc = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
-        title: format!("{} (@{})", output.label, account.username),
+        title: format!("{} (@{})", super::label(output, lang), account.username),
         language: output.lang.as_deref(),
         home_page_url: site.to_string(),
         feed_url: absolute(site, &format!("{}{}", output.base_url, output.jsonfeed)),
@@ -169,9 +171,10 @@ pub fn atom(
     posts: &[PostView],
     output: &OutputConfig,
     site: &Url,
+    lang: &Language,
 ) -> Result<String, Error> {
     let t = AtomTemplate {
-        title: format!("{} (@{})", output.label, account.username),
+        title: format!("{} (@{})", super::label(output, lang), account.username),
         id: format!("urn:instagram:user:{}", account.id),
         updated: posts
             .first()

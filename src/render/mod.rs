@@ -444,7 +444,7 @@ fn post_view(
 #[template(path = "feed.html")]
 pub struct FragmentTemplate<'a> {
     /// Accessible label of the section.
-    pub label: &'a str,
+    pub label: String,
     /// `grid`, `masonry` or `carousel`.
     pub layout: &'a str,
     /// Whether captions are shown.
@@ -595,7 +595,7 @@ pub fn fragment_with(
         account,
         header: output.header,
         header_counts: output.header_counts,
-        label: &output.label,
+        label: label(output, lang),
         layout: output.layout.name(),
         captions: output.captions,
         show_all_images: output.layout != crate::config::Layout::Grid,
@@ -610,6 +610,14 @@ pub fn fragment_with(
     Ok(html)
 }
 
+/// The feed's name: `output.label`, else the language's "Instagram feed".
+pub fn label(output: &OutputConfig, lang: &Language) -> String {
+    output
+        .label
+        .clone()
+        .unwrap_or_else(|| lang.text(Key::Label, &[]))
+}
+
 /// Renders the standalone page around an already rendered fragment.
 pub fn page(
     fragment: &str,
@@ -618,7 +626,7 @@ pub fn page(
     lang: &Language,
 ) -> Result<String, Error> {
     let t = PageTemplate {
-        title: &output.label,
+        title: &label(output, lang),
         lang: lang.tag(),
         rtl: lang.rtl(),
         username,

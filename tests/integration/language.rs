@@ -135,6 +135,7 @@ fn german_fragment() {
         "(2 von 3)",
         "Auf Instagram ansehen",
         "data-feedgen-close=\"Schließen\"",
+        "aria-label=\"Instagram-Feed\"",
     ] {
         assert!(html.contains(needle), "{needle}");
     }

@@ -249,7 +249,7 @@ fn feeds_snapshot() {
     .remove(0);
     let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang(&c));
     let site = c.output.site_url.clone().unwrap();
-    let json = render::feeds::json_feed(&feed.account, &views, &c.output, &site);
+    let json = render::feeds::json_feed(&feed.account, &views, &c.output, &site, &lang(&c));
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed["version"], "https://jsonfeed.org/version/1.1");
     assert_eq!(parsed["items"].as_array().unwrap().len(), 3);
@@ -258,7 +258,7 @@ fn feeds_snapshot() {
         "https://example.org/feed/media/101-1080.jpg"
     );
     insta::assert_snapshot!("jsonfeed", json);
-    let atom = render::feeds::atom(&feed.account, &views, &c.output, &site).unwrap();
+    let atom = render::feeds::atom(&feed.account, &views, &c.output, &site, &lang(&c)).unwrap();
     assert!(!atom.contains("<script"), "HTML in Atom is escaped");
     insta::assert_snapshot!("atom", atom);
 }
@@ -354,10 +354,12 @@ fn the_language_is_declared_and_captions_find_their_direction() {
         &views,
         &c.output,
         &site,
+        &lang(&c),
     ))
     .unwrap();
     assert_eq!(jf["language"], "ar");
-    let atom = render::feeds::atom(&feed.account, &views, &c.output, &site).unwrap();
+    assert_eq!(jf["title"], "موجز إنستغرام (@someone)");
+    let atom = render::feeds::atom(&feed.account, &views, &c.output, &site, &lang(&c)).unwrap();
     assert!(
         atom.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"ar\">"),
         "{atom}"
