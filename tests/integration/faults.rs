@@ -599,13 +599,20 @@ fn a_build_cut_short_leaves_its_finished_work_for_the_next() {
     let run = site.build(&fake, &["--report", "json"]).expect_code(0);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     // Ten images in all; the stalled photo is two of them (an album child
-    // and the video's poster): only those two are downloaded and made now.
+    // and the video's poster). On an idle machine the other eight finish
+    // before the deadline and only the two are downloaded now; on a loaded
+    // one a few more may be cut short, but what finished is never redone.
     let media = &report["media"];
-    assert_eq!(media["downloaded"], 2, "{report}");
-    assert_eq!(media["decoded"], 2, "{report}");
-    assert_eq!(media["reused_originals"], 8, "{report}");
-    assert_eq!(media["reused_variants"], 48, "{report}");
-    assert_eq!(fake.with(|s| s.cdn_requests), 2);
+    let n = |k: &str| media[k].as_u64().unwrap();
+    assert!(n("downloaded") >= 2, "{report}");
+    assert!(
+        n("reused_originals") >= 1,
+        "finished work was kept: {report}"
+    );
+    assert_eq!(n("downloaded") + n("reused_originals"), 10, "{report}");
+    assert_eq!(n("decoded"), n("downloaded"), "{report}");
+    assert_eq!(n("reused_variants"), 6 * n("reused_originals"), "{report}");
+    assert_eq!(fake.with(|s| s.cdn_requests) as u64, n("downloaded"));
     assert!(!site.path(".feedgen-cache/manifest.journal").exists());
 }
 
@@ -644,9 +651,18 @@ fn sigterm_stops_cleanly_with_143_and_the_next_build_goes_on() {
     fake.with(|s| s.stalled_images.clear());
     let run = site.build(&fake, &["--report", "json"]).expect_code(0);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    // Only the two images of the stalled photo are downloaded and made now.
-    assert_eq!(report["media"]["downloaded"], 2, "{report}");
-    assert_eq!(report["media"]["encoded"], 12, "{report}");
+    // On an idle machine only the two images of the stalled photo are
+    // downloaded and made now; on a loaded one a few more may have been cut
+    // short by the signal, but nothing that finished is made again.
+    let media = &report["media"];
+    let n = |k: &str| media[k].as_u64().unwrap();
+    assert!(n("downloaded") >= 2, "{report}");
+    assert!(
+        n("reused_originals") >= 1,
+        "finished work was kept: {report}"
+    );
+    assert_eq!(n("downloaded") + n("reused_originals"), 10, "{report}");
+    assert_eq!(n("encoded"), 6 * n("downloaded"), "{report}");
 }
 
 mod any_page {
