@@ -26,6 +26,20 @@ pub enum Escape {
     Inert,
 }
 
+/// Which way a text runs, by its first strong character (Unicode's bidi
+/// classes): `Some(true)` right to left (Hebrew, Arabic), `Some(false)` left
+/// to right, `None` without letters. What `dir="auto"` decides in a browser,
+/// for attributes such as alt text, which `dir="auto"` does not reach.
+pub fn runs_right_to_left(text: &str) -> Option<bool> {
+    use icu_properties::{CodePointMapData, props::BidiClass};
+    let classes = CodePointMapData::<BidiClass>::new();
+    text.chars().find_map(|c| match classes.get(c) {
+        BidiClass::LeftToRight => Some(false),
+        BidiClass::RightToLeft | BidiClass::ArabicLetter => Some(true),
+        _ => None,
+    })
+}
+
 /// The candidate most like `word` (a misspelt key), when one is close enough
 /// to suggest: "did you mean …?".
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

@@ -67,6 +67,9 @@ pub struct ImageView {
     pub variants: Vec<VariantView>,
     /// Average colour and tiny preview shown while the image loads.
     pub placeholder: Option<Placeholder>,
+    /// The `dir` of the image, when its alt text runs against the feed's
+    /// language (an Arabic caption in a German feed, and the reverse).
+    pub alt_dir: Option<&'static str>,
 }
 
 impl ImageView {
@@ -342,6 +345,7 @@ fn image_view(
             })
             .collect(),
         placeholder: entry.placeholder.clone(),
+        alt_dir: None,
     })
 }
 
@@ -358,7 +362,7 @@ fn post_view(
     formats: &[ImageFormat],
     lang: &Language,
 ) -> Option<PostView> {
-    let images: Vec<ImageView> = post
+    let mut images: Vec<ImageView> = post
         .assets
         .iter()
         .filter_map(|a| {
@@ -385,6 +389,13 @@ fn post_view(
             };
             lang.text(what, &by)
         });
+    let alt_dir = match crate::text::runs_right_to_left(&alt) {
+        Some(rtl) if rtl != lang.rtl() => Some(if rtl { "rtl" } else { "ltr" }),
+        _ => None,
+    };
+    for image in &mut images {
+        image.alt_dir = alt_dir;
+    }
     let total = lang.number(images.len() as u64);
     let alts = (1..=images.len())
         .map(|i| match i {

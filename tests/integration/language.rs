@@ -303,3 +303,36 @@ fn a_language_without_a_catalogue_builds_in_english_and_says_how_to_add_it() {
     // 1234 followers, grouped the Swedish way, in the site's own word.
     assert!(html.contains("3 posts · 1\u{a0}234 följare"), "{html}");
 }
+
+/// `dir="auto"` reaches text, not attributes: an image whose alt text runs
+/// against the feed's language gets its direction written out.
+#[test]
+fn alt_text_against_the_feeds_direction_gets_its_own() {
+    let (mut feed, entries) = feed();
+    feed.posts[0].caption = Some("شروق الشمس فوق الجبال #جبال".into());
+    feed.posts[1].caption = Some("123 — Golden hour".into());
+    for (tag, arabic_dir, english_dir) in [("de", Some("rtl"), None), ("ar", None, Some("ltr"))] {
+        let c = config(&format!("lang = \"{tag}\"\n"));
+        let lang = language(&c);
+        let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
+        assert_eq!(views[0].cover().alt_dir, arabic_dir, "{tag}");
+        assert!(
+            views[1].images.iter().all(|i| i.alt_dir == english_dir),
+            "{tag}"
+        );
+        let html = render::fragment_with(
+            &views,
+            &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang),
+            &c.output,
+            None,
+            Some("viewer.js"),
+            &lang,
+        )
+        .unwrap();
+        let dirs =
+            html.matches("\" dir=\"rtl\" ").count() + html.matches("\" dir=\"ltr\" ").count();
+        // The grid's cover and the viewer's copy of each image turned.
+        let turned = if tag == "de" { 2 } else { 2 * 3 };
+        assert_eq!(dirs, turned, "{tag}: {html}");
+    }
+}
