@@ -336,3 +336,44 @@ fn alt_text_against_the_feeds_direction_gets_its_own() {
         assert_eq!(dirs, turned, "{tag}: {html}");
     }
 }
+
+/// The site's words and date pattern are config text that lands in HTML
+/// text, attributes and the viewer script's labels: written as an attack,
+/// they stay inert everywhere.
+#[test]
+fn hostile_words_and_date_patterns_stay_text() {
+    let (feed, entries) = feed();
+    let c = config(
+        "date_format = \"<img src=x onerror=alert(1)>%Y\"\nlabel = \"\\\"><script>alert(1)</script>\"\n[output.text]\nclose = \"\\\" onmouseover=\\\"alert(1)\"\nview_on_instagram = \"</a><script>alert(2)</script>\"\nlikes = { one = \"{n} <b>like</b>\", other = \"{n} ' onfocus='alert(3)\" }\n",
+    );
+    let lang = language(&c);
+    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
+    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang);
+    let html =
+        render::fragment_with(&views, &account, &c.output, None, Some("viewer.js"), &lang).unwrap();
+    let page = render::page(&html, "someone", &c.output, &lang).unwrap();
+    for doc in [&html, &page] {
+        for bad in [
+            "<script>",
+            "<img src=x",
+            "<b>",
+            "\" onmouseover=",
+            "' onfocus=",
+            "</a><script",
+        ] {
+            assert!(!doc.contains(bad), "{bad:?} got through");
+        }
+    }
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;2026"),
+        "the pattern is shown as text"
+    );
+    // Braces could start SSG template syntax: only the text's own placeholders are taken.
+    let err = Config::parse(
+        "[output.text]\nclose = \"{{ site.title }}\"\n",
+        std::path::Path::new("/site"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("output.text.close"), "{err}");
+}
