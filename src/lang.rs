@@ -212,6 +212,25 @@ impl DateFormat {
     }
 }
 
+/// Checks `output.time_zone`: an IANA name from the bundled database
+/// (`Europe/Berlin`, `Asia/Tokyo`, `UTC`); the error suggests the nearest one.
+pub fn check_time_zone(name: &str) -> Result<String, String> {
+    if jiff::tz::TimeZone::get(name).is_ok() {
+        return Ok(name.to_string());
+    }
+    let names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_string())
+        .collect();
+    let near = crate::text::closest(name, names.iter().map(String::as_str))
+        .map(|n| format!(" (did you mean \"{n}\"?)"))
+        .unwrap_or_default();
+    Err(format!(
+        "`{}` is not a time zone{near}: write an IANA name such as \"Europe/Berlin\", \"America/New_York\" or \"Asia/Tokyo\"",
+        crate::secret::printable(name)
+    ))
+}
+
 /// The CLDR name of a plural category.
 fn category_name(c: PluralCategory) -> &'static str {
     match c {
@@ -354,6 +373,7 @@ pub struct Language {
     dates: DateFormat,
     styled: Option<DateTimeFormatter<YMD>>,
     absolute: DateTimeFormatter<YMD>,
+    zone: jiff::tz::TimeZone,
     today: chrono::NaiveDate,
 }
 
@@ -368,16 +388,29 @@ impl std::fmt::Debug for Language {
 
 impl Language {
     /// The language of `tag` (English when `None`), with `overrides` from
-    /// `[output.text]` (checked by [`check_text`]), dates as `dates` and
-    /// relative dates as of `now`. Also returns warnings: each text that falls
-    /// back to English, and each plural form an override lacks.
+    /// `[output.text]` (checked by [`check_text`]), dates as `dates`, on the
+    /// calendar of `time_zone` (UTC when `None`), relative ones as of `now`.
+    /// Also returns warnings: each text that falls back to English, and each
+    /// plural form an override lacks.
     pub fn new(
         tag: Option<&str>,
         overrides: &BTreeMap<String, Text>,
         dates: &DateFormat,
+        time_zone: Option<&str>,
         now: DateTime<Utc>,
     ) -> (Language, Vec<String>) {
         let mut warnings = Vec::new();
+        let zone = match time_zone.map(jiff::tz::TimeZone::get) {
+            None => jiff::tz::TimeZone::UTC,
+            Some(Ok(zone)) => zone,
+            Some(Err(_)) => {
+                warnings.push(format!(
+                    "output.time_zone \"{}\" is not known; dates are UTC",
+                    crate::secret::printable(time_zone.unwrap_or_default())
+                ));
+                jiff::tz::TimeZone::UTC
+            }
+        };
         let wanted = tag.unwrap_or(FALLBACK);
         let locale: Locale = wanted.parse().unwrap_or_else(|_| {
             warnings.push(format!(
@@ -458,7 +491,10 @@ impl Language {
             .as_ref()
             .and_then(|(_, c)| c.direction.as_deref())
             .is_some_and(|d| d == "rtl");
+        let today = local(&zone, now).0;
         let language = Language {
+            zone,
+            today,
             tag: wanted.to_string(),
             rtl,
             texts,
@@ -467,14 +503,13 @@ impl Language {
             dates: dates.clone(),
             styled,
             absolute: formatter(YMD::medium()),
-            today: now.date_naive(),
         };
         (language, warnings)
     }
 
     /// English, as the fragment is written without `output.lang`.
     pub fn english(now: DateTime<Utc>) -> Language {
-        Language::new(None, &BTreeMap::new(), &DateFormat::default(), now).0
+        Language::new(None, &BTreeMap::new(), &DateFormat::default(), None, now).0
     }
 
     /// The language's BCP 47 tag (`en` when unset).
@@ -521,18 +556,19 @@ impl Language {
 
     /// A post's date as `output.date_format` says.
     pub fn date(&self, at: DateTime<Utc>) -> String {
+        let (day, offset) = local(&self.zone, at);
         match (&self.dates, &self.styled) {
-            (_, Some(f)) => format_date(f, at),
-            (DateFormat::Relative, _) => self.relative(at),
+            (_, Some(f)) => format_date(f, day),
+            (DateFormat::Relative, _) => self.relative(day),
             (DateFormat::Pattern(p), _) => {
                 let mut out = String::new();
                 // Checked when the config was read; a failure leaves ISO.
-                if write!(out, "{}", at.format(p)).is_err() {
-                    out = at.format("%Y-%m-%d").to_string();
+                if write!(out, "{}", at.with_timezone(&offset).format(p)).is_err() {
+                    out = day.format("%Y-%m-%d").to_string();
                 }
                 out
             }
-            _ => at.format("%Y-%m-%d").to_string(),
+            _ => day.format("%Y-%m-%d").to_string(),
         }
     }
 
@@ -540,13 +576,13 @@ impl Language {
     /// when dates are relative, else the date as shown.
     pub fn fixed_date(&self, at: DateTime<Utc>) -> String {
         match self.dates {
-            DateFormat::Relative => format_date(&self.absolute, at),
+            DateFormat::Relative => format_date(&self.absolute, local(&self.zone, at).0),
             _ => self.date(at),
         }
     }
 
-    fn relative(&self, at: DateTime<Utc>) -> String {
-        let days = (self.today - at.date_naive()).num_days().max(0) as u64;
+    fn relative(&self, day: chrono::NaiveDate) -> String {
+        let days = (self.today - day).num_days().max(0) as u64;
         match days {
             0 => self.text(Key::Today, &[]),
             1 => self.text(Key::Yesterday, &[]),
@@ -558,8 +594,27 @@ impl Language {
     }
 }
 
-fn format_date(f: &DateTimeFormatter<YMD>, at: DateTime<Utc>) -> String {
-    let day = at.date_naive();
+/// The calendar day of `at` in `zone`, and the offset from UTC there and then.
+fn local(zone: &jiff::tz::TimeZone, at: DateTime<Utc>) -> (chrono::NaiveDate, chrono::FixedOffset) {
+    let utc = (
+        at.date_naive(),
+        chrono::FixedOffset::east_opt(0).expect("0 is in range"),
+    );
+    let Ok(instant) = jiff::Timestamp::from_second(at.timestamp()) else {
+        return utc;
+    };
+    let zoned = instant.to_zoned(zone.clone());
+    let d = zoned.date();
+    match (
+        chrono::NaiveDate::from_ymd_opt(i32::from(d.year()), d.month() as u32, d.day() as u32),
+        chrono::FixedOffset::east_opt(zoned.offset().seconds()),
+    ) {
+        (Some(day), Some(offset)) => (day, offset),
+        _ => utc,
+    }
+}
+
+fn format_date(f: &DateTimeFormatter<YMD>, day: chrono::NaiveDate) -> String {
     match Date::<Iso>::try_new_iso(day.year(), day.month() as u8, day.day() as u8) {
         Ok(date) => f.format(&date).to_string(),
         Err(_) => day.format("%Y-%m-%d").to_string(),
@@ -585,7 +640,8 @@ mod tests {
     }
 
     fn lang(tag: &str) -> Language {
-        let (l, warnings) = Language::new(Some(tag), &BTreeMap::new(), &DateFormat::Long, now());
+        let (l, warnings) =
+            Language::new(Some(tag), &BTreeMap::new(), &DateFormat::Long, None, now());
         assert!(warnings.is_empty(), "{tag}: {warnings:?}");
         l
     }
@@ -684,8 +740,13 @@ mod tests {
 
     #[test]
     fn a_language_without_a_catalogue_writes_english_words_and_its_own_numbers() {
-        let (sv, warnings) =
-            Language::new(Some("sv"), &BTreeMap::new(), &DateFormat::Medium, now());
+        let (sv, warnings) = Language::new(
+            Some("sv"),
+            &BTreeMap::new(),
+            &DateFormat::Medium,
+            None,
+            now(),
+        );
         assert_eq!(sv.text(Key::Close, &[]), "Close");
         assert!(warnings[0].contains("no texts in \"sv\""), "{warnings:?}");
         assert!(warnings[0].contains("[output.text]"), "{warnings:?}");
@@ -702,7 +763,7 @@ mod tests {
                 Text::Plural(BTreeMap::from([("other".into(), "{n} Herzen".into())])),
             ),
         ]);
-        let (de, warnings) = Language::new(Some("de"), &overrides, &DateFormat::Iso, now());
+        let (de, warnings) = Language::new(Some("de"), &overrides, &DateFormat::Iso, None, now());
         assert_eq!(de.text(Key::Close, &[]), "Zu");
         assert_eq!(de.count(Key::Likes, 1), "1 Herzen");
         assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -714,7 +775,7 @@ mod tests {
 
     #[test]
     fn relative_dates_count_back_from_the_build() {
-        let (l, _) = Language::new(None, &BTreeMap::new(), &DateFormat::Relative, now());
+        let (l, _) = Language::new(None, &BTreeMap::new(), &DateFormat::Relative, None, now());
         let ago = |days: i64| l.date(now() - chrono::Duration::days(days));
         assert_eq!(ago(0), "today");
         assert_eq!(ago(1), "yesterday");
@@ -728,6 +789,50 @@ mod tests {
             l.fixed_date(now() - chrono::Duration::days(3)),
             "Nov 29, 2026"
         );
+    }
+
+    #[test]
+    fn dates_fall_on_the_calendar_of_the_time_zone() {
+        // 23:30 UTC on 30 November is 1 December in Tokyo, still 30 November in Los Angeles.
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 23, 30, 0).unwrap();
+        let in_zone = |tag: &str, dates: DateFormat, zone: Option<&str>| {
+            let (l, warnings) = Language::new(Some(tag), &BTreeMap::new(), &dates, zone, at);
+            assert!(warnings.is_empty(), "{warnings:?}");
+            l.date(at)
+        };
+        assert_eq!(
+            in_zone("ja", DateFormat::Long, Some("Asia/Tokyo")),
+            "2026年12月1日"
+        );
+        assert_eq!(in_zone("ja", DateFormat::Long, None), "2026年11月30日");
+        assert_eq!(
+            in_zone("en", DateFormat::Iso, Some("America/Los_Angeles")),
+            "2026-11-30"
+        );
+        assert_eq!(
+            in_zone(
+                "de",
+                DateFormat::Pattern("%d.%m.%Y %H:%M %z".into()),
+                Some("Europe/Berlin")
+            ),
+            "01.12.2026 00:30 +0100"
+        );
+        // "Today" is Tokyo's today (08:30 on 1 December there): three hours
+        // earlier is still today, nine hours earlier the day before.
+        let (l, _) = Language::new(
+            None,
+            &BTreeMap::new(),
+            &DateFormat::Relative,
+            Some("Asia/Tokyo"),
+            at,
+        );
+        assert_eq!(l.date(at - chrono::Duration::hours(3)), "today");
+        assert_eq!(l.date(at - chrono::Duration::hours(9)), "yesterday");
+
+        assert_eq!(check_time_zone("Asia/Tokyo").as_deref(), Ok("Asia/Tokyo"));
+        let err = check_time_zone("Europe/Berln").unwrap_err();
+        assert!(err.contains("did you mean \"Europe/Berlin\""), "{err}");
+        assert!(check_time_zone("../../etc/passwd").is_err());
     }
 
     #[test]

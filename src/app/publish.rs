@@ -58,8 +58,13 @@ pub(super) fn render_documents(
 ) -> Result<(Documents, HashSet<String>), Error> {
     let out = &feed.output;
     // Relative dates count from the build's clock (injectable for tests).
-    let (lang, lang_warnings) =
-        crate::lang::Language::new(out.lang.as_deref(), &out.text, &out.date_format, now);
+    let (lang, lang_warnings) = crate::lang::Language::new(
+        out.lang.as_deref(),
+        &out.text,
+        &out.date_format,
+        out.time_zone.as_deref(),
+        now,
+    );
     warnings.extend(lang_warnings);
     let mut media_files: HashSet<String> = manifest
         .assets

@@ -68,6 +68,8 @@ pub struct OutputConfig {
     pub lang: Option<String>,
     /// How dates under posts are written: a CLDR style or a strftime pattern.
     pub date_format: crate::lang::DateFormat,
+    /// The IANA time zone whose calendar dates posts (`Asia/Tokyo`); UTC when unset.
+    pub time_zone: Option<String>,
     /// `[output.text]`: the site's own words, by key, over the language's.
     pub text: BTreeMap<String, crate::lang::Text>,
     /// Open a post in a dialog (its album, full caption and date) instead of
@@ -178,6 +180,7 @@ pub(super) struct RawOutput {
     pub(super) viewer: Option<bool>,
     pub(super) lang: Option<String>,
     pub(super) date_format: Option<String>,
+    pub(super) time_zone: Option<String>,
     pub(super) text: Option<BTreeMap<String, crate::lang::Text>>,
     pub(super) header: Option<bool>,
     pub(super) header_counts: Option<bool>,
@@ -503,6 +506,11 @@ impl OutputConfig {
                 .map_err(|why| ConfigError::invalid("output.date_format", &why))?
                 .unwrap_or_default(),
             text: texts(raw.text.unwrap_or_default())?,
+            time_zone: raw
+                .time_zone
+                .map(|z| crate::lang::check_time_zone(&z))
+                .transpose()
+                .map_err(|why| ConfigError::invalid("output.time_zone", &why))?,
             header: raw.header.unwrap_or(false),
             header_counts: raw.header_counts.unwrap_or(false),
         };

@@ -93,6 +93,7 @@ fn language(c: &FeedConfig) -> Language {
         c.output.lang.as_deref(),
         &c.output.text,
         &c.output.date_format,
+        c.output.time_zone.as_deref(),
         now(),
     );
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -114,6 +115,7 @@ fn rendered(tag: &str) -> String {
             Some(tag),
             &BTreeMap::new(),
             &DateFormat::parse(style).unwrap(),
+            None,
             now(),
         );
         let dates: Vec<String> = feed.posts.iter().map(|p| l.date(p.timestamp)).collect();
@@ -266,6 +268,16 @@ fn the_sites_own_words_win_and_bad_ones_are_refused_with_the_key() {
         .to_string();
         assert!(err.contains(key) && err.contains(says), "{text}: {err}");
     }
+    let err = Config::parse(
+        "[output]\ntime_zone = \"Europe/Berln\"\n",
+        std::path::Path::new("/site"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("output.time_zone") && err.contains("\"Europe/Berlin\""),
+        "{err}"
+    );
     let err = Config::parse(
         "[output]\ndate_format = \"%Q\"\n",
         std::path::Path::new("/site"),

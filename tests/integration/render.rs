@@ -120,6 +120,7 @@ fn lang(c: &FeedConfig) -> feedgen::lang::Language {
         c.output.lang.as_deref(),
         &c.output.text,
         &c.output.date_format,
+        c.output.time_zone.as_deref(),
         now,
     )
     .0
