@@ -621,12 +621,33 @@ fn format_date(f: &DateTimeFormatter<YMD>, day: chrono::NaiveDate) -> String {
     }
 }
 
-/// `text` with each `{name}` of `args` replaced by its value.
+/// `text` with each `{name}` of `args` replaced by its value, in one pass:
+/// a value is never searched again, so a caption holding `{n}` inside the
+/// `{alt}` of an album image stays as written.
 fn fill(text: &str, args: &[(&str, &str)]) -> String {
-    let mut out = text.to_string();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), value);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            args.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -788,6 +809,16 @@ mod tests {
         assert_eq!(
             l.fixed_date(now() - chrono::Duration::days(3)),
             "Nov 29, 2026"
+        );
+    }
+
+    #[test]
+    fn a_value_holding_a_placeholder_is_not_filled_again() {
+        let en = lang("en");
+        let alt = "Price {n} for {i} {user}";
+        assert_eq!(
+            en.text(Key::ImageOf, &[("alt", alt), ("i", "2"), ("n", "3")]),
+            "Price {n} for {i} {user} (2 of 3)"
         );
     }
 
