@@ -100,15 +100,26 @@ fn language(c: &FeedConfig) -> Language {
     lang
 }
 
+/// The posts' views and the fragment, post viewer on, of `feed` under `c`.
+fn render_all(
+    feed: &Feed,
+    entries: &BTreeMap<String, AssetEntry>,
+    c: &FeedConfig,
+    lang: &Language,
+) -> (Vec<render::PostView>, String) {
+    let views = render::views(feed, entries, &c.output, &c.images.formats, lang);
+    let account = render::account_view(feed, entries, &c.output, &c.images.formats, lang);
+    let html =
+        render::fragment_with(&views, &account, &c.output, None, Some("viewer.js"), lang).unwrap();
+    (views, html)
+}
+
 /// The fragment with long dates, then the posts' dates in every style.
 fn rendered(tag: &str) -> String {
     let (feed, entries) = feed();
     let c = config(&format!("lang = \"{tag}\"\ndate_format = \"long\"\n"));
     let lang = language(&c);
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
-    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang);
-    let mut out =
-        render::fragment_with(&views, &account, &c.output, None, Some("viewer.js"), &lang).unwrap();
+    let (_, mut out) = render_all(&feed, &entries, &c, &lang);
     out.push_str("\n--- dates in each style ---\n");
     for style in ["long", "medium", "short", "relative", "iso", "%d/%m/%Y"] {
         let (l, _) = Language::new(
@@ -225,7 +236,7 @@ fn the_sites_own_words_win_and_bad_ones_are_refused_with_the_key() {
         "lang = \"de\"\n[output.text]\nlikes = { one = \"{n} Herz\", other = \"{n} Herzen\" }\nview_on_instagram = \"Original ansehen\"\n",
     );
     let lang = language(&c);
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
+    let (views, html) = render_all(&feed, &entries, &c, &lang);
     assert!(
         views[1].counts.starts_with("1 Herz ·"),
         "{}",
@@ -236,15 +247,6 @@ fn the_sites_own_words_win_and_bad_ones_are_refused_with_the_key() {
         "{}",
         views[4].counts
     );
-    let html = render::fragment_with(
-        &views,
-        &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang),
-        &c.output,
-        None,
-        Some("viewer.js"),
-        &lang,
-    )
-    .unwrap();
     assert!(html.contains(">Original ansehen</a>"));
 
     for (text, key, says) in [
@@ -326,21 +328,12 @@ fn alt_text_against_the_feeds_direction_gets_its_own() {
     for (tag, arabic_dir, english_dir) in [("de", Some("rtl"), None), ("ar", None, Some("ltr"))] {
         let c = config(&format!("lang = \"{tag}\"\n"));
         let lang = language(&c);
-        let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
+        let (views, html) = render_all(&feed, &entries, &c, &lang);
         assert_eq!(views[0].cover().alt_dir, arabic_dir, "{tag}");
         assert!(
             views[1].images.iter().all(|i| i.alt_dir == english_dir),
             "{tag}"
         );
-        let html = render::fragment_with(
-            &views,
-            &render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang),
-            &c.output,
-            None,
-            Some("viewer.js"),
-            &lang,
-        )
-        .unwrap();
         let dirs =
             html.matches("\" dir=\"rtl\" ").count() + html.matches("\" dir=\"ltr\" ").count();
         // The grid's cover and the viewer's copy of each image turned.
@@ -359,10 +352,7 @@ fn hostile_words_and_date_patterns_stay_text() {
         "date_format = \"<img src=x onerror=alert(1)>%Y\"\nlabel = \"\\\"><script>alert(1)</script>\"\n[output.text]\nclose = \"\\\" onmouseover=\\\"alert(1)\"\nview_on_instagram = \"</a><script>alert(2)</script>\"\nlikes = { one = \"{n} <b>like</b>\", other = \"{n} ' onfocus='alert(3)\" }\n",
     );
     let lang = language(&c);
-    let views = render::views(&feed, &entries, &c.output, &c.images.formats, &lang);
-    let account = render::account_view(&feed, &entries, &c.output, &c.images.formats, &lang);
-    let html =
-        render::fragment_with(&views, &account, &c.output, None, Some("viewer.js"), &lang).unwrap();
+    let (_, html) = render_all(&feed, &entries, &c, &lang);
     let page = render::page(&html, "someone", &c.output, &lang).unwrap();
     for doc in [&html, &page] {
         for bad in [
