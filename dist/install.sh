@@ -7,7 +7,8 @@
 #
 # --version defaults to the version in the Cargo.toml beside this script;
 # --dir defaults to ~/.local/bin. FEEDGEN_RELEASES overrides the download base
-# (default: the repository's releases). Prints the installed binary's path.
+# (default: the repository's releases; https only, plain http on this machine's
+# loopback alone, for tests). Prints the installed binary's path.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,7 +22,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-cargo_field() { sed -n "s/^$1 = \"\(.*\)\"\$/\1/p" "$here/../Cargo.toml" 2>/dev/null | head -n 1; }
+# Downloaded alone, the script has no Cargo.toml beside it: then nothing.
+cargo_field() {
+  [ -f "$here/../Cargo.toml" ] || return 0
+  sed -n "s/^$1 = \"\(.*\)\"\$/\1/p" "$here/../Cargo.toml" | head -n 1
+}
 version=${version:-$(cargo_field version)}
 version=${version#v}
 if [ -z "$version" ]; then
@@ -35,6 +40,16 @@ if ! [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
 fi
 repo=$(cargo_field repository)
 base=${FEEDGEN_RELEASES:-${repo:-https://github.com/feedgen/feedgen}/releases/download}
+# The archive's checksum comes from the same place, so only TLS vouches for
+# both: plain http is for a test server on this machine's loopback alone.
+case "$base" in
+  https://*) proto="=https" ;;
+  http://127.0.0.1[:/]* | http://localhost[:/]* | "http://[::1]"[:/]*) proto="=https,http" ;;
+  *)
+    echo "feedgen install: the release address $base is not https; set FEEDGEN_RELEASES to an https:// address" >&2
+    exit 2
+    ;;
+esac
 
 os=$(uname -s)
 arch=$(uname -m)
@@ -60,7 +75,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fetch() {
   if command -v curl >/dev/null; then
-    curl --proto '=https,http' --fail --silent --show-error --location --retry 3 -o "$2" "$1"
+    curl --proto "$proto" --proto-redir "$proto" --fail --silent --show-error --location --retry 3 -o "$2" "$1"
   else
     wget -q -O "$2" "$1"
   fi

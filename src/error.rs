@@ -512,10 +512,11 @@ impl Error {
                     "check that this machine reaches {host} (network, proxy, firewall, DNS), then run again; meanwhile --offline builds from the last snapshot"
                 )
             }
-            Error::Api(ApiError::Graph {
-                code: 4 | 17 | 32 | 613,
-                ..
-            }) => "wait for the rate limit to reset (usually within an hour), then run again; builds meanwhile keep the last good feed".into(),
+            Error::Api(ApiError::Graph { code, .. })
+                if crate::retry::THROTTLE_CODES.contains(code) =>
+            {
+                "wait for the rate limit to reset (usually within an hour), then run again; builds meanwhile keep the last good feed".into()
+            }
             Error::Api(ApiError::Graph { hint: Some(h), .. }) => h.clone(),
             Error::Api(ApiError::Graph { .. })
             | Error::Api(ApiError::Unexpected { .. })
@@ -548,3 +549,24 @@ impl Error {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::*;
+
+    /// One list of throttling codes: what is retried is what the fix calls a rate limit.
+    #[test]
+    fn every_throttling_code_is_told_to_wait() {
+        for &code in &crate::retry::THROTTLE_CODES {
+            let e = Error::Api(ApiError::Graph {
+                url: "https://graph.instagram.com/me/media".into(),
+                status: 400,
+                code,
+                subcode: None,
+                message: "limit".into(),
+                hint: None,
+            });
+            assert!(e.fix().contains("rate limit"), "{code}: {}", e.fix());
+        }
+    }
+}

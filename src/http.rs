@@ -162,11 +162,13 @@ pub async fn read_capped(
         )));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| BodyError::Broken(describe(e)))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        if e.is_timeout() {
+            BodyError::Stalled(describe(e))
+        } else {
+            BodyError::Broken(describe(e))
+        }
+    })? {
         if body.len() + chunk.len() > cap {
             return Err(BodyError::TooLarge(format!(
                 "the body exceeds the {cap}-byte limit"
@@ -184,19 +186,27 @@ pub enum BodyError {
     TooLarge(String),
     /// The connection broke while reading; worth another attempt.
     Broken(String),
+    /// The body stopped arriving before the request's timeout ran out;
+    /// another attempt may succeed, but costs the timeout again.
+    Stalled(String),
 }
 
 impl BodyError {
     /// Whether reading again could succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, BodyError::Broken(_))
+        matches!(self, BodyError::Broken(_) | BodyError::Stalled(_))
+    }
+
+    /// Whether the body timed out: a slow sender, not a broken link.
+    pub fn is_stall(&self) -> bool {
+        matches!(self, BodyError::Stalled(_))
     }
 }
 
 impl std::fmt::Display for BodyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            BodyError::TooLarge(m) | BodyError::Broken(m) => f.write_str(m),
+            BodyError::TooLarge(m) | BodyError::Broken(m) | BodyError::Stalled(m) => f.write_str(m),
         }
     }
 }

@@ -24,9 +24,10 @@
 //!   shared by every build and taken exclusively to prune, so configs sharing
 //!   a cache never delete what another build is linking.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::{ConfigError, Error};
@@ -155,15 +156,25 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T, private: bool) ->
 }
 
 /// The content-addressed store of encoded files (`<cache>/media`).
+///
+/// A shared CI cache lets others write this folder, so a file's name is a
+/// claim, not a fact: before a stored file is reused, linked or published its
+/// blake3 is checked against its name, once per store value (one build), and
+/// a file that fails is treated as absent and written again.
 #[derive(Debug, Clone)]
 pub struct ContentStore {
     dir: PathBuf,
+    /// Names already checked in this build: whether each held its bytes.
+    checked: Arc<Mutex<HashMap<String, bool>>>,
 }
 
 impl ContentStore {
     /// The store in `dir` (created on first write).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        ContentStore { dir: dir.into() }
+        ContentStore {
+            dir: dir.into(),
+            checked: Arc::default(),
+        }
     }
 
     /// Path of a stored file.
@@ -171,22 +182,69 @@ impl ContentStore {
         self.dir.join(name)
     }
 
-    /// Whether a file is stored: a content name of a regular file in the store
-    /// (a symlink planted in a shared cache is not one, and is never published).
+    /// Whether a file is stored: a content name of a regular file in the
+    /// store whose bytes hash to its name. A symlink, or a file replaced or
+    /// hard-linked to another file in a shared cache, is not one and is never
+    /// published; it is reported once as a damaged cache.
     pub fn has(&self, name: &str) -> bool {
-        is_content_name(name) && is_regular_file(&self.path(name))
+        if !is_content_name(name) {
+            return false;
+        }
+        if let Some(&known) = self.checked().get(name) {
+            return known;
+        }
+        let verdict = self.verify(name);
+        self.checked()
+            .insert(name.to_string(), verdict == Some(true));
+        if verdict == Some(false) {
+            tracing::warn!(
+                "{} does not hold the bytes its name says (a damaged or tampered cache); it is not used, and is made again where it can be",
+                self.path(name).display()
+            );
+        }
+        verdict == Some(true)
     }
 
-    /// Stores bytes under their content name; returns the name and whether it wrote.
+    fn checked(&self) -> std::sync::MutexGuard<'_, HashMap<String, bool>> {
+        self.checked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hashes the stored file `name`: `None` when there is no regular file,
+    /// else whether its blake3 matches the name. Streams, so a huge planted
+    /// file costs reading, not memory; never follows a symlink.
+    fn verify(&self, name: &str) -> Option<bool> {
+        let path = self.path(name);
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW);
+        }
+        let file = options.open(&path).ok()?;
+        if !file.metadata().ok()?.file_type().is_file() {
+            return None;
+        }
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(file).ok()?;
+        let (stem, _) = name.split_once('.')?;
+        Some(hasher.finalize().to_hex()[..HASH_HEX_LEN] == *stem)
+    }
+
+    /// Stores bytes under their content name; returns the name and whether
+    /// it wrote. A file already there is kept only if it holds these bytes.
     pub fn put(&self, bytes: &[u8], ext: &str) -> Result<(String, bool), Error> {
         let name = content_name(bytes, ext);
-        let path = self.path(&name);
-        // A symlink in the store's place is not the file: the write replaces it.
-        let present = std::fs::symlink_metadata(&path)
-            .is_ok_and(|m| m.file_type().is_file() && m.len() == bytes.len() as u64);
+        // A symlink, a foreign hard link or a same-length impostor in the
+        // store's place is not the file: the write replaces its name only.
+        let present = self.checked().get(&name) == Some(&true)
+            || (std::fs::symlink_metadata(self.path(&name))
+                .is_ok_and(|m| m.file_type().is_file() && m.len() == bytes.len() as u64)
+                && self.has(&name));
         if !present {
-            write_atomic(&path, bytes)?;
+            write_atomic(&self.path(&name), bytes)?;
         }
+        self.checked().insert(name.clone(), true);
         Ok((name, !present))
     }
 
@@ -250,6 +308,7 @@ impl ContentStore {
             if stale && entry.file_type().is_file() {
                 std::fs::remove_file(entry.path())
                     .map_err(|e| Error::io("delete", entry.path(), e))?;
+                self.checked().remove(name.as_ref());
                 removed += 1;
             }
         }
@@ -584,6 +643,33 @@ mod tests {
         assert!(wrote_a && !wrote_b);
         assert!(is_content_name(&a));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_stored_file_is_trusted_for_its_bytes_not_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (name, _) = ContentStore::new(dir.path())
+            .put(b"viewer();", "js")
+            .unwrap();
+        // A same-length impostor, as a poisoned cache restores it.
+        std::fs::write(dir.path().join(&name), b"alert(1)!").unwrap();
+        let store = ContentStore::new(dir.path());
+        assert!(!store.has(&name), "the name is a claim, not a fact");
+        let (again, wrote) = store.put(b"viewer();", "js").unwrap();
+        assert!(again == name && wrote, "the impostor is replaced");
+        assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), b"viewer();");
+        assert!(store.has(&name));
+        // A hard link to another file of the same length: the other file is
+        // never written through it.
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, b"password!").unwrap();
+        std::fs::remove_file(dir.path().join(&name)).unwrap();
+        std::fs::hard_link(&secret, dir.path().join(&name)).unwrap();
+        let store = ContentStore::new(dir.path());
+        assert!(!store.has(&name));
+        store.put(b"viewer();", "js").unwrap();
+        assert_eq!(std::fs::read(&secret).unwrap(), b"password!");
+        assert!(ContentStore::new(dir.path()).has(&name));
     }
 
     #[test]

@@ -217,7 +217,19 @@ pub fn days_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
 pub fn load_state(path: &Path) -> Result<Option<TokenState>, Error> {
     match read_versioned::<TokenState>(path, STATE_VERSION)? {
         Versioned::Missing => Ok(None),
-        Versioned::Current(state) => Ok(Some(state)),
+        // Checked like an input token: a state is a cache file others may
+        // write, and `token export` hands its token to workflow commands.
+        Versioned::Current(state) => match state.token.shape_problem() {
+            None => Ok(Some(state)),
+            Some(why) => Err(ConfigError::invalid(
+                "token state file",
+                &format!(
+                    "{} is damaged: its token cannot be one ({why}); delete it and give the token again in FEEDGEN_TOKEN",
+                    path.display()
+                ),
+            )
+            .into()),
+        },
         Versioned::Damaged(e) => Err(ConfigError::invalid(
             "token state file",
             &format!(

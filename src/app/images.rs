@@ -93,6 +93,7 @@ pub(super) async fn make_media(
         images: &feed.images,
         previous: &previous,
         journal: Some(&journal),
+        videos_by: crate::media::video::videos_by(shared.deadline, shared.config.deadline),
         progress,
         cpu: shared.cpu.clone(),
     };

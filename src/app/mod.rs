@@ -169,6 +169,8 @@ struct Shared<'a> {
     client: reqwest::Client,
     hosts: MediaHosts,
     store: ContentStore,
+    /// When the run must end (`build.deadline` from its start).
+    deadline: tokio::time::Instant,
     /// Decoding and encoding workers, shared so that feeds built at once do
     /// not each take every core.
     cpu: Arc<Semaphore>,
@@ -195,6 +197,7 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
         client: http::client_with_timeout(&hosts, config.http.timeout),
         hosts,
         store: ContentStore::new(config.cache_dir.join("media")),
+        deadline: tokio::time::Instant::now() + config.deadline,
         cpu: Arc::new(Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
@@ -231,7 +234,7 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
 /// at once, up to `concurrency`. Outcomes come back in the config's order.
 async fn build_feeds<'c>(shared: &Shared<'c>) -> Vec<(&'c FeedConfig, Result<Built, Error>)> {
     let config = shared.config;
-    let deadline = tokio::time::Instant::now() + config.deadline;
+    let deadline = shared.deadline;
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, feed) in config.feeds.iter().enumerate() {
         let key = account_key(feed);

@@ -85,7 +85,7 @@ fn build_and_report(
 ) -> Result<ExitCode, Error> {
     let mut config = args.config.load(false)?;
     if let Some(out) = &args.out {
-        config.set_output_root(out);
+        config.set_output_root(out)?;
     }
     let options = BuildOptions {
         offline: args.offline,

@@ -68,8 +68,8 @@ pub fn run(arg: &ConfigArg) -> Result<ExitCode, Error> {
         ));
     } else {
         r.fail(
-            &format!("store: {missing} of {total} variants listed in the manifest are missing"),
-            "nothing to do: the next build makes them again (from the originals, without downloading)",
+            &format!("store: {missing} of {total} variants listed in the manifest are missing or damaged"),
+            "nothing to do: the next build makes them again (from the originals, without downloading) and never publishes a damaged file",
             exit::IO,
         );
     }

@@ -23,6 +23,8 @@ struct FeedPaths<'a> {
     base_url: &'a str,
     /// The folder of feedgen's cache (never published; a watcher ignores it).
     cache_dir: &'a std::path::Path,
+    /// The token state file (holds the token: never cached where others read it).
+    token_state: &'a std::path::Path,
 }
 
 pub fn run(args: &ConfigArg) -> Result<ExitCode, Error> {
@@ -38,6 +40,7 @@ pub fn run(args: &ConfigArg) -> Result<ExitCode, Error> {
             page: f.output.page.as_deref(),
             base_url: &f.output.base_url,
             cache_dir: &config.cache_dir,
+            token_state: &f.token.state_file,
         })
         .collect();
     let doc = serde_json::json!({ "feeds": feeds });

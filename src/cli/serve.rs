@@ -41,6 +41,59 @@ struct Site {
 /// opening thousands would use up the descriptors the rebuilds need.
 pub const MAX_LIVE_CLIENTS: usize = 64;
 
+/// Connections served at once, at most: past it, new ones wait in the
+/// kernel's queue (holding none of feedgen's descriptors) until one closes.
+pub const MAX_CONNECTIONS: usize = 128;
+
+/// How long a connection may take to send a request's headers, and stay
+/// idle between requests: half-open connections must not pile up. A browser
+/// on this machine sends its headers at once, and reconnects when an idle
+/// connection was closed.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The connection cap for this process: [`MAX_CONNECTIONS`], or a quarter
+/// of the descriptors it may open, so rebuilds always have the rest.
+fn connection_cap() -> usize {
+    let limit = open_files_limit().unwrap_or(1024);
+    (limit / 4).clamp(8, MAX_CONNECTIONS as u64) as usize
+}
+
+/// The soft limit of open files, raised to the hard limit first (the
+/// soft default, 256 on macOS and 1,024 on Linux, is small for a server
+/// beside a build).
+fn open_files_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `limit` is a valid rlimit the call writes into.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+            return None;
+        }
+        // macOS refuses more than OPEN_MAX (10,240) even when the hard limit is unlimited.
+        #[cfg(target_os = "macos")]
+        let wanted = limit.rlim_max.min(10_240);
+        #[cfg(not(target_os = "macos"))]
+        let wanted = limit.rlim_max;
+        if wanted > limit.rlim_cur {
+            let raised = libc::rlimit {
+                rlim_cur: wanted,
+                rlim_max: limit.rlim_max,
+            };
+            // SAFETY: a valid rlimit, read only by the call.
+            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+                limit.rlim_cur = wanted;
+            }
+        }
+        #[allow(clippy::unnecessary_cast)] // `rlim_t` is not `u64` on every Unix
+        Some(limit.rlim_cur as u64)
+    }
+    #[cfg(not(unix))]
+    None
+}
+
 /// Whether the request was addressed to this machine by a loopback name. A
 /// web page elsewhere can point its own host name at 127.0.0.1 (DNS
 /// rebinding) and read the preview; its requests carry that name as `Host`.
@@ -219,6 +272,37 @@ async fn events(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response<B
         .into_response()
 }
 
+/// Serves `app` on `listener`, `cap` connections at a time, each closed when
+/// its request headers take longer than [`HEADER_READ_TIMEOUT`] (also while
+/// idle between requests).
+async fn accept(listener: tokio::net::TcpListener, app: axum::Router, cap: usize) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = Arc::new(tokio::sync::Semaphore::new(cap));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of descriptors, or a connection reset while queued: go on.
+                tracing::debug!("preview server: accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            drop(slot);
+        });
+    }
+}
+
 /// Starts serving `root` under `mount` (from [`mount_of`]) on `addr`
 /// (loopback only); returns the server and its address.
 pub fn start(
@@ -261,9 +345,7 @@ pub fn start(
         .route("/__feedgen/events", get(events))
         .fallback(file)
         .with_state(site);
-    runtime.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    runtime.spawn(accept(listener, app, connection_cap()));
     Ok((
         Server {
             reload,

@@ -233,7 +233,7 @@ impl Places<'_> {
 impl Config {
     /// Writes the output to `out` instead (`build --out`): the one feed's folder,
     /// or with several feeds, the folder that holds one per feed, by name.
-    pub fn set_output_root(&mut self, out: &Path) {
+    pub fn set_output_root(&mut self, out: &Path) -> Result<(), ConfigError> {
         if let [one] = self.feeds.as_mut_slice() {
             one.output.dir = out.to_path_buf();
         } else {
@@ -241,6 +241,72 @@ impl Config {
                 feed.output.dir = out.join(&feed.name);
             }
         }
+        self.check_places()
+    }
+
+    /// Refuses files that would overwrite each other or be published: the
+    /// data file on a token state, a token file or a snapshot, or inside an
+    /// output folder (replaced whole on every build, and published); a token
+    /// state, a token file or a snapshot inside an output folder. Checked
+    /// across feeds too, after every layer (file, environment, `--out`).
+    pub fn check_places(&self) -> Result<(), ConfigError> {
+        use output::resolved;
+        let named = |feed: &FeedConfig, key: &str| {
+            if self.named_feeds {
+                format!("{key} of the feed `{}`", feed.name)
+            } else {
+                key.to_string()
+            }
+        };
+        for a in &self.feeds {
+            for b in &self.feeds {
+                let out = resolved(&b.output.dir);
+                let inside_out = |key: &str, path: &Path| -> Result<(), ConfigError> {
+                    if resolved(path).starts_with(&out) {
+                        return Err(ConfigError::invalid(
+                            key,
+                            &format!(
+                                "{} is inside {} ({}), which feedgen publishes and replaces whole on every build; point {key} outside it",
+                                path.display(),
+                                named(b, "output.dir"),
+                                b.output.dir.display()
+                            ),
+                        ));
+                    }
+                    Ok(())
+                };
+                inside_out("token.state", &a.token.state_file)?;
+                inside_out("source.snapshot", &a.source.snapshot_dir)?;
+                if let Some(file) = &a.token.file {
+                    inside_out("token.file", file)?;
+                }
+                let Some(data) = &a.output.data_file else {
+                    continue;
+                };
+                inside_out("output.data_file", data)?;
+                let data = resolved(data);
+                let mut others = vec![
+                    ("token.state", resolved(&b.token.state_file), false),
+                    ("source.snapshot", resolved(&b.source.snapshot_dir), true),
+                ];
+                if let Some(file) = &b.token.file {
+                    others.push(("token.file", resolved(file), false));
+                }
+                for (key, other, folder) in others {
+                    if data == other || (folder && data.starts_with(&other)) {
+                        return Err(ConfigError::invalid(
+                            "output.data_file",
+                            &format!(
+                                "{} is also {}; the build would overwrite one with the other. Give output.data_file a file of its own, e.g. \"data/feedgen.json\"",
+                                data.display(),
+                                named(b, key)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Reads and validates a config file; relative paths are taken from its folder.
@@ -310,14 +376,16 @@ impl Config {
                 &cache_dir,
             )?]
         };
-        Ok(Config {
+        let config = Config {
             feeds,
             http,
             cache_dir,
             concurrency,
             deadline: std::time::Duration::from_secs(deadline),
             named_feeds,
-        })
+        };
+        config.check_places()?;
+        Ok(config)
     }
 
     /// Applies `FEEDGEN_*` values on top of the file's values, feed by feed.
@@ -325,7 +393,7 @@ impl Config {
         for feed in &mut self.feeds {
             feed.apply_env(env)?;
         }
-        Ok(())
+        self.check_places()
     }
 
     /// Keeps only the feeds named (all when `names` is empty), in file order.

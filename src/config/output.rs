@@ -188,7 +188,7 @@ pub(super) struct RawOutput {
 
 /// `p` resolved where it exists, so `..` and symlinks do not hide where it
 /// is; a file not written yet is resolved by its folder.
-fn resolved(p: &Path) -> PathBuf {
+pub(super) fn resolved(p: &Path) -> PathBuf {
     std::fs::canonicalize(p)
         .or_else(|e| match (p.parent(), p.file_name()) {
             (Some(dir), Some(name)) => std::fs::canonicalize(dir).map(|d| d.join(name)),
@@ -229,6 +229,53 @@ pub(super) fn extra_css_file(path: PathBuf, cache_dir: &Path) -> Result<PathBuf,
         ));
     }
     Ok(path)
+}
+
+/// `output.base_url` is written into every URL of the output, and the
+/// Eleventy plugin copies the output folder to its path: an https URL, or a
+/// path (root-relative or relative) without `..` segments, backslashes,
+/// quotes, spaces or control characters.
+fn check_base_url(value: &str) -> Result<(), ConfigError> {
+    let refuse = |why: &str| {
+        Err(ConfigError::invalid(
+            "output.base_url",
+            &format!(
+                "{} {why}; give the path your site serves the output folder at, e.g. \"/feed/\", or an https:// URL",
+                crate::secret::printable(&format!("{value:?}"))
+            ),
+        ))
+    };
+    let path = if let Some(rest) = value.strip_prefix("https://") {
+        match url::Url::parse(value) {
+            Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => {
+                // `Url` resolves dot segments: look at what was written.
+                rest.split_once('/').map_or("", |(_, p)| p)
+            }
+            _ => return refuse("is not a valid https URL"),
+        }
+    } else if value.starts_with("//")
+        || value
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|first| first.contains(':'))
+    {
+        return refuse("is neither an https URL nor a path on this site");
+    } else {
+        value
+    };
+    if path.chars().any(|c| {
+        c.is_control() || c.is_whitespace() || matches!(c, '\\' | '"' | '\'' | '<' | '>' | '`')
+    }) {
+        return refuse("holds a backslash, a quote, a space or a control character");
+    }
+    let dots = |segment: &str| {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        decoded == ".." || decoded == "."
+    };
+    if path.split(['/', '?', '#']).any(dots) {
+        return refuse("holds a `.` or `..` segment");
+    }
+    Ok(())
 }
 
 /// `output.data_file`: a `.json` file outside the cache (it is published by
@@ -444,6 +491,7 @@ impl OutputConfig {
         }
         let shared_dir = resolve(raw_dir);
         let shared_base_url = raw.base_url.unwrap_or_default();
+        check_base_url(&shared_base_url)?;
         let (dir, base_url) = match placement {
             Placement::Single => (shared_dir, shared_base_url),
             Placement::Named {

@@ -93,6 +93,9 @@ pub struct MediaStage<'a> {
     /// Where each finished asset is recorded at once, so an interrupted build
     /// loses none of its work.
     pub journal: Option<&'a crate::manifest::Journal>,
+    /// When video downloads give up, so a slow CDN leaves the posters and the
+    /// rest of the build its time (see [`video::videos_by`]).
+    pub videos_by: tokio::time::Instant,
 }
 
 impl MediaStage<'_> {
@@ -349,23 +352,39 @@ pub async fn download(
     url: &Url,
     retry: RetryPolicy,
 ) -> Result<Vec<u8>, DownloadError> {
-    fetch(http, hosts, url, retry, MAX_MEDIA_BYTES, |bytes| {
-        pipeline::sniff(bytes)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    })
-    .await
+    let want = Wanted {
+        cap: MAX_MEDIA_BYTES,
+        retry_stalls: true,
+        check: &|bytes, _| {
+            pipeline::sniff(bytes)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        },
+    };
+    fetch(http, hosts, url, retry, want).await
 }
 
-/// One download from an allowed media host, at most `cap` bytes, whose
-/// bytes `check` accepts; retried under `retry`.
+/// Accepts a download's bytes given its Content-Type, or says why not.
+type Check = dyn Fn(&[u8], Option<&str>) -> Result<(), String> + Sync;
+
+/// What one download must bring.
+struct Wanted<'a> {
+    /// Its largest size in bytes.
+    cap: usize,
+    /// Whether a body that stops arriving is tried again: not for videos,
+    /// whose retries would spend the build's deadline on a trickling CDN.
+    retry_stalls: bool,
+    /// Accepts the bytes given the response's Content-Type, or says why not.
+    check: &'a Check,
+}
+
+/// One download from an allowed media host that `want` accepts; retried under `retry`.
 async fn fetch(
     http: &reqwest::Client,
     hosts: &MediaHosts,
     url: &Url,
     retry: RetryPolicy,
-    cap: usize,
-    check: impl Fn(&[u8]) -> Result<(), String>,
+    want: Wanted<'_>,
 ) -> Result<Vec<u8>, DownloadError> {
     let shown = url_for_display(url);
     if !hosts.allows(url) {
@@ -374,8 +393,8 @@ async fn fetch(
         )));
     }
     let attempt = async || {
-        let bytes = download_once(http, url, &shown, cap).await?;
-        check(&bytes).map_err(|e| {
+        let (bytes, content_type) = download_once(http, url, &shown, &want).await?;
+        (want.check)(&bytes, content_type.as_deref()).map_err(|e| {
             Failure::Final(DownloadError::Failed(format!("download from {shown}: {e}")))
         })?;
         Ok(bytes)
@@ -389,12 +408,13 @@ async fn fetch(
     .await
 }
 
+/// One request: the body (at most `want.cap` bytes) and its Content-Type.
 async fn download_once(
     http: &reqwest::Client,
     url: &Url,
     shown: &str,
-    cap: usize,
-) -> Result<Vec<u8>, Failure<DownloadError>> {
+    want: &Wanted<'_>,
+) -> Result<(Vec<u8>, Option<String>), Failure<DownloadError>> {
     let failed = |message: String, transient: bool, hint| {
         if transient {
             Failure::Transient(DownloadError::Failed(message), hint)
@@ -434,11 +454,18 @@ async fn download_once(
             hint,
         ));
     }
-    read_capped(response, cap).await.map_err(|e| {
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = read_capped(response, want.cap).await.map_err(|e| {
+        let transient = e.is_transient() && (want.retry_stalls || !e.is_stall());
         failed(
             format!("download from {shown} failed: {e}"),
-            e.is_transient(),
+            transient,
             None,
         )
-    })
+    })?;
+    Ok((bytes, content_type))
 }

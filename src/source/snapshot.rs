@@ -35,12 +35,18 @@ struct SnapshotFile {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     dir: PathBuf,
+    /// The originals are a content store of their own, checked like the media store.
+    originals: ContentStore,
 }
 
 impl Snapshot {
     /// The snapshot in `dir` (which need not exist yet).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Snapshot { dir: dir.into() }
+        let dir = dir.into();
+        Snapshot {
+            originals: ContentStore::new(dir.join("originals")),
+            dir,
+        }
     }
 
     /// The folder.
@@ -95,7 +101,8 @@ impl Snapshot {
     }
 
     /// Whether the original `file` is in this snapshot: an original's content
-    /// name, and a regular file (not a symlink planted in a shared cache).
+    /// name, and a regular file whose bytes hash to that name (not a symlink
+    /// or a replaced file planted in a shared cache).
     pub fn has_original(&self, file: &str) -> bool {
         is_original_name(file) && self.originals().has(file)
     }
@@ -126,9 +133,8 @@ impl Snapshot {
         self.originals().prune(keep)
     }
 
-    /// The originals are a content store of their own.
-    fn originals(&self) -> ContentStore {
-        ContentStore::new(self.dir.join("originals"))
+    fn originals(&self) -> &ContentStore {
+        &self.originals
     }
 }
 

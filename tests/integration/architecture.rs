@@ -16,7 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("lang", &["secret", "text"]),
     ("progress", &[]),
     ("retry", &[]),
-    ("error", &["kinds", "secret"]),
+    ("error", &["kinds", "retry", "secret"]),
     ("model", &["error", "secret"]),
     ("privacy", &["secret"]),
     // The network and file-system layers.

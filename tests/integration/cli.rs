@@ -398,6 +398,10 @@ fn paths_says_where_each_feeds_files_go_without_building() {
     assert_eq!(feeds[1]["base_url"], "/feed/b/");
     assert_eq!(feeds[1]["html"], "insta.html");
     assert_eq!(feeds[1]["json"], "feed.json");
+    assert_eq!(
+        feeds[1]["token_state"],
+        "./.feedgen-cache/feeds/b/token-state.json"
+    );
     assert!(!site.path("static").exists(), "nothing built");
 }
 

@@ -361,3 +361,18 @@ fn doctor_checks_that_the_username_is_reachable() {
         run.stdout
     );
 }
+
+/// A cursor is pasted into the next call's field expansion: one with `)` or
+/// `{` would rewrite the request (here, to read the profile's other fields).
+#[test]
+fn a_cursor_outside_the_graph_alphabet_is_never_sent() {
+    let fake = start(3);
+    let hostile = "QVFI).limit(100){id,username,name,biography,website}";
+    fake.with(|s| s.facebook.as_mut().unwrap().hostile_cursor = Some(hostile.into()));
+    let site = Site::new(&config(""));
+    let run = site.run(&["build"], &facebook_env(&fake)).expect_code(4);
+    assert!(run.stderr.contains("is not one"), "{}", run.stderr);
+    let sent = calls(&fake);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent.iter().all(|c| !c.contains("biography")), "{sent:?}");
+}

@@ -599,3 +599,290 @@ fn cargo_binstall_metadata_names_the_release_archive() {
         text(&listing.stdout)
     );
 }
+
+#[test]
+fn install_sh_downloaded_alone_says_what_it_needs_and_refuses_plain_http() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alone = tmp.path().join("install.sh");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("dist/install.sh"),
+        &alone,
+    )
+    .unwrap();
+    let run = |args: &[&str], releases: Option<&str>| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(&alone)
+            .args(args)
+            .arg("--dir")
+            .arg(tmp.path().join("bin"));
+        match releases {
+            Some(r) => cmd.env("FEEDGEN_RELEASES", r),
+            None => cmd.env_remove("FEEDGEN_RELEASES"),
+        };
+        output(&mut cmd)
+    };
+    let out = run(&[], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("pass --version X.Y.Z"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A network attacker would serve both the archive and its checksum.
+    for base in [
+        "http://releases.example/download",
+        "ftp://x/y",
+        "file:///tmp",
+    ] {
+        let out = run(&["--version", "0.1.0"], Some(base));
+        assert_eq!(out.status.code(), Some(2), "{base}");
+        assert!(
+            text(&out.stderr).contains("is not https"),
+            "{base}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert!(!tmp.path().join("bin").exists());
+}
+
+/// Runs one step of the GitHub Action (`dist/action.sh SUB`) as the runner
+/// would, from a copy in a fresh folder; returns the output and what the step
+/// wrote to GITHUB_OUTPUT.
+fn action_step(
+    sub: &str,
+    runner_temp: &Path,
+    site: &Site,
+    env: &[(&str, String)],
+) -> (Output, String) {
+    let scripts = tempfile::tempdir_in(runner_temp).unwrap();
+    for name in ["action.sh", "install.sh"] {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("dist")
+                .join(name),
+            scripts.path().join(name),
+        )
+        .unwrap();
+    }
+    let outputs = runner_temp.join("github_output");
+    let _ = std::fs::remove_file(&outputs);
+    let mut cmd = Command::new("bash");
+    cmd.arg(scripts.path().join("action.sh"))
+        .arg(sub)
+        .current_dir(site.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", site.dir.path())
+        .env("RUNNER_TEMP", runner_temp)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_PATH", runner_temp.join("github_path"))
+        .env("GITHUB_REPOSITORY", "someone/site")
+        .env("CONFIG", "feedgen.toml");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = output(&mut cmd);
+    (out, std::fs::read_to_string(&outputs).unwrap_or_default())
+}
+
+fn sha256_of(path: &Path) -> String {
+    let out = output(Command::new("sha256sum").arg(path));
+    text(&out.stdout).split(' ').next().unwrap().to_string()
+}
+
+#[test]
+fn the_action_restores_the_cache_before_it_installs_and_copies_its_scripts_first() {
+    let yml =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
+    let at = |needle: &str| {
+        yml.find(needle)
+            .unwrap_or_else(|| panic!("action.yml has no {needle:?}"))
+    };
+    let order = [
+        at("id: prepare"),
+        at("actions/cache/restore@"),
+        at("id: install"),
+        at("action.sh\" build"),
+        at("action.sh\" secret"),
+        at("actions/cache/save@"),
+    ];
+    assert!(order.is_sorted(), "step order {order:?}");
+    // After the restore nothing runs from the action's own folder, which a
+    // restore with absolute paths could have rewritten.
+    let restore = at("actions/cache/restore@");
+    assert!(!yml[restore..].contains("GITHUB_ACTION_PATH"));
+}
+
+#[test]
+fn the_action_installs_into_a_fresh_folder_and_runs_nothing_it_did_not_verify() {
+    let runner_temp = tempfile::tempdir().unwrap();
+    let site = Site::new("[source]\noffline = true\nsnapshot = \"snapshot\"\n");
+    copy_sample_snapshot(&site.path("snapshot"));
+
+    // The release archive, installed as the install step does (when CI built it).
+    let mut binary = PathBuf::from(env!("CARGO_BIN_EXE_feedgen"));
+    if let Some(dist) = dist() {
+        let name = archive_name();
+        let file =
+            |suffix: &str| std::fs::read(dist.join(format!("{name}.tar.gz{suffix}"))).unwrap();
+        let path = |suffix: &str| format!("/v{}/{name}.tar.gz{suffix}", version());
+        let server = FileServer::start(vec![
+            (path(""), file("")),
+            (path(".sha256"), file(".sha256")),
+        ]);
+        // A binary a poisoned cache planted where the old action installed.
+        let planted = runner_temp.path().join("feedgen/bin/feedgen");
+        std::fs::create_dir_all(planted.parent().unwrap()).unwrap();
+        std::fs::write(&planted, "#!/bin/sh\necho pwned\n").unwrap();
+        let (out, outputs) = action_step(
+            "install",
+            runner_temp.path(),
+            &site,
+            &[
+                ("FEEDGEN_VERSION", version().to_string()),
+                ("FEEDGEN_RELEASES", format!("http://{}", server.addr)),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let installed = outputs
+            .lines()
+            .find_map(|l| l.strip_prefix("binary="))
+            .map(PathBuf::from)
+            .expect("the binary output");
+        assert_ne!(installed, planted);
+        assert!(installed.starts_with(runner_temp.path()));
+        let sha = outputs
+            .lines()
+            .find_map(|l| l.strip_prefix("sha256="))
+            .unwrap();
+        assert_eq!(sha, sha256_of(&installed));
+        binary = installed;
+    }
+    let copy = runner_temp.path().join("bin/feedgen");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(&binary, &copy).unwrap();
+    let verified = [
+        ("FEEDGEN_BINARY", copy.display().to_string()),
+        ("FEEDGEN_SHA256", sha256_of(&copy)),
+    ];
+
+    let (out, outputs) = action_step("build", runner_temp.path(), &site, &verified);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(outputs.contains("exit-code=0"), "{outputs}");
+
+    // Replaced after the install (a restored cache, an earlier step): refused
+    // before it runs with the token.
+    let marker = runner_temp.path().join("ran");
+    std::fs::write(&copy, format!("#!/bin/sh\ntouch {}\n", marker.display())).unwrap();
+    for sub in ["build", "secret"] {
+        let mut env = verified.to_vec();
+        env.push(("GH_TOKEN", "ghp_secretswriter".into()));
+        env.push(("FEEDGEN_TOKEN", TEST_TOKEN.into()));
+        let (out, _) = action_step(sub, runner_temp.path(), &site, &env);
+        assert_eq!(out.status.code(), Some(1), "{sub}");
+        assert!(
+            text(&out.stdout).contains("is not the feedgen this action installed"),
+            "{sub}: {}",
+            text(&out.stdout)
+        );
+        assert!(!marker.exists(), "{sub} ran the replaced binary");
+    }
+}
+
+#[test]
+fn update_secret_refuses_a_cached_token_state_and_a_token_of_two_lines() {
+    let runner_temp = tempfile::tempdir().unwrap();
+    let site = Site::new("[source]\noffline = true\nsnapshot = \"snapshot\"\n");
+    copy_sample_snapshot(&site.path("snapshot"));
+    let bin = runner_temp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let real = bin.join("feedgen");
+    std::fs::copy(env!("CARGO_BIN_EXE_feedgen"), &real).unwrap();
+    // `gh` records what it was asked to store.
+    let stored = runner_temp.path().join("stored");
+    let gh = bin.join("gh");
+    std::fs::write(&gh, format!("#!/bin/sh\ncat > {}\n", stored.display())).unwrap();
+    std::fs::set_permissions(&gh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let env = |binary: &Path| {
+        vec![
+            ("FEEDGEN_BINARY", binary.display().to_string()),
+            ("FEEDGEN_SHA256", sha256_of(binary)),
+            ("PATH", path.clone()),
+            ("CACHE", "true".into()),
+            ("UPDATE_SECRET", "FEEDGEN_TOKEN".into()),
+            ("SECRET_NAME", "FEEDGEN_TOKEN".into()),
+            ("GH_TOKEN", "ghp_secretswriter".into()),
+            ("FEEDGEN_TOKEN", TEST_TOKEN.into()),
+        ]
+    };
+
+    // A token state restored with the cache is refused: update-secret never
+    // saves one, so it came from another run.
+    let state = site.path(".feedgen-cache/token-state.json");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    std::fs::write(&state, "{}").unwrap();
+    let (out, _) = action_step("build", runner_temp.path(), &site, &env(&real));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("holds the token state"),
+        "{}",
+        text(&out.stdout)
+    );
+    std::fs::remove_file(&state).unwrap();
+    let (out, _) = action_step("build", runner_temp.path(), &site, &env(&real));
+    assert!(out.status.success(), "{}", text(&out.stdout));
+
+    // The refreshed token goes to the secret, masked first; the state is
+    // deleted before the cache is saved.
+    let refreshed = "IGAArefreshedtoken0123456789abcdefXYZ";
+    let now = chrono::Utc::now();
+    feedgen::token::save_state(
+        &state,
+        &feedgen::token::TokenState {
+            version: feedgen::token::STATE_VERSION,
+            input_fingerprint: feedgen::token::fingerprint(&feedgen::Token::new(TEST_TOKEN)),
+            token: feedgen::Token::new(refreshed),
+            obtained_at: now - chrono::Duration::days(1),
+            obtained: feedgen::token::Obtained::Refreshed,
+            expires_at: Some(now + chrono::Duration::days(59)),
+            last_refresh_attempt: None,
+            last_refresh_error: None,
+        },
+    )
+    .unwrap();
+    let (out, _) = action_step("secret", runner_temp.path(), &site, &env(&real));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).starts_with(&format!("::add-mask::{refreshed}\n")));
+    assert_eq!(std::fs::read_to_string(&stored).unwrap(), refreshed);
+    assert!(!state.exists(), "no token state is left for the cache");
+
+    // A binary (or state) handing over a token of two lines: the second line
+    // would run as a workflow command after a mask of the first.
+    std::fs::remove_file(&stored).unwrap();
+    let two = bin.join("two-lines");
+    std::fs::write(
+        &two,
+        "#!/bin/sh\ncase \"$1\" in\n  paths) echo '{\"feeds\": []}' ;;\n  token) printf 'IGAAfirst\\n::set-env name=NODE_OPTIONS::x' > \"$6\" ;;\nesac\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&two, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (out, _) = action_step("secret", runner_temp.path(), &site, &env(&two));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("not one line"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!text(&out.stdout).contains("add-mask"));
+    assert!(!stored.exists(), "nothing is stored");
+}

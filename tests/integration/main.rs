@@ -25,5 +25,6 @@ mod security;
 mod ssg;
 mod support;
 mod token;
+mod trust;
 mod video;
 mod watch;

@@ -135,20 +135,26 @@ fn a_poisoned_snapshot_publishes_no_local_file() {
 
 #[test]
 fn endless_paging_stops_with_a_named_cause() {
-    for same_cursor in [true, false] {
-        let (posts, images) = account(1);
+    // Empty pages under one cursor, under new cursors, and the same posts
+    // again under new cursors: none of them brings a post not read before.
+    for (same_cursor, looping) in [(Some(true), false), (Some(false), false), (None, true)] {
+        let (posts, images) = account(if looping { 4 } else { 1 });
         let fake = FakeInstagram::start(posts, images);
-        fake.with(|s| s.endless_paging = Some(same_cursor));
-        let site = Site::new(CONFIG);
+        fake.with(|s| {
+            s.endless_paging = same_cursor;
+            s.looping_pages = looping;
+            s.max_page_size = 2;
+        });
+        let site = Site::new("[source]\nmax_posts = 1000\n[http]\nbackoff_ms = 10\nretries = 1\n");
         let started = Instant::now();
         let run = site.build(&fake, &[]).expect_code(4);
         assert!(started.elapsed() < Duration::from_secs(20));
         let requests = fake.with(|s| s.graph_requests.len());
         assert!(requests <= 10, "{requests} requests");
-        let cause = if same_cursor {
+        let cause = if same_cursor == Some(true) {
             "names a page already read"
         } else {
-            "3 empty pages in a row"
+            "3 pages in a row brought no new post"
         };
         assert!(
             run.stderr.contains("paging does not end") && run.stderr.contains(cause),
@@ -156,6 +162,27 @@ fn endless_paging_stops_with_a_named_cause() {
             run.stderr
         );
     }
+}
+
+#[test]
+fn pages_shorter_than_asked_for_are_read_to_the_end() {
+    // The Graph API filters after it paginates: pages come shorter than
+    // `limit`. A 230-post account served 7 a page is read whole.
+    let (posts, images) = account(230);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.max_page_size = 7);
+    let site = Site::new(
+        "[source]\nmax_posts = 1000\n[images]\nwidths = [320]\nformats = [\"jpeg\"]\n[http]\nbackoff_ms = 10\n",
+    );
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert_eq!(post_ids(&site.json()).len(), 230, "{}", run.stderr);
+    let pages = fake.with(|s| {
+        s.graph_requests
+            .iter()
+            .filter(|r| r.ends_with("/media"))
+            .count()
+    });
+    assert_eq!(pages, 230usize.div_ceil(7), "one request a page, none more");
 }
 
 #[test]
@@ -552,5 +579,157 @@ fn pinned_posts_are_fetched_one_by_one_only_as_far_as_the_feed_shows() {
         run.stderr.contains("only the first 2 (source.max_posts)"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn a_state_token_with_a_line_break_is_a_damaged_state_never_exported() {
+    // The Action masks the exported token's first line only: the rest would
+    // run as workflow commands. A cache writer plants such a state.
+    let (posts, images) = account(1);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    let state_file = site.path(".feedgen-cache/token-state.json");
+    let now = Utc::now();
+    let planted = format!("{TEST_TOKEN}\n::set-env name=NODE_OPTIONS::--require=/tmp/evil.js");
+    let state = serde_json::json!({
+        "version": token::STATE_VERSION,
+        "input_fingerprint": token::fingerprint(&Token::new(TEST_TOKEN)),
+        "token": planted,
+        "obtained_at": now - chrono::Duration::days(2),
+        "obtained": "refreshed",
+        "expires_at": now + chrono::Duration::days(50),
+        "last_refresh_attempt": null,
+        "last_refresh_error": null,
+    });
+    std::fs::create_dir_all(state_file.parent().unwrap()).unwrap();
+    std::fs::write(&state_file, state.to_string()).unwrap();
+    let exported = site.path("exported-token");
+    let export = site
+        .run(
+            &["token", "export", "--file", exported.to_str().unwrap()],
+            &fake_env(&fake),
+        )
+        .expect_code(2);
+    assert!(export.stderr.contains("is damaged"), "{}", export.stderr);
+    assert!(!exported.exists(), "nothing is exported");
+    for run in [&export, &site.build(&fake, &[]).expect_code(2)] {
+        assert!(!run.stderr.contains("::set-env") && !run.stdout.contains("::set-env"));
+        assert!(!run.stderr.contains(TEST_TOKEN), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn files_that_would_overwrite_each_other_or_be_published_are_refused() {
+    let (posts, images) = account(2);
+    let fake = FakeInstagram::start(posts, images);
+    // (config, extra build arguments, the keys the error must name)
+    let cases: [(&str, &[&str], [&str; 2]); 7] = [
+        (
+            "[token]\nstate = \"data/feed.json\"\n[output]\ndata_file = \"data/feed.json\"\n",
+            &[],
+            ["output.data_file", "token.state"],
+        ),
+        (
+            "[token]\nfile = \"data/feed.json\"\n[output]\ndata_file = \"data/feed.json\"\n",
+            &[],
+            ["output.data_file", "token.file"],
+        ),
+        (
+            "[source]\nsnapshot = \"data\"\n[output]\ndata_file = \"data/feed.json\"\n",
+            &[],
+            ["output.data_file", "source.snapshot"],
+        ),
+        (
+            "[output]\ndata_file = \"public/feed/data.json\"\n",
+            &[],
+            ["output.data_file", "output.dir"],
+        ),
+        (
+            "[token]\nstate = \"public/feed/token-state.json\"\n",
+            &[],
+            ["token.state", "output.dir"],
+        ),
+        (
+            "[token]\nstate = \"site/feed/token-state.json\"\n",
+            &["--out", "site/feed"],
+            ["token.state", "output.dir"],
+        ),
+        (
+            "[output]\ndata_file = \"data/shop.json\"\n[[feed]]\nname = \"a\"\n[[feed]]\nname = \"b\"\n[feed.token]\nstate = \"data/shop_a.json\"\n",
+            &[],
+            ["output.data_file", "token.state of the feed `b`"],
+        ),
+    ];
+    for (config, args, keys) in cases {
+        let site = Site::new(config);
+        let run = site.build(&fake, args).expect_code(2);
+        for key in keys {
+            assert!(run.stderr.contains(key), "{config}: {}", run.stderr);
+        }
+        // Nothing was written, least of all the token into the output.
+        for dir in ["public", "site", "data"] {
+            for (path, bytes) in tree(&site.path(dir)) {
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(TEST_TOKEN),
+                    "{path}"
+                );
+            }
+        }
+        assert!(!site.path("public/feed/token-state.json").exists());
+    }
+}
+
+#[test]
+fn a_base_url_that_climbs_out_of_the_site_is_refused_by_feedgen_and_the_plugin() {
+    let hostile = [
+        "/feed/../../../etc/",
+        "../feed/",
+        "https://example.org/a/../../b/",
+        "/a/%2E%2E/b/",
+        "/feed\\\\..\\\\x/",
+        "/feed/\\u0007/",
+        "javascript:alert(1)//",
+        "http://example.org/feed/",
+        "//evil.example/feed/",
+    ];
+    for base in hostile {
+        let site = Site::new(&format!("[output]\nbase_url = \"{base}\"\n"));
+        let run = site.run(&["paths"], &[]).expect_code(2);
+        assert!(
+            run.stderr.contains("output.base_url"),
+            "{base}: {}",
+            run.stderr
+        );
+    }
+    for base in [
+        "",
+        "/feed/",
+        "feed/",
+        "https://example.org/feed/",
+        "/a/b.c/",
+    ] {
+        let site = Site::new(&format!("[output]\nbase_url = \"{base}\"\n"));
+        site.run(&["paths"], &[]).expect_code(0);
+    }
+    // The Eleventy plugin copies the output folder to the base URL's path: it
+    // refuses one that climbs, whatever feedgen said.
+    let plugin =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dist/npm/feedgen/lib/eleventy.js");
+    let script = format!(
+        "const {{ urlPath }} = require({:?});\n\
+         const bad = ['/a/../../etc', 'https://x.org/../../y', '/a/%2e%2e/b', '/a\\\\b'];\n\
+         for (const u of bad) {{ let ok = false; try {{ urlPath(u); }} catch (e) {{ ok = /base_url/.test(e.message); }} if (!ok) throw new Error('accepted ' + u); }}\n\
+         if (urlPath('/feed/') !== 'feed' || urlPath('https://x.org/a/b/') !== 'a/b') throw new Error('good paths');\n",
+        plugin.display().to_string()
+    );
+    let out = std::process::Command::new("node")
+        .args(["-e", &script])
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

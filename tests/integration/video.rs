@@ -201,3 +201,131 @@ fn a_tampered_snapshot_video_cannot_publish_a_local_file() {
         );
     }
 }
+
+/// An HTML page whose fifth to eighth bytes spell `ftyp` passed the old
+/// 4-byte check and was published as `.mp4`; a cut or forged box layout too.
+#[test]
+fn an_html_page_or_a_forged_box_layout_is_never_published_as_video() {
+    use crate::support::fake_instagram::CdnFault;
+    let page = b"<!--ftyp--><script>alert(document.domain)</script>".to_vec();
+    let mut cut = clip();
+    cut.truncate(cut.len() / 2);
+    let mut no_moov = b"\0\0\0\x10ftypisom\0\0\x02\0".to_vec();
+    no_moov.extend_from_slice(b"\0\0\0\x10mdat01234567");
+    let cases: [(&str, Vec<u8>, Option<&'static str>, &str); 4] = [
+        (
+            "page.mp4",
+            page.clone(),
+            Some("text/html"),
+            "not a video (its Content-Type is",
+        ),
+        ("lying.mp4", page, None, "not an MP4 video"),
+        ("cut.mp4", cut, None, "not an MP4 video"),
+        ("bare.mp4", no_moov, None, "no moov"),
+    ];
+    for (name, bytes, content_type, says) in cases {
+        let fake = start(Some((name, bytes)));
+        if let Some(kind) = content_type {
+            fake.with(|s| s.cdn_faults.insert(name.to_string(), CdnFault::Typed(kind)));
+        }
+        let site = Site::new(CONFIG);
+        let run = site.build(&fake, &["--report", "json"]).expect_code(0);
+        let warnings = report(&run)["warnings"].to_string();
+        assert!(
+            warnings.contains(says) && warnings.contains("shows its poster"),
+            "{name}: {warnings}"
+        );
+        assert!(site.json()["posts"][2].get("video").is_none(), "{name}");
+        for (path, _) in tree(&site.out()) {
+            assert!(!path.ends_with(".mp4"), "{name} published {path}");
+        }
+    }
+}
+
+/// A cache that names a non-video by its true hash passes the store's
+/// content check: the box layout is checked again on reuse.
+#[test]
+fn a_stored_video_is_checked_again_when_reused() {
+    let fake = start(Some(("reel.mp4", clip())));
+    let site = Site::new(CONFIG);
+    site.build(&fake, &[]).expect_code(0);
+    let page = b"<!--ftyp--><script>alert(document.domain)</script>";
+    let hash = blake3::hash(page).to_hex();
+    let planted = format!("{}.mp4", &hash[..32]);
+    for dir in [".feedgen-cache/media", ".feedgen-cache/snapshot/originals"] {
+        std::fs::write(site.path(dir).join(&planted), page).unwrap();
+    }
+    let snapshot = site.path(".feedgen-cache/snapshot/feed.json");
+    let mut snap: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot).unwrap()).unwrap();
+    for post in snap["feed"]["posts"].as_array_mut().unwrap() {
+        if let Some(video) = post.get_mut("video") {
+            video["file"] = planted.clone().into();
+        }
+    }
+    std::fs::write(&snapshot, snap.to_string()).unwrap();
+    let manifest = site.path(".feedgen-cache/manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let old = site.json()["posts"][2]["video"]["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("media/")
+        .to_string();
+    std::fs::write(&manifest, text.replace(&old, &planted)).unwrap();
+
+    std::fs::remove_dir_all(site.out()).unwrap();
+    let run = site.run(&["build", "--offline"], &[]).expect_code(0);
+    assert!(run.stderr.contains("shows its poster"), "{}", run.stderr);
+    for (path, bytes) in tree(&site.out()) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("alert(document.domain)"),
+            "{path} is the planted page"
+        );
+    }
+}
+
+/// Four videos trickling from the CDN: the posters are published within
+/// `build.deadline`, rather than the whole feed failing at it.
+#[test]
+fn trickling_videos_leave_their_posters_within_the_deadline() {
+    use crate::support::fake_instagram::CdnFault;
+    let (mut posts, mut images) = account(12);
+    let mut names = Vec::new();
+    for (i, post) in posts
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, p)| p.media_type == "VIDEO")
+    {
+        let name = format!("slow{i}.mp4");
+        post.video = Some(name.clone());
+        images.insert(name.clone(), clip());
+        names.push(name);
+    }
+    assert_eq!(names.len(), 4);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| {
+        for name in &names {
+            s.cdn_faults.insert(name.clone(), CdnFault::Trickle);
+        }
+    });
+    let site = Site::new(&format!(
+        "[source]\nmax_posts = 12\n[build]\ndeadline = 8\n{}",
+        CONFIG.replace("backoff_ms = 10\n", "backoff_ms = 10\ntimeout = 3\n")
+    ));
+    let started = std::time::Instant::now();
+    let run = site.build(&fake, &["--report", "json"]).expect_code(0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+    let r = report(&run);
+    assert_eq!(r["posts"], 12, "{}", run.stderr);
+    let json = site.json();
+    for post in json["posts"].as_array().unwrap() {
+        if post["images"][0]["role"] == "video_poster" {
+            assert!(post.get("video").is_none(), "{post}");
+        }
+    }
+    assert!(
+        r["warnings"].to_string().contains("shows its poster"),
+        "{}",
+        r["warnings"]
+    );
+}

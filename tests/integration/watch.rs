@@ -19,8 +19,25 @@ impl Watch {
     }
 
     fn start_with(site: &Site, args: &[&str], env: Vec<(&str, String)>) -> Watch {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_feedgen"))
-            .args(args)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedgen"));
+        cmd.args(args);
+        Watch::spawn(site, cmd, env)
+    }
+
+    /// `feedgen ARGS` run by bash after `ulimit LIMIT` (as a shell or a CI
+    /// runner would have set it).
+    fn start_limited(site: &Site, limit: &str, args: &[&str]) -> Watch {
+        let mut cmd = Command::new("bash");
+        cmd.arg("-c")
+            .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_feedgen"))
+            .args(args);
+        let path = std::env::var("PATH").unwrap_or_default();
+        Watch::spawn(site, cmd, vec![("PATH", path)])
+    }
+
+    fn spawn(site: &Site, mut cmd: Command, env: Vec<(&str, String)>) -> Watch {
+        let mut child = cmd
             .current_dir(site.dir.path())
             .env_clear()
             .envs(env)
@@ -330,4 +347,91 @@ fn serve_puts_the_output_at_its_base_url_so_every_image_and_stylesheet_loads() {
     );
     assert!(http_get(&addr, "/media/x.webp").starts_with("HTTP/1.1 404"));
     assert!(http_get(&addr, "/feed/../feedgen.toml").starts_with("HTTP/1.1 404"));
+}
+
+/// The address `watch --serve` printed.
+fn served_at(watch: &Watch) -> String {
+    let line = watch.expect("serving http://", Duration::from_secs(30));
+    line.split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Hundreds of connections that never send a request, against a process
+/// allowed 256 descriptors: they once took every descriptor, so the next
+/// rebuild failed with "Too many open files" and `GET /` hung.
+#[test]
+fn half_open_connections_cannot_starve_the_rebuilds() {
+    use std::io::Read;
+    let site = Site::new(
+        "[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\ntheme_dir = \"theme\"\n",
+    );
+    std::fs::create_dir_all(site.path("theme")).unwrap();
+    copy_sample_snapshot(&site.path("snapshot"));
+    let watch = Watch::start_limited(&site, "-n 256", &["watch", "--serve", "127.0.0.1:0"]);
+    let addr = served_at(&watch);
+    watch.expect("watching", Duration::from_secs(5));
+
+    let flood: Vec<std::net::TcpStream> = (0..372)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(
+        site.path("theme/light.css"),
+        ".feedgen { --feedgen-bg: #abcdef; }\n",
+    )
+    .unwrap();
+    let line = watch.expect("theme:", Duration::from_secs(10));
+    assert!(!line.contains("open files"), "{line}");
+    assert!(
+        std::fs::read_dir(site.out().join("media"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|css| css.contains("#abcdef"))),
+        "the rebuild published the new colours"
+    );
+    // The server hangs up on connections that send no headers in time.
+    let mut first = flood[0].try_clone().unwrap();
+    first
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 64];
+    assert!(matches!(first.read(&mut buf), Ok(0) | Err(_)));
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
+    // Once they are gone, the preview answers at once.
+    drop(flood);
+    drop(first);
+    let started = Instant::now();
+    let page = http_get(&addr, "/");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn watch_raises_its_soft_open_files_limit_to_the_hard_one() {
+    let site = Site::new("[source]\noffline = true\nsnapshot = \"snapshot\"\n");
+    copy_sample_snapshot(&site.path("snapshot"));
+    let watch = Watch::start_limited(&site, "-Sn 256", &["watch", "--serve", "127.0.0.1:0"]);
+    served_at(&watch);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", watch.child.id())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(numbers[0], numbers[1], "soft = hard: {line}");
+    assert_ne!(numbers[0], "256", "{line}");
 }

@@ -27,6 +27,37 @@ pub const DISCOVERY_PLAIN_FIELDS: &str =
 pub const DISCOVERY_PROFILE_FIELDS: &str =
     "id,username,name,profile_picture_url,followers_count,media_count";
 
+/// Longest `after` cursor taken from a nested page (real ones are ~100).
+const MAX_CURSOR_LEN: usize = 1024;
+
+/// The `after` cursor of a nested media page, checked: it is pasted into the
+/// next call's field expansion (`.after(CURSOR)`), so only the alphabet the
+/// Graph API's cursors use (base64url letters and `=` padding) is taken; a
+/// cursor with `)`, `{`, `,` or anything else could rewrite the request.
+fn next_cursor(paging: Option<wire::Paging>, url: &str) -> Result<Option<String>, Error> {
+    let Some(after) = paging.and_then(|p| p.cursors).and_then(|c| c.after) else {
+        return Ok(None);
+    };
+    let sound = !after.is_empty()
+        && after.len() <= MAX_CURSOR_LEN
+        && after
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'='));
+    if sound {
+        Ok(Some(after))
+    } else {
+        Err(ApiError::Unexpected {
+            url: url.to_string(),
+            status: 200,
+            reason: format!(
+                "its paging cursor {} is not one (Graph cursors are letters, digits, `-`, `_` and `=`)",
+                printable(&after.chars().take(60).collect::<String>())
+            ),
+        }
+        .into())
+    }
+}
+
 /// Renewed CDN links of a discovered account, read page by page as expired
 /// links ask for them, so many expired images cost one re-read of a page.
 #[derive(Default)]
@@ -123,24 +154,21 @@ impl InstagramClient<'_> {
         let total = first.user.media_count;
         let account = account(first.user)?;
         let mut page = first.media.unwrap_or_default();
-        let mut guard = PageGuard::new(want.scan_limit, page_size);
+        let mut guard = PageGuard::new();
         'pages: loop {
+            guard.read(page.data.iter().map(|m| m.id.as_str()));
             let empty = page.data.is_empty();
             for m in std::mem::take(&mut page.data) {
                 if self.read_post(m, want, &mut read).await? {
                     break 'pages;
                 }
             }
-            let after = page
-                .paging
-                .take()
-                .and_then(|p| p.cursors)
-                .and_then(|c| c.after);
+            let after = next_cursor(page.paging.take(), &url_for_display(&self.api_base))?;
             let Some(after) = after else { break };
             if empty || total.is_some_and(|t| read.scanned as u64 >= t) {
                 break;
             }
-            guard.admit_cursor(&after, read.scanned)?;
+            guard.admit_cursor(&after)?;
             let next = self
                 .discovery_call(Some((&fields, page_size, Some(&after))), &mut read.requests)
                 .await?;
@@ -194,7 +222,7 @@ impl InstagramClient<'_> {
                     }
                 }
             }
-            let next = page.paging.and_then(|p| p.cursors).and_then(|c| c.after);
+            let next = next_cursor(page.paging, &url_for_display(&self.api_base))?;
             relinks.done =
                 empty || next.is_none() || next == after || relinks.pages >= MAX_RELINK_PAGES;
             relinks.after = next;

@@ -93,11 +93,11 @@ impl<'a> InstagramClient<'a> {
         &self,
         mut page: wire::MediaPage,
         want: &Selection,
-        page_size: usize,
         read: &mut Reading,
     ) -> Result<(), Error> {
-        let mut paging = PageGuard::new(want.scan_limit, page_size);
+        let mut paging = PageGuard::new();
         loop {
+            paging.read(page.data.iter().map(|m| m.id.as_str()));
             for m in std::mem::take(&mut page.data) {
                 if self.read_post(m, want, read).await? {
                     return Ok(());
@@ -107,7 +107,7 @@ impl<'a> InstagramClient<'a> {
                 return Ok(());
             };
             let next = self.checked_next(&next)?;
-            paging.admit(&next, read.scanned)?;
+            paging.admit(&next)?;
             page = self.get(next, &mut read.requests).await?;
         }
     }

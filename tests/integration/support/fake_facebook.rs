@@ -74,6 +74,8 @@ pub struct FakeFacebook {
     pub discovery_calls: Vec<String>,
     /// The next this-many discovery calls hand out CDN links that already expired.
     pub stale_discovery_calls: usize,
+    /// Set: the `after` cursor of every nested media page, as a hostile server sends it.
+    pub hostile_cursor: Option<String>,
 }
 
 /// An account another one can read through Business Discovery.
@@ -115,6 +117,7 @@ impl FakeFacebook {
             discoverable: Vec::new(),
             discovery_calls: Vec::new(),
             stale_discovery_calls: 0,
+            hostile_cursor: None,
         }
     }
 }
@@ -581,7 +584,12 @@ fn discovered_media(
     let cursor = |i: usize| format!("QVFIUjRU{i:x}");
     let mut edge = json!({ "data": data });
     if start < end {
-        let mut cursors = json!({ "after": cursor(end) });
+        let after = s
+            .facebook
+            .as_ref()
+            .and_then(|f| f.hostile_cursor.clone())
+            .unwrap_or_else(|| cursor(end));
+        let mut cursors = json!({ "after": after });
         if start > 0 {
             cursors["before"] = json!(cursor(start));
         }

@@ -192,6 +192,10 @@ pub enum CdnFault {
     Status(u16, &'static str),
     /// `302` to this URL.
     Redirect(String),
+    /// `200` with the file's bytes under this Content-Type.
+    Typed(&'static str),
+    /// `200` with the headers at once, then the file a byte every half second.
+    Trickle,
 }
 
 /// A canned Graph error returned for every graph request while set.
@@ -272,6 +276,9 @@ pub struct State {
     /// While set, `/media` answers empty pages with a `next` link forever:
     /// `Some(true)` with the same cursor each time, `Some(false)` a new one.
     pub endless_paging: Option<bool>,
+    /// While set, every `/media` page sends the newest posts again under a
+    /// new cursor, with a `next` link forever.
+    pub looping_pages: bool,
     /// CDN requests for these image names stall for a minute.
     pub stalled_images: Vec<String>,
     /// Album children carry their id only, as some live answers do.
@@ -328,6 +335,7 @@ impl FakeInstagram {
             tokens_seen: Vec::new(),
             facebook: None,
             endless_paging: None,
+            looping_pages: false,
             stalled_images: Vec::new(),
             children_ids_only: false,
             children_page_size: None,
@@ -599,6 +607,30 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
                     .status(302)
                     .header(header::LOCATION, to.as_str())
                     .body(Body::empty())
+                    .unwrap();
+            }
+            Some(CdnFault::Typed(kind)) => {
+                return Response::builder()
+                    .status(200)
+                    .header(header::CONTENT_TYPE, *kind)
+                    .body(Body::from(s.images.get(&name).cloned().unwrap_or_default()))
+                    .unwrap();
+            }
+            Some(CdnFault::Trickle) => {
+                let bytes = s.images.get(&name).cloned().unwrap_or_default();
+                let len = bytes.len();
+                let body = futures_util::stream::unfold(0, move |i| {
+                    let byte = bytes.get(i).copied();
+                    async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                        byte.map(|b| (Ok::<_, std::io::Error>(vec![b]), i + 1))
+                    }
+                });
+                return Response::builder()
+                    .status(200)
+                    .header(header::CONTENT_TYPE, "video/mp4")
+                    .header(header::CONTENT_LENGTH, len)
+                    .body(Body::from_stream(body))
                     .unwrap();
             }
             None => {}
@@ -1038,9 +1070,18 @@ pub(super) fn media_page(
         },
         None => 0,
     };
-    let end = (start + limit).min(s.posts.len());
+    let (end, total) = if s.looping_pages {
+        (start + limit, usize::MAX)
+    } else {
+        ((start + limit).min(s.posts.len()), s.posts.len())
+    };
+    let shown = if s.looping_pages {
+        &s.posts[..limit.min(s.posts.len())]
+    } else {
+        &s.posts[start.min(end)..end]
+    };
     let mut data = Vec::new();
-    for p in &s.posts[start.min(end)..end] {
+    for p in shown {
         match render_media(p, &fields, s, addr, !s.stale_listing_urls) {
             Ok(v) => data.push(v),
             Err(UnknownField(f)) => return nonexisting(&f, "Media"),
@@ -1051,7 +1092,7 @@ pub(super) fn media_page(
     paged(
         data,
         "QVFI",
-        (start, end, s.posts.len()),
+        (start, end, total),
         &format!("http://{addr}/{version}/{}/media", s.user_id),
         &[
             ("access_token", token),

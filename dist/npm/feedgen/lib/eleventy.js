@@ -24,19 +24,27 @@ const { build: runBuild, feedPaths } = require('./run.js');
 
 const PREFIX = '[feedgen]';
 
-/** The URL path the output is served under (`/feed/` gives `feed`), '' for the site root. */
+/**
+ * The URL path the output is served under (`/feed/` gives `feed`), '' for the
+ * site root. The output folder is copied there, so a path that could climb out
+ * of the site's output (`..`, a backslash, a control character) is refused,
+ * as feedgen refuses it in output.base_url.
+ */
 function urlPath(baseUrl) {
-  let p = baseUrl || '';
+  const given = baseUrl || '';
+  let p = given;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
-    try {
-      p = new URL(p).pathname;
-    } catch {
-      p = '';
-    }
+    p = p.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   } else if (!p.startsWith('/') || p.startsWith('//')) {
     return '';
   }
-  return p.split(/[?#]/)[0].replace(/^\/+|\/+$/g, '');
+  p = p.split(/[?#]/)[0];
+  const dots = (s) => /^(\.|%2e){1,2}$/i.test(s);
+  // eslint-disable-next-line no-control-regex
+  if (/[\\\u0000-\u001f\u007f]/.test(p) || p.split('/').some(dots)) {
+    throw new Error(`${PREFIX} output.base_url ${JSON.stringify(given)} could place the feed outside the site; give a path such as "/feed/"`);
+  }
+  return p.replace(/^\/+|\/+$/g, '');
 }
 
 /** A fingerprint of a file (size and modification time), '' when it is missing. */
