@@ -21,7 +21,7 @@ N=${N:-200}
 RUNS=${RUNS:-15}
 work=${WORK:-/tmp/feedgen-bench}
 mkdir -p "$work"
-if [ "$(ls "$work/photos" 2>/dev/null | wc -l)" -ne "$N" ]; then
+if [ "$(find "$work/photos" -type f 2>/dev/null | wc -l)" -ne "$N" ]; then
   rm -rf "$work/photos"
   bash "$shared/bench/photos.sh" "$work/photos" "$N" >/dev/null
 fi
@@ -45,7 +45,7 @@ done
 files=$(find "$work/warm-after/out" -type f | wc -l)
 
 : > "$work/warm.txt"
-for round in $(seq 1 "$RUNS"); do
+for _ in $(seq 1 "$RUNS"); do
   for which in before after; do
     site="$work/warm-$which"
     bin=$before
