@@ -312,7 +312,10 @@ fn trickling_videos_leave_their_posters_within_the_deadline() {
     let site = Site::new(&format!(
         "[source]\nmax_posts = 12\n[build]\ndeadline = 20\n{}",
         // Retried, each stalled video would cost 5 x 3 s, two at a time: 30 s.
-        CONFIG.replace("backoff_ms = 10\n", "backoff_ms = 10\ntimeout = 3\nretries = 4\n")
+        CONFIG.replace(
+            "backoff_ms = 10\n",
+            "backoff_ms = 10\ntimeout = 3\nretries = 4\n"
+        )
     ));
     let started = std::time::Instant::now();
     let run = site.build(&fake, &["--report", "json"]).expect_code(0);
