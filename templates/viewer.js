@@ -30,7 +30,8 @@ for (const feed of document.querySelectorAll(".feedgen[data-feedgen-viewer]:not(
   const slides = () => body.querySelector(".feedgen-viewer-media");
   const index = () => {
     const row = slides();
-    return row ? Math.round(row.scrollLeft / (row.clientWidth || 1)) : 0;
+    // Right-to-left rows scroll to negative offsets (CSSOM View).
+    return row ? Math.round(Math.abs(row.scrollLeft) / (row.clientWidth || 1)) : 0;
   };
   const count = () => {
     const n = slides()?.children.length ?? 0;

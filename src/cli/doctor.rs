@@ -100,7 +100,7 @@ fn feed_checks(config: &Config, feed: &FeedConfig, r: &mut Report) -> Result<(),
 }
 
 fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result<(), Error> {
-    let Some(resolved) = check_token(config, r) else {
+    let Some((resolved, token_line)) = check_token(config, r) else {
         return Ok(());
     };
     let hosts = MediaHosts::new(&config.source.media_hosts);
@@ -108,16 +108,17 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
     let rt = runtime()?;
     let api = InstagramClient::for_source(&http, &config.source, &resolved.state.token)
         .with_retry(shared.http.retry);
-    let Some(api) = check_account(&rt, api, config, r) else {
+    let Some(api) = check_account(&rt, api, config, &token_line, r) else {
         return Ok(());
     };
     check_media(&rt, &api, &http, &hosts, shared, r);
     Ok(())
 }
 
-/// The token: where it comes from, its state, expiry and refresh; `None`
-/// (after a failed line) when there is no usable one.
-fn check_token(config: &FeedConfig, r: &mut Report) -> Option<token::Resolved> {
+/// The token: where it comes from, its state, expiry and refresh, as a line
+/// printed once the API accepted it; `None` (after a failed line) when there
+/// is no usable one.
+fn check_token(config: &FeedConfig, r: &mut Report) -> Option<(token::Resolved, String)> {
     let now = Utc::now();
     let stored = match token::load_state(&config.token.state_file) {
         Ok(s) => s,
@@ -175,24 +176,48 @@ fn check_token(config: &FeedConfig, r: &mut Report) -> Option<token::Resolved> {
         (_, Decision::Refresh) => "refresh due".to_string(),
         (_, Decision::Keep(why)) => format!("no refresh yet: {why}"),
     };
-    r.pass(&format!(
-        "token from {}; {left}; {refresh}",
-        resolved.origin
-    ));
-    Some(resolved)
+    let line = format!("token from {}; {left}; {refresh}", resolved.origin);
+    Some((resolved, line))
 }
 
 /// The account the token reads (found through the Facebook Page when the
-/// config does not name it) and its type; `None` after a failed line.
+/// config does not name it) and its type; `None` after a failed line. The
+/// token's ✔ `token_line` comes first, once the API has accepted the token:
+/// a token it refused gets a ✘ line instead.
 fn check_account<'a>(
     rt: &tokio::runtime::Runtime,
     api: InstagramClient<'a>,
     config: &FeedConfig,
+    token_line: &str,
     r: &mut Report,
 ) -> Option<InstagramClient<'a>> {
+    let refused = |e: &Error, r: &mut Report| {
+        if e.exit_code() == exit::TOKEN {
+            r.fail(
+                &format!(
+                    "{}: refused by the API: {}",
+                    token_line.split(';').next().unwrap_or("token"),
+                    e.without_build_note()
+                ),
+                &e.fix(),
+                exit::TOKEN,
+            );
+            true
+        } else {
+            false
+        }
+    };
+    // Printed before the first line of an answer that accepted the token.
+    let mut pending = Some(token_line);
+    let mut accepted = |r: &mut Report| {
+        if let Some(line) = pending.take() {
+            r.pass(line);
+        }
+    };
     let api = match rt.block_on(api.into_account(&config.source)) {
         Ok((api, found)) => {
             if let Some(found) = found {
+                accepted(r);
                 r.pass(&format!(
                     "the token reads Instagram account {} through the Facebook Page {} (set source.ig_user_id = \"{}\" to skip this lookup)",
                     found.ig_user_id, found.page.1, found.ig_user_id
@@ -201,16 +226,22 @@ fn check_account<'a>(
             api
         }
         Err(e) => {
-            r.fail(
-                &format!("Instagram account: {}", e.without_build_note()),
-                &e.fix(),
-                e.exit_code(),
-            );
+            if !refused(&e, r) {
+                r.fail(
+                    &format!("Instagram account: {}", e.without_build_note()),
+                    &e.fix(),
+                    e.exit_code(),
+                );
+            }
             return None;
         }
     };
     let discovering = api.discovering().map(str::to_string);
-    match rt.block_on(api.me_with_type()) {
+    let answer = rt.block_on(api.me_with_type());
+    if answer.is_ok() {
+        accepted(r);
+    }
+    match answer {
         Ok((account, _)) if discovering.is_some() => r.pass(&format!(
             "account @{} reachable through Business Discovery: id {}, {} posts{}",
             account.username,
@@ -232,11 +263,13 @@ fn check_account<'a>(
             None => r.pass(&format!("account @{} reachable", account.username)),
         },
         Err(e) => {
-            r.fail(
-                &format!("account: {}", e.without_build_note()),
-                &e.fix(),
-                e.exit_code(),
-            );
+            if !refused(&e, r) {
+                r.fail(
+                    &format!("account: {}", e.without_build_note()),
+                    &e.fix(),
+                    e.exit_code(),
+                );
+            }
             return None;
         }
     }

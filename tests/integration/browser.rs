@@ -119,6 +119,15 @@ fn every_layout_and_theme_in_chromium() {
         &[],
     );
     std::fs::write(root.join("viewer/viewer.json"), "{}").unwrap();
+    // The viewer on a right-to-left page (checked by rtlViewerChecks in browser.mjs).
+    build(
+        work.path(),
+        "viewer-ar",
+        &root.join("viewer-ar"),
+        &format!("{page}\nviewer = true\nlang = \"ar\""),
+        &[],
+    );
+    std::fs::write(root.join("viewer-ar/rtl-viewer.json"), "{}").unwrap();
     // "Show more": four posts, then a native disclosure.
     build(
         work.path(),
@@ -296,6 +305,12 @@ fn every_layout_and_theme_in_chromium() {
         weight["imagesLoadedBytes"].as_u64().unwrap() * 2
             < weight["hotlinkedOriginalsBytes"].as_u64().unwrap(),
         "the responsive images weigh far less than the originals: {weight}"
+    );
+    let rtl = &summary["variants"]["viewer-ar"]["rtlViewer"]["steps"];
+    assert_eq!(
+        rtl.as_array().map(Vec::len),
+        Some(6),
+        "the RTL album was walked: {rtl}"
     );
     let viewer = &summary["variants"]["viewer"]["viewer"];
     let script = viewer["scriptGzipBytes"].as_u64().unwrap();

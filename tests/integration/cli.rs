@@ -176,11 +176,16 @@ fn doctor_names_each_problem_with_its_fix() {
 
     fake.with(|s| s.error = Some(FakeError::expired_token()));
     let expired = site.run(&["doctor"], &fake_env(&fake)).expect_code(3);
+    // The API is the judge: a refused token never gets a ✔ line first.
     assert!(
-        expired.stdout.contains("✘ account") && expired.stdout.contains("has expired"),
+        expired
+            .stdout
+            .contains("✘ token from FEEDGEN_TOKEN: refused by the API")
+            && expired.stdout.contains("has expired"),
         "{}",
         expired.stdout
     );
+    assert!(!expired.stdout.contains("✔ token"), "{}", expired.stdout);
     assert!(!expired.stdout.contains(TEST_TOKEN) && !expired.stderr.contains(TEST_TOKEN));
 }
 

@@ -332,6 +332,43 @@ for (const variant of variants) {
   if (fs.existsSync(path.join(root, variant, "viewer.json"))) summary.variants[variant].viewer = await viewerChecks(variant);
 }
 
+// An album in the viewer of a right-to-left page: Next, Previous, the arrow
+// keys (left is forward) and a swipe move through it, and the counter follows.
+async function rtlViewerChecks(variant) {
+  const where = `${variant} right-to-left viewer`;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "light" });
+  const page = await context.newPage();
+  await page.goto(`${origin}/${variant}/index.html`, { waitUntil: "networkidle" });
+  if ((await page.evaluate(() => getComputedStyle(document.querySelector(".feedgen")).direction)) !== "rtl") fail(where, "the feed is not right-to-left");
+  await page.click(".feedgen-item--carousel .feedgen-link");
+  const steps = [];
+  const expect = async (text, after) => {
+    await page.waitForFunction((t) => document.querySelector(".feedgen-viewer-count").textContent === t, text, { timeout: 3000 })
+      .catch(async () => fail(where, `after ${after} the counter shows ${await page.textContent(".feedgen-viewer-count")}, not ${text}`));
+    steps.push(`${after}: ${text}`);
+  };
+  await expect("1 / 3", "opening");
+  await page.click(".feedgen-viewer-next");
+  await expect("2 / 3", "Next");
+  await page.keyboard.press("ArrowLeft");
+  await expect("3 / 3", "ArrowLeft");
+  await page.click(".feedgen-viewer-prev");
+  await expect("2 / 3", "Previous");
+  await page.keyboard.press("ArrowRight");
+  await expect("1 / 3", "ArrowRight");
+  // A swipe: the row scrolled by one image's width towards the start of the line (left).
+  await page.evaluate(() => {
+    const row = document.querySelector("dialog.feedgen-viewer .feedgen-viewer-media");
+    row.scrollBy({ left: -row.clientWidth, behavior: "instant" });
+  });
+  await expect("2 / 3", "a swipe");
+  await context.close();
+  return { steps };
+}
+for (const variant of variants) {
+  if (fs.existsSync(path.join(root, variant, "rtl-viewer.json"))) summary.variants[variant].rtlViewer = await rtlViewerChecks(variant);
+}
+
 // The fragments: valid HTML (inline styles carry the placeholders; see README).
 const hv = new HtmlValidate({ extends: ["html-validate:recommended"], rules: { "no-inline-style": "off" } });
 for (const variant of variants) {
