@@ -80,6 +80,9 @@ build() {
   read -r -a extra <<< "${ARGS:-}"
   "$FEEDGEN_BINARY" build --config "$CONFIG" ${extra[@]+"${extra[@]}"} || code=$?
   echo "exit-code=$code" >> "$GITHUB_OUTPUT"
+  # The site's own build (the npm plugins) then reads this feed instead of
+  # fetching it again.
+  if [ "$code" = 0 ] && [ -n "${GITHUB_ENV:-}" ]; then echo "FEEDGEN_PREBUILT=1" >> "$GITHUB_ENV"; fi
   return "$code"
 }
 

@@ -5,13 +5,16 @@
 #
 #   bash install.sh [--version X.Y.Z] [--dir DIR]
 #
-# --version defaults to the version in the Cargo.toml beside this script;
+# --version defaults to the release this copy was attached to (the release
+# workflow stamps it below), else to the version in the Cargo.toml beside it;
 # --dir defaults to ~/.local/bin. FEEDGEN_RELEASES overrides the download base
 # (default: the repository's releases; https only, plain http on this machine's
 # loopback alone, for tests). Prints the installed binary's path.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Set by dist/stamp-install.sh in the copy attached to a release.
+stamped_version=""
 version=""
 dir="${HOME:-.}/.local/bin"
 while [ $# -gt 0 ]; do
@@ -27,7 +30,7 @@ cargo_field() {
   [ -f "$here/../Cargo.toml" ] || return 0
   sed -n "s/^$1 = \"\(.*\)\"\$/\1/p" "$here/../Cargo.toml" | head -n 1
 }
-version=${version:-$(cargo_field version)}
+version=${version:-${stamped_version:-$(cargo_field version)}}
 version=${version#v}
 if [ -z "$version" ]; then
   echo "feedgen install: no version given and no Cargo.toml beside this script; pass --version X.Y.Z" >&2

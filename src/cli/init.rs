@@ -56,9 +56,9 @@ fn recipe(ssg: Ssg) -> Recipe {
             base_url: "/feed/",
             file: Some((
                 "layouts/partials/instagram-feed.html",
-                "{{/* The feed `feedgen build` wrote: its fragment, from data/feedgen.json (output.data_file), which `hugo server` watches. */}}\n{{ with site.Data.feedgen }}{{ .html | safeHTML }}{{ end }}\n",
+                "{{/* The feed `feedgen build` wrote: its fragment, from data/feedgen.json (output.data_file), which `hugo server` watches. hugo.Data from Hugo 0.156 on, site.Data before. */}}\n{{ $data := dict }}{{ if ge hugo.Version \"0.156.0\" }}{{ $data = hugo.Data }}{{ else }}{{ $data = site.Data }}{{ end }}\n{{ with $data.feedgen }}{{ .html | safeHTML }}{{ end }}\n",
             )),
-            how: "Put {{ partial \"instagram-feed.html\" . }} where the feed should appear. For your own markup, loop over the data: {{ range site.Data.feedgen.posts }}…{{ end }}. With Go installed, the Hugo module github.com/feedgen/feedgen/dist/hugo has the same partial and an {{< instagram-feed >}} shortcode. Run `feedgen watch` beside `hugo server`: each new feed shows at once.",
+            how: "Put {{ partial \"instagram-feed.html\" . }} where the feed should appear. For your own markup, loop over the data: {{ range hugo.Data.feedgen.posts }}…{{ end }} (site.Data before Hugo 0.156). With Go installed, the Hugo module github.com/feedgen/feedgen/dist/hugo has the same partial and an {{< instagram-feed >}} shortcode. Run `feedgen watch --refetch-every 15m` beside `hugo server`: each feed it builds shows at once, new Instagram posts within 15 minutes.",
         },
         Ssg::Jekyll => Recipe {
             out_dir: "feed",
@@ -101,7 +101,9 @@ fn recipe(ssg: Ssg) -> Recipe {
 const HUGO_HOME: &str = r#"{{/* Written by `feedgen init --ssg hugo` because this site had no layout: a
      minimal home page with the Instagram feed. Replace it with your theme. */}}
 <!doctype html>
-<html lang="{{ site.LanguageCode | default "en" }}">
+{{- $lang := "" -}}
+{{- if ge hugo.Version "0.158.0" }}{{ $lang = site.Language.Locale }}{{ else }}{{ $lang = site.LanguageCode }}{{ end -}}
+<html lang="{{ $lang | default "en" }}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -174,6 +176,7 @@ fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
 }
 
 pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
+    let me = invoked_as();
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let mut config = EXAMPLE_CONFIG.to_string();
     let recipe = args.ssg.map(recipe);
@@ -193,7 +196,15 @@ pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
     write_new(&config_path, &config, args.force)?;
     println!("wrote {}", config_path.display());
     let out_dir = recipe.as_ref().map_or("public/feed", |r| r.out_dir);
-    let added = ignore_generated(&dir, out_dir)?;
+    // Eleventy 3 watches no git-ignored file: its dev server would never see
+    // a new feed. There only the images are ignored; the fragment and the
+    // JSON stay visible (two small files) so `eleventy --serve` rebuilds.
+    let ignored = if args.ssg == Some(Ssg::Eleventy) {
+        format!("{out_dir}/{}", feedgen::output::MEDIA_DIR)
+    } else {
+        out_dir.to_string()
+    };
+    let added = ignore_generated(&dir, &ignored)?;
     if !added.is_empty() {
         println!(
             "added {} to {}",
@@ -216,10 +227,26 @@ pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
             println!("wrote {}", path.display());
         }
         println!("output: {} (served at {})", r.out_dir, r.base_url);
-        println!("next: {}", r.how);
+        println!(
+            "next: {}",
+            r.how.replace("feedgen build", &format!("{me} build"))
+        );
     }
-    println!(
-        "then: export FEEDGEN_TOKEN=…  (README: Getting a token), feedgen doctor, feedgen build"
-    );
+    println!("then: export FEEDGEN_TOKEN=…  (README: Getting a token), {me} doctor, {me} build");
     Ok(ok())
+}
+
+/// How the user runs feedgen, for the next steps init prints: `npx feedgen`
+/// when the npm launcher says so (`FEEDGEN_INVOKED_AS`), else `feedgen`.
+fn invoked_as() -> String {
+    std::env::var("FEEDGEN_INVOKED_AS")
+        .ok()
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 40
+                && v.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'.' | b'/' | b'_')
+                })
+        })
+        .unwrap_or_else(|| "feedgen".to_string())
 }

@@ -102,7 +102,7 @@ fn a_hugo_site_from_nothing_with_init_doctor_and_build() {
     std::fs::remove_file(site.path("feedgen.toml")).unwrap();
     std::fs::write(
         site.path("hugo.toml"),
-        "baseURL = \"https://example.org/\"\ntitle = \"SECRET-SITE-TITLE\"\n",
+        "baseURL = \"https://example.org/\"\ntitle = \"SECRET-SITE-TITLE\"\ndisableKinds = [\"taxonomy\", \"term\"]\n",
     )
     .unwrap();
     std::fs::create_dir_all(site.path("layouts")).unwrap();
@@ -123,16 +123,23 @@ fn a_hugo_site_from_nothing_with_init_doctor_and_build() {
     assert_eq!(doctor.stdout.matches('✔').count(), 6, "{}", doctor.stdout);
     site.run(&["build"], &fake_env(&fake)).expect_code(0);
 
-    let hugo = Command::new("hugo")
-        .arg("--quiet")
-        .current_dir(site.dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        hugo.status.success(),
-        "hugo failed: {}",
-        String::from_utf8_lossy(&hugo.stderr)
-    );
+    // The oldest and the newest Hugo; on the newest a deprecation warning
+    // fails the build.
+    for (hugo, strict) in crate::plugins::hugo_releases() {
+        let mut cmd = Command::new(&hugo);
+        cmd.arg("--quiet").current_dir(site.dir.path());
+        if strict {
+            cmd.arg("--panicOnWarning");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{} failed: {}{}",
+            hugo.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let page = std::fs::read_to_string(site.path("public/index.html")).unwrap();
     assert_eq!(page.matches("class=\"feedgen-item").count(), 3, "{page}");
     assert!(!page.contains("<script>alert"), "markup stays text");
@@ -512,4 +519,46 @@ fn help_ends_with_examples_the_token_variable_and_the_docs() {
         "{help}"
     );
     assert!(help.contains("Documentation: https://"), "{help}");
+}
+
+#[test]
+fn init_names_the_command_the_user_runs() {
+    for (invoked, expect) in [
+        (None, "feedgen doctor, feedgen build"),
+        (Some("npx feedgen"), "npx feedgen doctor, npx feedgen build"),
+        (Some("feedgen\n::error::x"), "feedgen doctor, feedgen build"),
+    ] {
+        let site = Site::new("");
+        std::fs::remove_file(site.path("feedgen.toml")).unwrap();
+        let env: Vec<(&str, String)> = invoked
+            .map(|v| vec![("FEEDGEN_INVOKED_AS", v.to_string())])
+            .unwrap_or_default();
+        let run = site.run(&["init"], &env).expect_code(0);
+        let then = run.stdout.lines().find(|l| l.starts_with("then:")).unwrap();
+        assert!(then.ends_with(expect), "{invoked:?}: {then}");
+        assert!(!run.stdout.contains("::error"));
+    }
+}
+
+/// The config init writes takes the `[[feed]]` tables its own comment shows:
+/// it sets no path that feeds cannot share.
+#[test]
+fn the_init_config_takes_the_feeds_its_comment_suggests() {
+    let site = Site::new("");
+    std::fs::remove_file(site.path("feedgen.toml")).unwrap();
+    site.run(&["init"], &[]).expect_code(0);
+    let written = std::fs::read_to_string(site.path("feedgen.toml")).unwrap();
+    let example: String = written
+        .lines()
+        .skip_while(|l| !l.starts_with("# [[feed]]"))
+        .map(|l| l.strip_prefix("# ").unwrap_or(l.trim_start_matches('#')))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(example.contains("[[feed]]"), "{written}");
+    std::fs::write(site.path("feedgen.toml"), format!("{written}\n{example}\n")).unwrap();
+    let run = site.run(&["paths"], &[]).expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let feeds = doc["feeds"].as_array().unwrap();
+    assert_eq!(feeds.len(), 2, "{}", run.stdout);
+    assert_ne!(feeds[0]["token_state"], feeds[1]["token_state"]);
 }

@@ -261,6 +261,22 @@ fn npx_feedgen_behaves_like_the_binary() {
     let out = output(&mut npx(dir, &["--version"], &[], Stdio::null()));
     assert_eq!(text(&out.stdout).trim(), format!("feedgen {}", version()));
 
+    // init names the command the user has: `npx feedgen`, not a bare `feedgen`.
+    let fresh = dir.join("fresh");
+    std::fs::create_dir_all(&fresh).unwrap();
+    let out = output(&mut npx(
+        &fresh,
+        &["init", "--ssg", "jekyll"],
+        &[],
+        Stdio::null(),
+    ));
+    assert!(
+        text(&out.stdout).contains("npx feedgen doctor, npx feedgen build")
+            && text(&out.stdout).contains("Run npx feedgen build before jekyll build"),
+        "{}",
+        text(&out.stdout)
+    );
+
     // A first feed: exit 0.
     let (posts, images) = account(4);
     let fake = FakeInstagram::start(posts, images);
@@ -541,6 +557,32 @@ fn install_sh_installs_the_release_and_refuses_a_tampered_one() {
     );
     assert!(!other.join("feedgen").exists());
 
+    // The copy attached to a release, downloaded alone (no checkout beside
+    // it), installs its own release without --version, as the GitLab,
+    // Netlify and Cloudflare recipes run it.
+    let alone_dir = tmp.path().join("downloaded");
+    std::fs::create_dir_all(&alone_dir).unwrap();
+    let stamped = alone_dir.join("install.sh");
+    let stamp = output(
+        Command::new("bash")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("dist/stamp-install.sh"))
+            .arg(format!("v{}", version()))
+            .arg(&stamped),
+    );
+    assert!(stamp.status.success(), "{}", text(&stamp.stderr));
+    let alone_bin = tmp.path().join("alone-bin");
+    let out = output(
+        Command::new("bash")
+            .arg(&stamped)
+            .arg("--dir")
+            .arg(&alone_bin)
+            .current_dir(&alone_dir)
+            .env("FEEDGEN_RELEASES", format!("http://{}", good.addr)),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run = output(Command::new(alone_bin.join("feedgen")).arg("--version"));
+    assert_eq!(text(&run.stdout).trim(), format!("feedgen {}", version()));
+
     // A version that is not a release number never reaches a URL or a path.
     for bad in ["../../etc", "0.1.0/../../x", "0.1.0 --dir /", "latest"] {
         let out = output(
@@ -676,6 +718,7 @@ fn action_step(
         .env("RUNNER_TEMP", runner_temp)
         .env("GITHUB_OUTPUT", &outputs)
         .env("GITHUB_PATH", runner_temp.join("github_path"))
+        .env("GITHUB_ENV", runner_temp.join("github_env"))
         .env("GITHUB_REPOSITORY", "someone/site")
         .env("CONFIG", "feedgen.toml");
     for (k, v) in env {
@@ -769,6 +812,9 @@ fn the_action_installs_into_a_fresh_folder_and_runs_nothing_it_did_not_verify() 
     let (out, outputs) = action_step("build", runner_temp.path(), &site, &verified);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(outputs.contains("exit-code=0"), "{outputs}");
+    // The site's npm plugin, run next in the job, reads this feed: no second fetch.
+    let job_env = std::fs::read_to_string(runner_temp.path().join("github_env")).unwrap();
+    assert_eq!(job_env, "FEEDGEN_PREBUILT=1\n");
 
     // Replaced after the install (a restored cache, an earlier step): refused
     // before it runs with the token.
@@ -885,4 +931,58 @@ fn update_secret_refuses_a_cached_token_state_and_a_token_of_two_lines() {
     );
     assert!(!text(&out.stdout).contains("add-mask"));
     assert!(!stored.exists(), "nothing is stored");
+}
+
+/// GitHub's hosted runners deprecated actions that run on Node 20: every pin
+/// is a commit of a release that runs on Node 24 (the first such majors:
+/// cache 5, checkout 5, setup-node 5, upload-artifact 6, download-artifact 7),
+/// and the action's cache key names the config, so two uses in one job keep
+/// two caches.
+#[test]
+fn the_action_and_the_release_pin_node_24_actions_and_key_the_cache_by_config() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let first_node24 = [
+        ("actions/cache", 5),
+        ("actions/checkout", 5),
+        ("actions/setup-node", 5),
+        ("actions/upload-artifact", 6),
+        ("actions/download-artifact", 7),
+    ];
+    let mut pins = 0;
+    for file in ["action.yml", ".github/workflows/release.yml"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for line in text.lines().filter(|l| l.contains("uses: ")) {
+            let spec = line.split("uses: ").nth(1).unwrap();
+            let (action, rest) = spec.split_once('@').unwrap();
+            let (sha, comment) = rest
+                .split_once(" # v")
+                .unwrap_or_else(|| panic!("{file}: {line}"));
+            assert!(
+                sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{file}: pin a commit: {line}"
+            );
+            let major: u32 = comment.split('.').next().unwrap().parse().unwrap();
+            let owner_repo = action.split('/').take(2).collect::<Vec<_>>().join("/");
+            let (_, min) = first_node24
+                .iter()
+                .find(|(a, _)| *a == owner_repo)
+                .unwrap_or_else(|| panic!("{file}: is {owner_repo} on Node 24? {line}"));
+            assert!(major >= *min, "{file}: {line} runs on Node 20");
+            pins += 1;
+        }
+    }
+    assert!(pins >= 7, "{pins}");
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let prepare = &action
+        [action.find("id: prepare").unwrap()..action.find("actions/cache/restore@").unwrap()];
+    assert!(
+        prepare.contains("cache-key=") && prepare.contains("$CONFIG"),
+        "{prepare}"
+    );
+    assert_eq!(
+        action
+            .matches("key: ${{ steps.prepare.outputs.cache-key }}-")
+            .count(),
+        2
+    );
 }

