@@ -559,7 +559,21 @@ struct ImageJson<'a> {
     height: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     placeholder: Option<&'a Placeholder>,
+    /// The fragment's own choice, so integrations load the same files: the
+    /// `<img>`'s `src`, `srcset` and `sizes`, and its `<source>`s.
+    src: &'a str,
+    srcset: &'a str,
+    sizes: &'a str,
+    sources: Vec<SourceJson<'a>>,
     variants: &'a [VariantView],
+}
+
+/// One `<source>` of the fragment's `<picture>`.
+#[derive(Serialize)]
+struct SourceJson<'a> {
+    #[serde(rename = "type")]
+    mime: &'a str,
+    srcset: &'a str,
 }
 
 /// Renders the fragment; with `output.header`, the account's profile header above the posts.
@@ -657,6 +671,14 @@ fn image_json(i: &ImageView) -> ImageJson<'_> {
         width: i.width,
         height: i.height,
         placeholder: i.placeholder.as_ref(),
+        src: &i.src,
+        srcset: &i.srcset,
+        sizes: &i.sizes,
+        sources: i
+            .sources
+            .iter()
+            .map(|(mime, srcset)| SourceJson { mime, srcset })
+            .collect(),
         variants: &i.variants,
     }
 }

@@ -421,9 +421,57 @@ fn astro_site() -> (tempfile::TempDir, Vec<(&'static str, String)>) {
         "[output]\ndir = \"public/feed\"\nbase_url = \"/feed/\"\ncaptions = true\n[http]\nbackoff_ms = 10\n",
     )
     .unwrap();
+    // The README's own-markup page, word for word.
+    std::fs::write(site.join("src/pages/own.astro"), readme_astro_own_markup()).unwrap();
     let env = install_feedgen(site);
     lend_node_modules(site);
     (dir, env)
+}
+
+/// The README's Astro block for your own markup, as written.
+fn readme_astro_own_markup() -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let after = readme
+        .split("or your own markup from the typed entries")
+        .nth(1)
+        .expect("the README's own-markup Astro block");
+    let block = after.split("```astro\n").nth(1).unwrap();
+    block.split("```").next().unwrap().to_string()
+}
+
+/// `(src, srcset, sizes)` of each `<img>` in `html`, and the `srcset`s of
+/// its `<source>`s, in order.
+fn image_choices(html: &str) -> Vec<(String, String, String, Vec<String>)> {
+    let attr = |tag: &str, name: &str| {
+        tag.split(&format!(" {name}=\""))
+            .nth(1)
+            .map_or(String::new(), |v| {
+                v.split('"').next().unwrap().replace("&amp;", "&")
+            })
+    };
+    let mut found = Vec::new();
+    for picture in html.split("<picture").skip(1) {
+        let picture = picture.split("</picture>").next().unwrap();
+        let sources = picture
+            .split("<source")
+            .skip(1)
+            .map(|t| attr(t.split('>').next().unwrap(), "srcset"))
+            .collect();
+        let img = picture
+            .split("<img")
+            .nth(1)
+            .unwrap()
+            .split('>')
+            .next()
+            .unwrap();
+        found.push((
+            attr(img, "src"),
+            attr(img, "srcset"),
+            attr(img, "sizes"),
+            sources,
+        ));
+    }
+    found
 }
 
 #[test]
@@ -441,6 +489,24 @@ fn the_astro_loader_fills_a_typed_collection_and_keeps_it_when_a_build_fails() {
     astro_build(&bin, site, &env);
     assert_eq!(astro_posts(site), (3, 3));
     in_chromium(&site.join("dist"), 3, &["/", "/data/"]);
+
+    // The README's own markup loads the very files the fragment does: the
+    // same src, srcset, sizes and WebP sources for each post's first image.
+    let home = std::fs::read_to_string(site.join("dist/index.html")).unwrap();
+    let own = std::fs::read_to_string(site.join("dist/own/index.html")).unwrap();
+    let fragment_first: Vec<_> = home
+        .split("<li class=\"feedgen-item")
+        .skip(1)
+        .map(|item| image_choices(item).remove(0))
+        .collect();
+    let own_choices = image_choices(&own);
+    assert_eq!(own_choices.len(), 3, "{own}");
+    assert_eq!(own_choices, fragment_first);
+    assert!(
+        own_choices
+            .iter()
+            .all(|(_, _, sizes, sources)| !sizes.is_empty() && !sources.is_empty())
+    );
 
     // The token is revoked: feedgen republishes the last good feed.
     fake.with(|s| s.error = Some(FakeError::expired_token()));

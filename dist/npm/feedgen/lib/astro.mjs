@@ -39,13 +39,15 @@ const image = z.object({
   height: z.number(),
   placeholder: z.object({ color: z.string(), lqip: z.string().optional() }).optional(),
   variants: z.array(variant),
-  /** The largest variant of the last format (JPEG by default): the `<img src>`. */
+  /** The fragment's own `<img>` attributes (fallback format): the same files load. */
   src: z.string(),
-  /** Every width of the first format (WebP by default), for `srcset`. */
   srcset: z.string(),
+  sizes: z.string(),
+  /** The fragment's `<source>` elements, preferred format first. */
+  sources: z.array(z.object({ type: z.string(), srcset: z.string() })),
 });
 
-/** The schema of one post: feed.json's post (docs/json-schema.md) plus `src`/`srcset`. */
+/** The schema of one post: feed.json's post (docs/json-schema.md). */
 export const postSchema = z.object({
   id: z.string(),
   type: z.enum(['image', 'video', 'carousel']),
@@ -96,14 +98,28 @@ function postMarkup(fragment) {
   return items;
 }
 
+/**
+ * An image as the schema wants it. feed.json carries the fragment's own
+ * `src`, `srcset`, `sizes` and `sources`; a file an older feedgen wrote has
+ * only the variants, and gets the fragment's rule (the fallback format near
+ * 640 px) until the next build.
+ */
 function withSources(img) {
+  if (typeof img.src === 'string' && Array.isArray(img.sources)) return img;
   const formats = [...new Set(img.variants.map((v) => v.format))];
-  const first = img.variants.filter((v) => v.format === formats[0]);
-  const last = img.variants.filter((v) => v.format === formats[formats.length - 1]);
+  const set = (format) =>
+    img.variants
+      .filter((v) => v.format === format)
+      .map((v) => `${v.url} ${v.width}w`)
+      .join(', ');
+  const fallback = img.variants.filter((v) => v.format === formats[formats.length - 1]);
+  const near = fallback.find((v) => v.width >= 640) || fallback[fallback.length - 1];
   return {
     ...img,
-    src: last.length ? last[last.length - 1].url : '',
-    srcset: first.map((v) => `${v.url} ${v.width}w`).join(', '),
+    src: near ? near.url : '',
+    srcset: set(formats[formats.length - 1]),
+    sizes: '100vw',
+    sources: formats.slice(0, -1).map((f) => ({ type: f === 'webp' ? 'image/webp' : `image/${f}`, srcset: set(f) })),
   };
 }
 
