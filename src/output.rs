@@ -416,6 +416,41 @@ fn holds_feedgen_json(out: &Path) -> bool {
     })
 }
 
+/// Removes what one feed published straight into `base` before `base`
+/// became the folder of several feeds, one subfolder each (`feeds`: their
+/// names): the old fragment, JSON, page and `media/` would be deployed
+/// forever. Only when `base` is recognisably a feedgen output (its JSON data
+/// file, or an older version's marker): then feedgen owned all of it.
+/// Dot-files (the feeds' staging folders) and the feeds' folders stay.
+/// Returns the names removed.
+pub fn remove_single_feed_leftovers(
+    base: &Path,
+    feeds: &HashSet<&str>,
+) -> Result<Vec<String>, Error> {
+    if !(is_regular_file(&base.join(LEGACY_MARKER)) || holds_feedgen_json(base)) {
+        return Ok(Vec::new());
+    }
+    let mut removed = Vec::new();
+    let entries = std::fs::read_dir(base).map_err(|e| Error::io("read", base, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if feeds.contains(name.as_str()) || (name.starts_with('.') && name != LEGACY_MARKER) {
+            continue;
+        }
+        let path = entry.path();
+        let kind = std::fs::symlink_metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+        if kind.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        }
+        .map_err(|e| Error::io("remove", &path, e))?;
+        removed.push(name);
+    }
+    removed.sort();
+    Ok(removed)
+}
+
 /// Whether a build could publish into `out`: feedgen's (or new) and writable.
 pub fn check_publishable(out: &Path) -> Result<(), Error> {
     let out = &real_dir(out)?;

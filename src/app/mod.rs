@@ -207,7 +207,7 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
     let claim = shared.store.claim()?;
     let outcomes = build_feeds(&shared).await;
     let keep = files_in_use(&outcomes);
-    let mut warnings = Vec::new();
+    let mut warnings = single_feed_leftovers(config);
     // Files still in use by a failed feed's published output are hard links,
     // so pruning never breaks an output; keeping them only saves re-encoding.
     match shared.store.prune_if_alone(claim, &keep) {
@@ -227,6 +227,41 @@ pub async fn build_async(config: &Config, options: &BuildOptions) -> Result<RunR
             .collect(),
         warnings,
     })
+}
+
+/// Going from one feed to several: the folder that held the one feed now
+/// holds a folder per feed, and what the one feed published there is removed
+/// (it would be deployed forever). Returns a note for each folder cleaned,
+/// or the error that kept it.
+fn single_feed_leftovers(config: &Config) -> Vec<String> {
+    if !config.named_feeds {
+        return Vec::new();
+    }
+    let mut bases: std::collections::BTreeMap<&std::path::Path, HashSet<&str>> = Default::default();
+    for feed in &config.feeds {
+        let dir = &feed.output.dir;
+        if let Some(base) = dir.parent()
+            && dir.file_name().is_some_and(|n| n == feed.name.as_str())
+        {
+            bases.entry(base).or_default().insert(&feed.name);
+        }
+    }
+    let mut notes = Vec::new();
+    for (base, feeds) in bases {
+        match output::remove_single_feed_leftovers(base, &feeds) {
+            Ok(removed) if removed.is_empty() => {}
+            Ok(removed) => notes.push(format!(
+                "{} held the output of a single feed; now that it holds one folder per feed, its old files are removed: {}",
+                base.display(),
+                removed.join(", ")
+            )),
+            Err(e) => notes.push(format!(
+                "the old single-feed output in {} could not be removed ({e}); delete it by hand, or it is deployed",
+                base.display()
+            )),
+        }
+    }
+    notes
 }
 
 /// Builds every feed: feeds of one account one after the other, so that the

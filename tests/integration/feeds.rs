@@ -262,3 +262,39 @@ fn two_feeds_of_one_account_download_each_image_once() {
             .all(|f| grid.contains(f))
     );
 }
+
+/// Going from one feed to several leaves nothing of the one feed in the
+/// folder that now holds a folder per feed: it would be deployed forever.
+#[test]
+fn going_from_one_feed_to_several_leaves_no_stale_output() {
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new("[http]\nbackoff_ms = 10\n");
+    site.build(&fake, &[]).expect_code(0);
+    assert!(site.out().join("feed.html").is_file());
+    std::fs::write(
+        site.path("feedgen.toml"),
+        "[http]\nbackoff_ms = 10\n[[feed]]\nname = \"all\"\n[[feed]]\nname = \"photos\"\n[feed.filter]\ntypes = [\"image\"]\n",
+    )
+    .unwrap();
+    let run = site.build(&fake, &[]).expect_code(0);
+    assert!(
+        run.stderr.contains("old files are removed"),
+        "{}",
+        run.stderr
+    );
+    let left: BTreeSet<String> = std::fs::read_dir(site.out())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        BTreeSet::from(["all".to_string(), "photos".to_string()])
+    );
+    assert!(site.out().join("photos/feed.html").is_file());
+    // A folder feedgen never published into keeps its files.
+    let mine = site.path("public/feed/../notes.txt");
+    std::fs::write(&mine, "mine").unwrap();
+    site.build(&fake, &[]).expect_code(0);
+    assert!(mine.is_file());
+}
