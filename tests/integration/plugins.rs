@@ -566,21 +566,30 @@ fn astro_dev_shows_a_changed_caption_after_a_feedgen_build() {
     );
 }
 
-/// A Hugo site importing the module in dist/hugo (by `replacements`, as a
-/// site does offline or with the module vendored: no Go needed), with the
-/// partial on the home page, the shortcode in a content page, and the posts
-/// partial for its own markup.
+/// A Hugo site importing the module in dist/hugo as the README says to
+/// without Go: a copy in the site's `feedgen-hugo/` and a relative
+/// `replacements` (Hugo reads it from `themes/`), with the partial on the
+/// home page, the shortcode in a content page, and the posts partial for its
+/// own markup.
 fn hugo_module_site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path();
-    let module = repo().join("dist/hugo");
+    for (rel, bytes) in tree(&repo().join("dist/hugo")) {
+        let path = site.join("feedgen-hugo").join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(
+        readme.contains(
+            "replacements = \"github.com/feedgen/feedgen/dist/hugo\n-> ../feedgen-hugo\""
+        ),
+        "the README's offline recipe"
+    );
     let files = [
         (
             "config.toml".to_string(),
-            format!(
-                "baseURL = \"http://example.org/\"\ntitle = \"Hugo module\"\ndisableKinds = [\"taxonomy\", \"term\", \"RSS\", \"sitemap\"]\n[module]\nreplacements = \"github.com/feedgen/feedgen/dist/hugo -> {}\"\n[[module.imports]]\npath = \"github.com/feedgen/feedgen/dist/hugo\"\n",
-                module.display()
-            ),
+            "baseURL = \"http://example.org/\"\ntitle = \"Hugo module\"\ndisableKinds = [\"taxonomy\", \"term\", \"RSS\", \"sitemap\"]\n[module]\nreplacements = \"github.com/feedgen/feedgen/dist/hugo -> ../feedgen-hugo\"\n[[module.imports]]\npath = \"github.com/feedgen/feedgen/dist/hugo\"\n".to_string(),
         ),
         (
             "layouts/index.html".into(),
