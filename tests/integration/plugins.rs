@@ -99,12 +99,13 @@ fn eleventy_site(esm: bool) -> (tempfile::TempDir, Vec<(&'static str, String)>) 
     let (package, config) = if esm {
         (
             r#"{"name":"esm-site","private":true,"type":"module"}"#,
-            "import feedgen from \"feedgen/eleventy\";\n\nexport default function (eleventyConfig) {\n  eleventyConfig.addPlugin(feedgen, { config: \"feedgen.toml\" });\n}\n",
+            // The README's Eleventy config, word for word.
+            readme_block("### Eleventy: the `feedgen/eleventy` plugin", "js"),
         )
     } else {
         (
             r#"{"name":"cjs-site","private":true}"#,
-            "const feedgen = require(\"feedgen/eleventy\");\n\nmodule.exports = function (eleventyConfig) {\n  eleventyConfig.addPlugin(feedgen);\n};\n",
+            "const feedgen = require(\"feedgen/eleventy\");\n\nmodule.exports = function (eleventyConfig) {\n  eleventyConfig.addPlugin(feedgen);\n};\n".to_string(),
         )
     };
     std::fs::write(site.join("package.json"), package).unwrap();
@@ -416,6 +417,12 @@ fn astro_site() -> (tempfile::TempDir, Vec<(&'static str, String)>) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, body).unwrap();
     }
+    // The README's content config, word for word.
+    std::fs::write(
+        site.join("src/content.config.mjs"),
+        readme_block("### Astro: the `feedgen/astro` content loader", "js"),
+    )
+    .unwrap();
     std::fs::write(
         site.join("feedgen.toml"),
         "[output]\ndir = \"public/feed\"\nbase_url = \"/feed/\"\ncaptions = true\n[http]\nbackoff_ms = 10\n",
@@ -428,15 +435,23 @@ fn astro_site() -> (tempfile::TempDir, Vec<(&'static str, String)>) {
     (dir, env)
 }
 
-/// The README's Astro block for your own markup, as written.
-fn readme_astro_own_markup() -> String {
+/// The README's fenced `lang` block that follows `marker`, as written.
+fn readme_block(marker: &str, lang: &str) -> String {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let after = readme
-        .split("or your own markup from the typed entries")
+        .split(marker)
         .nth(1)
-        .expect("the README's own-markup Astro block");
-    let block = after.split("```astro\n").nth(1).unwrap();
+        .unwrap_or_else(|| panic!("the README has no {marker:?}"));
+    let block = after
+        .split(&format!("```{lang}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {lang} block after {marker:?}"));
     block.split("```").next().unwrap().to_string()
+}
+
+/// The README's Astro block for your own markup, as written.
+fn readme_astro_own_markup() -> String {
+    readme_block("or your own markup from the typed entries", "astro")
 }
 
 /// `(src, srcset, sizes)` of each `<img>` in `html`, and the `srcset`s of
@@ -836,6 +851,12 @@ fn an_astro_7_site_installs_the_packed_feedgen_and_builds_on_node_22() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, body).unwrap();
     }
+    // The README's content config, word for word.
+    std::fs::write(
+        site.join("src/content.config.mjs"),
+        readme_block("### Astro: the `feedgen/astro` content loader", "js"),
+    )
+    .unwrap();
     std::fs::write(
         site.join("feedgen.toml"),
         "[output]\ndir = \"public/feed\"\nbase_url = \"/feed/\"\ncaptions = true\n[http]\nbackoff_ms = 10\n",
