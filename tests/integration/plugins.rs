@@ -402,16 +402,9 @@ fn astro_posts(site: &Path) -> (usize, usize) {
     (home.matches("class=\"feedgen-item").count(), posts)
 }
 
-/// A fresh Astro 5 site whose collection uses the loader and whose home page
-/// uses `<InstagramFeed />`; returns it and the environment its build needs.
-fn astro_site() -> (tempfile::TempDir, Vec<(&'static str, String)>) {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path();
-    std::fs::write(
-        site.join("package.json"),
-        r#"{"name":"astro-site","private":true,"type":"module","devDependencies":{"feedgen":"*"}}"#,
-    )
-    .unwrap();
+/// An Astro site's pages, the README's content config word for word, and a
+/// feedgen config (no package.json: each Astro major brings its own).
+fn write_astro_pages(site: &Path) {
     for (rel, body) in ASTRO_FILES {
         let path = site.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -428,6 +421,19 @@ fn astro_site() -> (tempfile::TempDir, Vec<(&'static str, String)>) {
         "[output]\ndir = \"public/feed\"\nbase_url = \"/feed/\"\ncaptions = true\n[http]\nbackoff_ms = 10\n",
     )
     .unwrap();
+}
+
+/// A fresh Astro 5 site whose collection uses the loader and whose home page
+/// uses `<InstagramFeed />`; returns it and the environment its build needs.
+fn astro_site() -> (tempfile::TempDir, Vec<(&'static str, String)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path();
+    std::fs::write(
+        site.join("package.json"),
+        r#"{"name":"astro-site","private":true,"type":"module","devDependencies":{"feedgen":"*"}}"#,
+    )
+    .unwrap();
+    write_astro_pages(site);
     // The README's own-markup page, word for word.
     std::fs::write(site.join("src/pages/own.astro"), readme_astro_own_markup()).unwrap();
     let env = install_feedgen(site);
@@ -846,22 +852,7 @@ fn an_astro_7_site_installs_the_packed_feedgen_and_builds_on_node_22() {
         ),
     )
     .unwrap();
-    for (rel, body) in ASTRO_FILES {
-        let path = site.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, body).unwrap();
-    }
-    // The README's content config, word for word.
-    std::fs::write(
-        site.join("src/content.config.mjs"),
-        readme_block("### Astro: the `feedgen/astro` content loader", "js"),
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("feedgen.toml"),
-        "[output]\ndir = \"public/feed\"\nbase_url = \"/feed/\"\ncaptions = true\n[http]\nbackoff_ms = 10\n",
-    )
-    .unwrap();
+    write_astro_pages(site);
     // npm as the site owner runs it, from the cache tests/node-current filled.
     let path = format!(
         "{}:{}",
