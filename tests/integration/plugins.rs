@@ -15,26 +15,39 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `npm install --offline` of the packed tarballs in `dist` into `site`, as a
+/// site owner runs it; `path`: the PATH npm runs with (another Node first).
+fn npm_install_packed(site: &Path, dist: &Path, path: Option<&str>) {
+    let npm = dist.join("npm");
+    let version = env!("CARGO_PKG_VERSION");
+    let mut cmd = Command::new("npm");
+    cmd.args([
+        "install",
+        "--offline",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+    ])
+    .arg(npm.join(format!("feedgen-cli-linux-x64-{version}.tgz")))
+    .arg(npm.join(format!("feedgen-{version}.tgz")))
+    .current_dir(site);
+    if let Some(path) = path {
+        cmd.env("PATH", path);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "npm install: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
 /// Installs the `feedgen` npm package into `site`; returns the environment
 /// the site's build then needs (none with the real platform package).
 fn install_feedgen(site: &Path) -> Vec<(&'static str, String)> {
     if let Some(dist) = std::env::var_os("FEEDGEN_DIST") {
-        let npm = PathBuf::from(dist).join("npm");
-        let version = env!("CARGO_PKG_VERSION");
-        let out = Command::new("npm")
-            .args([
-                "install",
-                "--offline",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-            ])
-            .arg(npm.join(format!("feedgen-cli-linux-x64-{version}.tgz")))
-            .arg(npm.join(format!("feedgen-{version}.tgz")))
-            .current_dir(site)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "npm install: {}", text(&out.stderr));
+        npm_install_packed(site, &PathBuf::from(dist), None);
         return Vec::new();
     }
     let dest = site.join("node_modules/feedgen");
@@ -871,28 +884,7 @@ fn astro_site_on_node_22(packages: &str, major: &str) {
         node.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let version = env!("CARGO_PKG_VERSION");
-    let npm = dist.join("npm");
-    let out = Command::new("npm")
-        .args([
-            "install",
-            "--offline",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-        ])
-        .arg(npm.join(format!("feedgen-cli-linux-x64-{version}.tgz")))
-        .arg(npm.join(format!("feedgen-{version}.tgz")))
-        .current_dir(site)
-        .env("PATH", &path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "npm install: {}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    npm_install_packed(site, &dist, Some(&path));
 
     let out = Command::new(&node)
         .args(["node_modules/astro/bin/astro.mjs", "build"])
