@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use crate::support::docs::{doc_block, run_line};
 use crate::support::fake_instagram::Fault;
 use crate::support::*;
 
@@ -90,72 +91,109 @@ fn init_writes_an_annotated_config_and_refuses_to_overwrite() {
     );
 }
 
+/// The README's Hugo walkthrough, command by command as a user types it, on
+/// the oldest and the newest Hugo (each making its own fresh site): init's
+/// output word for word, doctor's checks in order, one summary line, a site
+/// that shows the feed and runs no caption as template or script.
 #[test]
-fn a_hugo_site_from_nothing_with_init_doctor_and_build() {
-    if !have_tool("hugo") {
-        return;
+fn the_readme_hugo_walkthrough_runs_as_written() {
+    let transcript = doc_block("README.md", "hugo-walkthrough");
+    for (hugo, _) in crate::plugins::hugo_releases() {
+        hugo_walkthrough(&transcript, &hugo);
     }
+}
+
+fn hugo_walkthrough(transcript: &str, hugo: &std::path::Path) {
     let (mut posts, images) = account(3);
     posts[0].caption = Some("{{ site.Title }} {{< shortcode >}} <script>alert(1)</script>".into());
     let fake = FakeInstagram::start(posts, images);
-    let site = Site::new("");
-    std::fs::remove_file(site.path("feedgen.toml")).unwrap();
-    std::fs::write(
-        site.path("hugo.toml"),
-        "baseURL = \"https://example.org/\"\ntitle = \"SECRET-SITE-TITLE\"\ndisableKinds = [\"taxonomy\", \"term\"]\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(site.path("layouts")).unwrap();
-    std::fs::write(
-        site.path("layouts/index.html"),
-        "<!doctype html><html lang=\"en\"><head><title>{{ .Site.Title }}</title></head><body>{{ partial \"instagram-feed.html\" . }}</body></html>\n",
-    )
-    .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    // `feedgen` and this `hugo` on the PATH, as installed.
+    let bin = root.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_feedgen"), bin.join("feedgen")).unwrap();
+    let hugo = which(hugo);
+    std::os::unix::fs::symlink(&hugo, bin.join("hugo")).unwrap();
+    let mut env = vec![(
+        "PATH",
+        format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+    )];
+    let mut dir = root.path().to_path_buf();
 
-    let init = site.run(&["init", "--ssg", "hugo"], &[]).expect_code(0);
-    assert!(
-        init.stdout.contains("layouts/partials/instagram-feed.html"),
-        "{}",
-        init.stdout
-    );
-    let doctor = site.run(&["doctor"], &fake_env(&fake)).expect_code(0);
-    assert!(!doctor.stdout.contains('✘'), "{}", doctor.stdout);
-    assert_eq!(doctor.stdout.matches('✔').count(), 6, "{}", doctor.stdout);
-    site.run(&["build"], &fake_env(&fake)).expect_code(0);
-
-    // The oldest and the newest Hugo; on the newest a deprecation warning
-    // fails the build.
-    for (hugo, strict) in crate::plugins::hugo_releases() {
-        let mut cmd = Command::new(&hugo);
-        cmd.arg("--quiet").current_dir(site.dir.path());
-        if strict {
-            cmd.arg("--panicOnWarning");
+    // The transcript: `$ command` lines, each followed by what it printed.
+    let mut steps: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in transcript.lines() {
+        match line.strip_prefix("$ ") {
+            Some(command) => steps.push((command, Vec::new())),
+            None => steps.last_mut().unwrap().1.push(line),
         }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{} failed: {}{}",
-            hugo.display(),
+    }
+    for (command, printed) in steps {
+        if let Some(sub) = command.strip_prefix("cd ") {
+            dir = dir.join(sub);
+            continue;
+        }
+        if let Some((name, _)) = command
+            .strip_prefix("export ")
+            .and_then(|a| a.split_once('='))
+        {
+            // The README elides the token; the fake's stands in.
+            assert_eq!(name, "FEEDGEN_TOKEN");
+            env.extend(fake_env(&fake));
+            continue;
+        }
+        let out = run_line(command, &dir, &env);
+        let said = format!(
+            "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        let said: Vec<&str> = said.lines().collect();
+        match command.split_whitespace().take(2).collect::<Vec<_>>()[..] {
+            ["feedgen", "init"] => assert_eq!(said, printed, "{command}"),
+            ["feedgen", "doctor"] => {
+                let checks = |lines: &[&str]| -> Vec<String> {
+                    lines
+                        .iter()
+                        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+                        .collect()
+                };
+                assert_eq!(checks(&said), checks(&printed), "{}", said.join("\n"));
+            }
+            ["feedgen", "build"] => {
+                assert_eq!(said.len(), 1, "{said:?}");
+                assert!(
+                    said[0].starts_with("feedgen: ") && said[0].contains(" → ./static/feed in "),
+                    "{}",
+                    said[0]
+                );
+                assert!(printed[0].contains(" → ./static/feed in "), "{printed:?}");
+            }
+            _ => {}
+        }
     }
-    let page = std::fs::read_to_string(site.path("public/index.html")).unwrap();
+    let page = std::fs::read_to_string(dir.join("public/index.html")).unwrap();
     assert_eq!(page.matches("class=\"feedgen-item").count(), 3, "{page}");
     assert!(!page.contains("<script>alert"), "markup stays text");
-    assert_eq!(
-        page.matches("SECRET-SITE-TITLE").count(),
-        1,
-        "the caption's {{{{ site.Title }}}} was not executed"
-    );
     for (url, _) in html_urls(&page) {
         if let Some(rel) = url.strip_prefix("/feed/") {
             assert!(
-                site.path("public/feed").join(rel).is_file(),
+                dir.join("public/feed").join(rel).is_file(),
                 "{url} missing from the built site"
             );
         }
     }
+}
+
+/// The full path of a command (a bare name is looked up on the PATH).
+fn which(cmd: &std::path::Path) -> std::path::PathBuf {
+    if cmd.components().count() > 1 {
+        return cmd.to_path_buf();
+    }
+    std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .map(|d| d.join(cmd))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{} is not on the PATH", cmd.display()))
 }
 
 #[test]

@@ -14,7 +14,7 @@ const CONFIG: &str = "[source]\nmax_posts = 50\n[http]\nbackoff_ms = 10\n";
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 
 /// The folder of release artifacts, or `None` (test skipped).
-fn dist() -> Option<PathBuf> {
+pub fn dist() -> Option<PathBuf> {
     match std::env::var_os("FEEDGEN_DIST") {
         Some(dir) => Some(PathBuf::from(dir)),
         None => {
@@ -30,11 +30,11 @@ fn dist() -> Option<PathBuf> {
     }
 }
 
-fn version() -> &'static str {
+pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
-fn archive_name() -> String {
+pub fn archive_name() -> String {
     format!("feedgen-{TARGET}-v{}", version())
 }
 

@@ -1,5 +1,6 @@
 //! Test harness: a temp site folder, the real `feedgen` binary, and the fake API.
 
+pub mod docs;
 pub mod fake_facebook;
 pub mod fake_instagram;
 
