@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use crate::kinds::SourceKind;
 
-/// Process exit codes, documented in the README; scripts rely on them.
+/// Process exit codes, documented in the book (docs/reference/exit-codes.md); scripts rely on them.
 pub mod exit {
     /// The build succeeded (warnings may have been printed).
     pub const OK: u8 = 0;
@@ -216,7 +216,7 @@ impl TokenProblem {
                 "This is an Instagram-Login token (IGAA…), which is not valid for graph.facebook.com (source.kind = \"facebook\"), where Facebook-Login tokens (EAA…) are. To use this token, set source.kind = \"instagram\" (the default: graph.instagram.com); or give a Facebook-Login token.".into()
             }
             TokenProblem::OtherLogin => {
-                "This is a Facebook-Login token (EAA…), but the feed reads graph.instagram.com, which takes Instagram-Login tokens (IGAA…). To use this token, set source.kind = \"facebook\" in feedgen.toml (README: With Facebook Login); or generate an Instagram-Login token (README: Getting a token).".into()
+                "This is a Facebook-Login token (EAA…), but the feed reads graph.instagram.com, which takes Instagram-Login tokens (IGAA…). To use this token, set source.kind = \"facebook\" in feedgen.toml (https://feedgen.github.io/feedgen/guides/facebook-login.html); or generate an Instagram-Login token (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token).".into()
             }
             TokenProblem::LegacyPlatform => {
                 "This looks like a token of the legacy Instagram Platform API (api.instagram.com/v1), shut down on 2020-06-29. Move to the Instagram API with Instagram Login: switch the account to a Business or Creator account, add the Instagram product to a Meta app, and generate a token there; feedgen reads the same /me/media route with it.".into()
@@ -424,12 +424,12 @@ pub const OUTPUT_KEPT: &str = " The previous output was left as it was.";
 fn token_fix(problem: &TokenProblem, login: SourceKind) -> String {
     let facebook = login == SourceKind::Facebook;
     let new_token = if facebook {
-        "make a new token in the Graph API Explorer and turn it into a Page token with `feedgen token exchange` (README: With Facebook Login), then store it in FEEDGEN_TOKEN"
+        "make a new token in the Graph API Explorer and turn it into a Page token with `feedgen token exchange` (https://feedgen.github.io/feedgen/guides/facebook-login.html), then store it in FEEDGEN_TOKEN"
     } else {
         "generate a new long-lived token (Meta for Developers → your app → Instagram → API setup with Instagram login → Generate token) and store it in FEEDGEN_TOKEN (the secret of the same name in CI)"
     };
     match problem {
-        TokenProblem::Missing => "set FEEDGEN_TOKEN to a long-lived token (README: Getting a token), or build from the last snapshot with --offline".into(),
+        TokenProblem::Missing => "set FEEDGEN_TOKEN to a long-lived token (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token), or build from the last snapshot with --offline".into(),
         TokenProblem::Expired
         | TokenProblem::Invalidated
         | TokenProblem::Invalid
@@ -438,7 +438,7 @@ fn token_fix(problem: &TokenProblem, login: SourceKind) -> String {
         TokenProblem::AccountCheckpoint => "log in to the account on instagram.com in a browser and complete the check it asks for, then run `feedgen doctor` again".into(),
         TokenProblem::Unsupported if facebook => "give the token's user a task on the Facebook Page connected to the account and the instagram_basic and pages_show_list permissions, then make the token again".into(),
         TokenProblem::Unsupported => "accept the app's tester invitation in the Instagram app (Settings → Website permissions → Apps and websites → Tester invites) and check that the account is a Business or Creator account, then run `feedgen doctor` again".into(),
-        TokenProblem::BasicDisplayRetired | TokenProblem::LegacyPlatform => "generate a token with the Instagram API with Instagram Login (README: Getting a token) and store it in FEEDGEN_TOKEN".into(),
+        TokenProblem::BasicDisplayRetired | TokenProblem::LegacyPlatform => "generate a token with the Instagram API with Instagram Login (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token) and store it in FEEDGEN_TOKEN".into(),
         TokenProblem::Permission if facebook => "grant the token instagram_basic and pages_show_list (and business_management for a Page in a Business Manager), then make it again with `feedgen token exchange`".into(),
         TokenProblem::DiscoveryPermission => format!("grant the token {DISCOVERY_PERMISSIONS} (in the Graph API Explorer or your app's Facebook Login), then make it again with `feedgen token exchange`"),
         TokenProblem::Permission => "turn on the instagram_business_basic permission in your app's dashboard (Meta for Developers → your app → Instagram → API setup), then generate a new token".into(),

@@ -152,11 +152,11 @@ pub(super) fn note_expiry(
     if days < feed.token.policy.warn_days_left {
         warnings.push(match feed.source.kind {
             SourceKind::Instagram => format!(
-                "the token expires in {days} days (on {}). feedgen refreshes it automatically on builds once it is 24 h old; if refreshes keep failing, generate a new token before then (see README, Getting a token)",
+                "the token expires in {days} days (on {}). feedgen refreshes it automatically on builds once it is 24 h old; if refreshes keep failing, generate a new token before then (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token)",
                 exp.format("%Y-%m-%d")
             ),
             SourceKind::Facebook => format!(
-                "the Facebook token expires in {days} days (on {}). Run `feedgen token exchange` (README, Facebook Login) for a Page token that does not expire",
+                "the Facebook token expires in {days} days (on {}). Run `feedgen token exchange` (https://feedgen.github.io/feedgen/guides/facebook-login.html) for a Page token that does not expire",
                 exp.format("%Y-%m-%d")
             ),
         });

@@ -144,7 +144,7 @@ fn check_token(config: &FeedConfig, r: &mut Report) -> Option<(token::Resolved, 
     let Some(resolved) = token::resolve(input, stored, now) else {
         r.fail(
             "token: none given",
-            "set FEEDGEN_TOKEN to a long-lived token (README: Getting a token)",
+            "set FEEDGEN_TOKEN to a long-lived token (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token)",
             exit::TOKEN,
         );
         return None;

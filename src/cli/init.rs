@@ -232,7 +232,9 @@ pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
             r.how.replace("feedgen build", &format!("{me} build"))
         );
     }
-    println!("then: export FEEDGEN_TOKEN=…  (README: Getting a token), {me} doctor, {me} build");
+    println!(
+        "then: export FEEDGEN_TOKEN=…  (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token), {me} doctor, {me} build"
+    );
     Ok(ok())
 }
 

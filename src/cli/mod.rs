@@ -26,9 +26,9 @@ Examples:
   feedgen watch --serve         rebuild on every change; preview on http://127.0.0.1:8000/
 
 Environment:
-  FEEDGEN_TOKEN   the long-lived access token (README: Getting a token)
+  FEEDGEN_TOKEN   the long-lived access token (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token)
 
-Documentation: https://github.com/feedgen/feedgen#readme";
+Documentation: https://feedgen.github.io/feedgen/";
 
 /// Turn an Instagram account into fast, private, static feed fragments.
 #[derive(Debug, Parser)]

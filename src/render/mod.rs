@@ -28,7 +28,7 @@ use crate::manifest::{AssetEntry, Variant};
 use crate::model::{Feed, Post};
 use crate::output::MEDIA_DIR;
 
-/// Version of the JSON data file's schema (documented in `docs/json-schema.md`).
+/// Version of the JSON data file's schema (documented in `docs/reference/json.md`).
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 /// Longest alt text taken from a caption, in characters.
 const ALT_MAX_CHARS: usize = 250;

@@ -145,7 +145,7 @@ fn captions_show_when_asked_with_links_and_stay_inert() {
     assert!(!html.contains("{{"));
 }
 
-/// The README's theming contract lists exactly the classes the templates write
+/// The theming contract (docs/reference/output.md) lists exactly the classes the templates write
 /// (layouts and post kinds expanded).
 #[test]
 fn the_theming_contract_lists_the_classes_the_markup_uses() {
@@ -173,18 +173,21 @@ fn the_theming_contract_lists_the_classes_the_markup_uses() {
             }
         }
     }
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root.join("docs/reference/output.md")).unwrap();
     let listed: std::collections::BTreeSet<String> = readme
         .split("<!-- theming classes -->")
         .nth(1)
         .and_then(|rest| rest.split("<!-- /theming classes -->").next())
-        .expect("the README marks its list of theming classes")
+        .expect("docs/reference/output.md marks its list of theming classes")
         .split('`')
         .skip(1)
         .step_by(2)
         .map(str::to_string)
         .collect();
-    assert_eq!(listed, used, "README theming classes vs templates");
+    assert_eq!(
+        listed, used,
+        "docs/reference/output.md theming classes vs templates"
+    );
 }
 
 /// `output.data_file`: the JSON data plus the fragment, beside the site's

@@ -114,8 +114,8 @@ fn eleventy_site(esm: bool) -> (tempfile::TempDir, Vec<(&'static str, String)>) 
     let (package, config) = if esm {
         (
             r#"{"name":"esm-site","private":true,"type":"module"}"#,
-            // The README's Eleventy config, word for word.
-            doc_block("README.md", "eleventy-config"),
+            // The guide's Eleventy config, word for word.
+            doc_block("docs/guides/eleventy.md", "eleventy-config"),
         )
     } else {
         (
@@ -440,7 +440,7 @@ fn astro_posts(site: &Path) -> (usize, usize) {
     (home.matches("class=\"feedgen-item").count(), posts)
 }
 
-/// An Astro site's config and pages, with the README's content config and
+/// An Astro site's config and pages, with the Astro guide's content config and
 /// component page word for word (no package.json: each Astro major brings its
 /// own; no feedgen.toml: `init` or the test writes it).
 pub fn write_astro_pages(site: &Path) {
@@ -449,18 +449,18 @@ pub fn write_astro_pages(site: &Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, body).unwrap();
     }
-    // The README's component page, word for word, inside a document.
-    let page = doc_block("README.md", "astro-component-page");
+    // The guide's component page, word for word, inside a document.
+    let page = doc_block("docs/guides/astro.md", "astro-component-page");
     let (front, markup) = page.rsplit_once("---\n").unwrap();
     std::fs::write(
         site.join("src/pages/index.astro"),
         format!("{front}---\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Site</title></head>\n<body>{markup}</body></html>\n"),
     )
     .unwrap();
-    // The README's content config, word for word.
+    // The guide's content config, word for word.
     std::fs::write(
         site.join("src/content.config.mjs"),
-        doc_block("README.md", "astro-content-config"),
+        doc_block("docs/guides/astro.md", "astro-content-config"),
     )
     .unwrap();
 }
@@ -480,10 +480,10 @@ fn astro_site() -> (tempfile::TempDir, Vec<(&'static str, String)>) {
     .unwrap();
     write_astro_pages(site);
     std::fs::write(site.join("feedgen.toml"), ASTRO_FEEDGEN).unwrap();
-    // The README's own-markup page, word for word.
+    // The guide's own-markup page, word for word.
     std::fs::write(
         site.join("src/pages/own.astro"),
-        doc_block("README.md", "astro-own-markup"),
+        doc_block("docs/guides/astro.md", "astro-own-markup"),
     )
     .unwrap();
     let env = install_feedgen(site);
@@ -542,7 +542,7 @@ fn the_astro_loader_fills_a_typed_collection_and_keeps_it_when_a_build_fails() {
     assert_eq!(astro_posts(site), (3, 3));
     in_chromium(&site.join("dist"), 3, &["/", "/data/"]);
 
-    // The README's own markup loads the very files the fragment does: the
+    // The guide's own markup loads the very files the fragment does: the
     // same src, srcset, sizes and WebP sources for each post's first image.
     let home = std::fs::read_to_string(site.join("dist/index.html")).unwrap();
     let own = std::fs::read_to_string(site.join("dist/own/index.html")).unwrap();
@@ -651,8 +651,8 @@ fn hugo_module_site() -> tempfile::TempDir {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
     }
-    // The README's template lines: the shortcode's goes into a content page.
-    let templates = doc_block("README.md", "hugo-module-templates");
+    // The guide's template lines: the shortcode's goes into a content page.
+    let templates = doc_block("docs/guides/hugo.md", "hugo-module-templates");
     let content: String = templates
         .lines()
         .filter(|l| l.contains("{{<"))
@@ -661,11 +661,11 @@ fn hugo_module_site() -> tempfile::TempDir {
     let files = [
         (
             "hugo.toml".to_string(),
-            // The README's import and offline replacement, word for word.
+            // The guide's import and offline replacement, word for word.
             format!(
                 "baseURL = \"http://example.org/\"\ntitle = \"Hugo module\"\ndisableKinds = [\"taxonomy\", \"term\", \"RSS\", \"sitemap\"]\n{}{}",
-                doc_block("README.md", "hugo-module-import"),
-                doc_block("README.md", "hugo-module-offline")
+                doc_block("docs/guides/hugo.md", "hugo-module-import"),
+                doc_block("docs/guides/hugo.md", "hugo-module-offline")
             ),
         ),
         (
@@ -977,10 +977,10 @@ fn astro_site_on_node_22(
     Some((dir, node, path))
 }
 
-/// docs/install.md's tested-versions table names the releases CI installs.
+/// docs/reference/tested-versions.md names the releases CI installs.
 #[test]
 fn the_tested_versions_table_is_what_ci_installs() {
-    let doc = std::fs::read_to_string(repo().join("docs/install.md")).unwrap();
+    let doc = std::fs::read_to_string(repo().join("docs/reference/tested-versions.md")).unwrap();
     let row = |name: &str| -> (String, String) {
         let line = doc
             .lines()
@@ -1039,6 +1039,16 @@ fn the_tested_versions_table_is_what_ci_installs() {
         let out = Command::new(cmd).arg(arg).output().ok()?;
         Some(text(&out.stdout))
     };
+    // The module declares the oldest Hugo tested as its minimum.
+    let module = std::fs::read_to_string(repo().join("dist/hugo/hugo.toml")).unwrap();
+    let module: toml::Value = toml::from_str(&module).unwrap();
+    let oldest = row("Hugo").0;
+    let (major_minor, _) = oldest.rsplit_once('.').unwrap();
+    assert_eq!(
+        module["module"]["hugoVersion"]["min"].as_str(),
+        Some(format!("{major_minor}.0").as_str()),
+        "dist/hugo declares the oldest Hugo tested ({oldest})"
+    );
     if let Some(hugo) = version_of("hugo", "version") {
         assert!(hugo.contains(&format!("v{}", row("Hugo").0)), "{hugo}");
     }

@@ -1,4 +1,4 @@
-//! The README's quick starts and docs/ci.md's recipes for other CI systems,
+//! The README's quick starts and docs/guides/ci.md's recipes for other CI systems,
 //! run as written in fresh sites, each line in bash as a user types it.
 //!
 //! Only the network is redirected, the way a hosts file would: npm's registry
@@ -128,14 +128,14 @@ fn the_readme_eleventy_quick_start_installs_from_npm_and_builds() {
     // `npm install @11ty/eleventy` is lent from tests/node below).
     run_line("npm init -y", &site, &env);
     run_line("npm pkg set type=module", &site, &env);
-    for line in shell_lines(&doc_block("README.md", "eleventy-install")) {
+    for line in shell_lines(&doc_block("docs/guides/eleventy.md", "eleventy-install")) {
         run_line(&line, &site, &env);
     }
     assert_installed_from_registry(&site);
     lend_node_modules(&site, "tests/node");
     std::fs::write(
         site.join("eleventy.config.js"),
-        doc_block("README.md", "eleventy-config"),
+        doc_block("docs/guides/eleventy.md", "eleventy-config"),
     )
     .unwrap();
     std::fs::write(
@@ -190,7 +190,7 @@ fn the_readme_astro_quick_start_installs_from_npm_and_builds() {
     ));
     run_line("npm init -y", &site, &env);
     run_line("npm pkg set type=module", &site, &env);
-    for line in shell_lines(&doc_block("README.md", "astro-install")) {
+    for line in shell_lines(&doc_block("docs/guides/astro.md", "astro-install")) {
         run_line(&line, &site, &env);
     }
     assert_installed_from_registry(&site);
@@ -198,7 +198,7 @@ fn the_readme_astro_quick_start_installs_from_npm_and_builds() {
     write_astro_pages(&site);
     std::fs::write(
         site.join("src/pages/own.astro"),
-        doc_block("README.md", "astro-own-markup"),
+        doc_block("docs/guides/astro.md", "astro-own-markup"),
     )
     .unwrap();
     env.extend(fake_env(&fake));
@@ -226,11 +226,11 @@ fn the_readme_jekyll_quick_start_runs_as_written() {
     let site = dir.path().join("site");
     let mut index = std::fs::read_to_string(site.join("index.md")).unwrap();
     index.push('\n');
-    index.push_str(&doc_block("README.md", "jekyll-page"));
+    index.push_str(&doc_block("docs/guides/jekyll.md", "jekyll-page"));
     std::fs::write(site.join("index.md"), index).unwrap();
     let mut env = fake_env(&fake);
     env.push(("PATH", path_with_feedgen(dir.path())));
-    for line in shell_lines(&doc_block("README.md", "jekyll-quick-start")) {
+    for line in shell_lines(&doc_block("docs/guides/jekyll.md", "jekyll-quick-start")) {
         run_line(&line, &site, &env);
     }
     assert_eq!(feed_items(&site.join("_site"), "index.html"), 3);
@@ -245,7 +245,7 @@ fn the_readme_plain_html_quick_start_runs_as_written() {
     std::fs::create_dir_all(&site).unwrap();
     let mut env = fake_env(&fake);
     env.push(("PATH", path_with_feedgen(dir.path())));
-    for line in shell_lines(&doc_block("README.md", "html-quick-start")) {
+    for line in shell_lines(&doc_block("docs/guides/html.md", "html-quick-start")) {
         run_line(&line, &site, &env);
     }
     // The fragment to paste, its images beside it under /feed/.
@@ -378,7 +378,7 @@ fn hugo_site(root: &Path) -> PathBuf {
     site
 }
 
-/// docs/ci.md's GitLab CI job: its `script` lines run in order in a fresh
+/// docs/guides/ci.md's GitLab CI job: its `script` lines run in order in a fresh
 /// Hugo site with the job's variables and `CI_PROJECT_DIR`; what it names
 /// as the artifact holds the site with the feed, and its cache keeps the
 /// token state's folder.
@@ -393,7 +393,7 @@ fn the_gitlab_recipe_runs_as_written_against_a_release() {
     {
         return;
     }
-    let recipe = doc_block("docs/ci.md", "gitlab-recipe");
+    let recipe = doc_block("docs/guides/ci.md", "gitlab-recipe");
     let job = yaml_to_json(&recipe)["pages"].clone();
     assert_eq!(
         job["cache"]["paths"],
@@ -429,7 +429,7 @@ fn the_gitlab_recipe_runs_as_written_against_a_release() {
     assert!(site.join(".feedgen-cache").is_dir());
 }
 
-/// docs/ci.md's build command for Netlify and Cloudflare Pages, in a fresh
+/// docs/guides/ci.md's build command for Netlify and Cloudflare Pages, in a fresh
 /// Hugo site.
 #[test]
 fn the_netlify_and_cloudflare_build_command_runs_as_written_against_a_release() {
@@ -449,7 +449,7 @@ fn the_netlify_and_cloudflare_build_command_runs_as_written_against_a_release() 
     let site = hugo_site(root.path());
     let mut env = github.env();
     env.extend(fake_env(&fake));
-    let lines = shell_lines(&doc_block("docs/ci.md", "netlify-recipe"));
+    let lines = shell_lines(&doc_block("docs/guides/ci.md", "netlify-recipe"));
     assert_eq!(lines.len(), 1, "one build command");
     assert!(
         lines[0].contains(&format!("/v{}/", crate::dist::version())),
@@ -475,4 +475,35 @@ fn yaml_to_json(yaml: &str) -> serde_json::Value {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The README's quick start, line by line, in a fresh npm site: the token
+/// line stands for the fake's token (the README elides it).
+#[test]
+fn the_readme_quick_start_runs_as_written() {
+    let Some(dist) = crate::dist::dist() else {
+        return;
+    };
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    let (_registry, port) = registry(&dist);
+    let mut env = npm_env(port, &dir.path().join("npm-cache"));
+    run_line("npm init -y", &site, &env);
+    for line in shell_lines(&doc_block("README.md", "readme-quick-start")) {
+        if line.starts_with("export FEEDGEN_TOKEN=") {
+            env.extend(fake_env(&fake));
+            continue;
+        }
+        let out = run_line(&line, &site, &env);
+        if line.contains("feedgen doctor") {
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(!said.contains('✘') && said.contains("✔ token"), "{said}");
+        }
+    }
+    assert_installed_from_registry(&site);
+    let fragment = std::fs::read_to_string(site.join("feed/feed.html")).unwrap();
+    assert_eq!(fragment.matches("class=\"feedgen-item").count(), 3);
 }

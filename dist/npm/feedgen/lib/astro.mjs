@@ -47,7 +47,7 @@ const image = z.object({
   sources: z.array(z.object({ type: z.string(), srcset: z.string() })),
 });
 
-/** The schema of one post: feed.json's post (docs/json-schema.md). */
+/** The schema of one post: feed.json's post (docs/reference/json.md). */
 export const postSchema = z.object({
   id: z.string(),
   type: z.enum(['image', 'video', 'carousel']),
