@@ -378,21 +378,51 @@ fn hugo_site(root: &Path) -> PathBuf {
     site
 }
 
+/// What both recipe tests start from: the release's "github.com", a fresh
+/// Hugo site and the fake API; `None` when a tool is missing (skipped).
+struct RecipeRun {
+    _root: tempfile::TempDir,
+    _fake: FakeInstagram,
+    _github: GitHub,
+    site: PathBuf,
+    env: Vec<(&'static str, String)>,
+}
+
+impl RecipeRun {
+    fn start() -> Option<Self> {
+        let dist = crate::dist::dist()?;
+        if !["hugo", "curl", "openssl"]
+            .into_iter()
+            .all(crate::cli::have_tool)
+        {
+            return None;
+        }
+        let (posts, images) = account(3);
+        let fake = FakeInstagram::start(posts, images);
+        let root = tempfile::tempdir().unwrap();
+        let github = GitHub::start(&dist, root.path());
+        let site = hugo_site(root.path());
+        let mut env = github.env();
+        env.extend(fake_env(&fake));
+        Some(RecipeRun {
+            _root: root,
+            _fake: fake,
+            _github: github,
+            site,
+            env,
+        })
+    }
+}
+
 /// docs/guides/ci.md's GitLab CI job: its `script` lines run in order in a fresh
 /// Hugo site with the job's variables and `CI_PROJECT_DIR`; what it names
 /// as the artifact holds the site with the feed, and its cache keeps the
 /// token state's folder.
 #[test]
 fn the_gitlab_recipe_runs_as_written_against_a_release() {
-    let Some(dist) = crate::dist::dist() else {
+    let Some(run) = RecipeRun::start() else {
         return;
     };
-    if !["hugo", "curl", "openssl"]
-        .into_iter()
-        .all(crate::cli::have_tool)
-    {
-        return;
-    }
     let recipe = doc_block("docs/guides/ci.md", "gitlab-recipe");
     let job = yaml_to_json(&recipe)["pages"].clone();
     assert_eq!(
@@ -411,19 +441,14 @@ fn the_gitlab_recipe_runs_as_written_against_a_release() {
     for line in job["before_script"].as_array().unwrap() {
         assert!(line.as_str().unwrap().starts_with("apt-get "), "{line}");
     }
-    let (posts, images) = account(3);
-    let fake = FakeInstagram::start(posts, images);
-    let root = tempfile::tempdir().unwrap();
-    let github = GitHub::start(&dist, root.path());
-    let site = hugo_site(root.path());
-    let mut env: Vec<(&str, String)> = github.env();
-    env.extend(fake_env(&fake));
+    let site = &run.site;
+    let mut env: Vec<(&str, String)> = run.env.clone();
     env.push(("CI_PROJECT_DIR", site.display().to_string()));
     for (name, value) in job["variables"].as_object().unwrap() {
         env.push((name.as_str(), value.as_str().unwrap().to_string()));
     }
     for line in job["script"].as_array().unwrap() {
-        run_line(line.as_str().unwrap(), &site, &env);
+        run_line(line.as_str().unwrap(), site, &env);
     }
     assert_eq!(feed_items(&site.join("public"), "index.html"), 3);
     assert!(site.join(".feedgen-cache").is_dir());
@@ -433,30 +458,17 @@ fn the_gitlab_recipe_runs_as_written_against_a_release() {
 /// Hugo site.
 #[test]
 fn the_netlify_and_cloudflare_build_command_runs_as_written_against_a_release() {
-    let Some(dist) = crate::dist::dist() else {
+    let Some(run) = RecipeRun::start() else {
         return;
     };
-    if !["hugo", "curl", "openssl"]
-        .into_iter()
-        .all(crate::cli::have_tool)
-    {
-        return;
-    }
-    let (posts, images) = account(3);
-    let fake = FakeInstagram::start(posts, images);
-    let root = tempfile::tempdir().unwrap();
-    let github = GitHub::start(&dist, root.path());
-    let site = hugo_site(root.path());
-    let mut env = github.env();
-    env.extend(fake_env(&fake));
     let lines = shell_lines(&doc_block("docs/guides/ci.md", "netlify-recipe"));
     assert_eq!(lines.len(), 1, "one build command");
     assert!(
         lines[0].contains(&format!("/v{}/", crate::dist::version())),
         "the recipe names the release"
     );
-    run_line(&lines[0], &site, &env);
-    assert_eq!(feed_items(&site.join("public"), "index.html"), 3);
+    run_line(&lines[0], &run.site, &run.env);
+    assert_eq!(feed_items(&run.site.join("public"), "index.html"), 3);
 }
 
 /// A YAML document as JSON, read by the `yaml` package of tests/node.
