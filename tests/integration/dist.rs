@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::docs::{doc_block, shell_lines};
 use crate::support::*;
 
 const CONFIG: &str = "[source]\nmax_posts = 50\n[http]\nbackoff_ms = 10\n";
@@ -200,9 +201,10 @@ fn a_processor_without_sse41_gets_a_message_and_the_output_is_kept() {
     let old = run(Some("core2duo"));
     let stderr = text(&old.stderr);
     assert_eq!(old.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.starts_with("error: this processor lacks SSE4.1, which the WebP encoder of this feedgen binary was built for, so nothing was built and the previous output was kept. Build feedgen for this machine with `cargo install --locked feedgen --no-default-features`"),
-        "{stderr}"
+    // Word for word what the install page shows.
+    assert_eq!(
+        stderr.trim_end(),
+        doc_block("docs/install.md", "sse41-message").trim_end(),
     );
     assert!(!stderr.contains("Illegal instruction"), "{stderr}");
     assert_eq!(tree(&site.out()), before, "the previous output changed");
@@ -431,6 +433,13 @@ fn a_missing_platform_package_or_platform_is_explained() {
     let out = output(&mut npx(dir, &["--version"], &[], Stdio::null()));
     let said = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{said}");
+    // Word for word what the install page shows.
+    assert_eq!(
+        said.trim_end(),
+        doc_block("docs/install.md", "missing-platform-message")
+            .trim_end()
+            .replace("0.1.0", version()),
+    );
     for needle in [
         "@feedgen/cli-linux-x64",
         "is not installed",
@@ -631,6 +640,26 @@ fn cargo_binstall_metadata_names_the_release_archive() {
             archive_name()
         )
     );
+    // The install page's lines: binstall reads the metadata above, and
+    // `cargo install --locked` needs the lock file in the published package.
+    let lines = shell_lines(&doc_block("docs/install.md", "cargo-install"));
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l.split('#').next().unwrap().trim())
+            .collect::<Vec<_>>(),
+        ["cargo binstall feedgen", "cargo install --locked feedgen"]
+    );
+    assert_eq!(package["name"].as_str(), Some("feedgen"));
+    let listed = output(
+        Command::new(env!("CARGO"))
+            .args(["package", "--list", "--allow-dirty", "--offline"])
+            .current_dir(env!("CARGO_MANIFEST_DIR")),
+    );
+    let listed = text(&listed.stdout);
+    for file in ["Cargo.lock", "src/main.rs", "feedgen.example.toml"] {
+        assert!(listed.lines().any(|l| l == file), "{file} in {listed}");
+    }
     let Some(dist) = dist() else { return };
     let file = url.rsplit('/').next().unwrap();
     let listing = output(Command::new("tar").arg("-tzf").arg(dist.join(file)));
@@ -935,7 +964,8 @@ fn update_secret_refuses_a_cached_token_state_and_a_token_of_two_lines() {
 
 /// GitHub's hosted runners deprecated actions that run on Node 20: every pin
 /// is a commit of a release that runs on Node 24 (the first such majors:
-/// cache 5, checkout 5, setup-node 5, upload-artifact 6, download-artifact 7),
+/// cache 5, checkout 5, setup-node 5, upload-artifact 6, download-artifact 7,
+/// upload-pages-artifact 5, deploy-pages 5),
 /// and the action's cache key names the config, so two uses in one job keep
 /// two caches.
 #[test]
@@ -947,6 +977,8 @@ fn the_action_and_the_release_pin_node_24_actions_and_key_the_cache_by_config() 
         ("actions/setup-node", 5),
         ("actions/upload-artifact", 6),
         ("actions/download-artifact", 7),
+        ("actions/upload-pages-artifact", 5),
+        ("actions/deploy-pages", 5),
     ];
     let mut pins = 0;
     for file in ["action.yml", ".github/workflows/release.yml"] {
@@ -985,4 +1017,28 @@ fn the_action_and_the_release_pin_node_24_actions_and_key_the_cache_by_config() 
             .count(),
         2
     );
+}
+
+/// The install page's `docker run` line, read against the image it names:
+/// this release's image, the site mounted where the image works (WORKDIR),
+/// run as the caller, and arguments that go to feedgen (the ENTRYPOINT).
+/// (`dist/container/check.sh`, run by `.ci/run`, builds the example site in
+/// the image that way with buildah.)
+#[test]
+fn the_install_page_docker_line_fits_the_image() {
+    let line = shell_lines(&doc_block("docs/install.md", "container")).join(" ");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&words[..3], ["docker", "run", "--rm"], "{line}");
+    assert!(line.contains(r#"--user "$(id -u):$(id -g)""#), "{line}");
+    assert!(line.contains(r#"-v "$PWD:/site""#), "{line}");
+    assert!(line.contains("-e FEEDGEN_TOKEN "), "{line}");
+    let image = format!("ghcr.io/feedgen/feedgen:{}", version());
+    assert!(line.ends_with(&format!("{image} build")), "{line}");
+    let containerfile = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("dist/container/Containerfile"),
+    )
+    .unwrap();
+    for needed in ["WORKDIR /site", "ENTRYPOINT [\"/usr/local/bin/feedgen\"]"] {
+        assert!(containerfile.lines().any(|l| l == needed), "{needed}");
+    }
 }

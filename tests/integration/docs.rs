@@ -4,18 +4,32 @@
 
 use std::path::PathBuf;
 
-use crate::support::docs::blocks;
+use crate::support::docs::{blocks, claimed, doc_block};
 
-/// The pages (and the part of each, from one heading to the next `## `) whose
-/// every example must be run by a test.
-const CHECKED: [(&str, &str); 7] = [
+/// The pages (and the part of each, from the heading that starts with the
+/// given text to the next of its level; `# ` is the whole page) whose every
+/// example must be run by a test: the README's quick start, Getting started,
+/// every guide, and the reference pages with examples (the generated blocks
+/// of docs/reference/cli.md excepted: they are the code's own `--help`).
+const CHECKED: [(&str, &str); 18] = [
     ("README.md", "## Quick start"),
-    ("docs/guides/hugo.md", "# Hugo"),
-    ("docs/guides/jekyll.md", "# Jekyll"),
-    ("docs/guides/eleventy.md", "# Eleventy"),
-    ("docs/guides/astro.md", "# Astro"),
-    ("docs/guides/html.md", "# Plain HTML"),
-    ("docs/guides/ci.md", "## Other CI systems"),
+    ("docs/install.md", "# "),
+    ("docs/first-feed.md", "# "),
+    ("docs/watch.md", "# "),
+    ("docs/guides/hugo.md", "# "),
+    ("docs/guides/jekyll.md", "# "),
+    ("docs/guides/eleventy.md", "# "),
+    ("docs/guides/astro.md", "# "),
+    ("docs/guides/html.md", "# "),
+    ("docs/guides/ci.md", "# "),
+    ("docs/guides/facebook-login.md", "# "),
+    ("docs/guides/another-account.md", "# "),
+    ("docs/guides/feeds.md", "# "),
+    ("docs/guides/filters.md", "# "),
+    ("docs/guides/look.md", "# "),
+    ("docs/guides/language.md", "# "),
+    ("docs/reference/config.md", "# "),
+    ("docs/reference/cli.md", "# "),
 ];
 
 fn repo() -> PathBuf {
@@ -31,6 +45,12 @@ fn claims_taken() -> Vec<(String, String)> {
         .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
     {
         let source = std::fs::read_to_string(entry.path()).unwrap();
+        // `claimed("NAME")` takes every block marked NAME, in any file.
+        for call in source.split("claimed(\"").skip(1) {
+            if let Some((name, _)) = call.split_once('"') {
+                taken.push(("*".to_string(), name.to_string()));
+            }
+        }
         for call in source.split("doc_block(").skip(1) {
             let literals: Vec<&str> = call.split('"').collect();
             // `doc_block("file", "NAME")`: the 2nd and 4th pieces.
@@ -49,28 +69,45 @@ fn every_example_is_claimed_by_a_test() {
     let mut untaken = Vec::new();
     for (file, heading) in CHECKED {
         let text = std::fs::read_to_string(repo().join(file)).unwrap();
-        let from = text
-            .lines()
-            .position(|l| l.starts_with(heading))
-            .unwrap_or_else(|| panic!("{file} has no {heading}"));
-        let to = text
-            .lines()
-            .enumerate()
+        // Lines outside fenced blocks and generated parts, numbered from 0.
+        let mut prose = Vec::new();
+        let (mut fenced, mut generated) = (false, false);
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with("```") {
+                fenced = !fenced;
+            } else if line.starts_with("<!-- generated: ") {
+                generated = true;
+            } else if line.starts_with("<!-- end of generated -->") {
+                generated = false;
+            }
+            prose.push((i, line, fenced || generated, generated));
+        }
+        let level = heading.split(' ').next().unwrap().len();
+        let from = prose
+            .iter()
+            .find(|(_, l, hidden, _)| !hidden && l.starts_with(heading))
+            .unwrap_or_else(|| panic!("{file} has no {heading}"))
+            .0;
+        // To the next heading of the same level or above.
+        let to = prose
+            .iter()
             .skip(from + 1)
-            .find(|(_, l)| {
-                // The next heading of the same level or above.
-                let level = heading.split(' ').next().unwrap().len();
+            .find(|(_, l, hidden, _)| {
                 let this = l.split(' ').next().unwrap_or("");
-                !this.is_empty() && this.chars().all(|c| c == '#') && this.len() <= level
+                !hidden && !this.is_empty() && this.chars().all(|c| c == '#') && this.len() <= level
             })
-            .map_or(usize::MAX, |(i, _)| i);
+            .map_or(usize::MAX, |(i, _, _, _)| *i);
+        let shown = |line: usize| !prose[line].3;
         for block in blocks(file)
             .into_iter()
-            .filter(|b| (from..to).contains(&(b.line - 1)))
+            .filter(|b| (from..to).contains(&(b.line - 1)) && shown(b.line - 1))
         {
             match &block.check {
                 None => unclaimed.push(format!("{file}:{} ({})", block.line, block.lang)),
-                Some(name) if !taken.contains(&(file.to_string(), name.clone())) => {
+                Some(name)
+                    if !taken.contains(&(file.to_string(), name.clone()))
+                        && !taken.contains(&("*".to_string(), name.clone())) =>
+                {
                     untaken.push(format!("{file}:{} {name}", block.line));
                 }
                 Some(_) => {}
@@ -432,4 +469,274 @@ fn links_into_the_book_from_the_code_name_its_pages() {
         }
     }
     assert!(found >= 5, "{found} links into the book");
+}
+
+/// Every config example of the docs (`<!-- check: config -->`) is a valid
+/// feedgen.toml as written: `feedgen paths` reads and checks it (unknown
+/// keys, overlapping folders, bad values all fail there).
+#[test]
+fn every_config_example_is_a_valid_config() {
+    for (at, block) in claimed("config") {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("feedgen.toml"), &block).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_feedgen"))
+            .args(["paths", "--config", "feedgen.toml"])
+            .current_dir(dir.path())
+            .env_clear()
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{at}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The filters guide's config and overrides file, as written, in a build
+/// against the fake API (ids and links it does not know are left alone).
+#[test]
+fn the_filters_guide_config_and_overrides_build() {
+    use crate::support::*;
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(&doc_block("docs/guides/filters.md", "filters-config"));
+    std::fs::write(
+        site.path("feedgen-overrides.toml"),
+        doc_block("docs/guides/filters.md", "overrides"),
+    )
+    .unwrap();
+    site.run(&["build"], &fake_env(&fake)).expect_code(0);
+}
+
+/// A workflow example as a whole workflow: a fragment of steps (indented as
+/// in a job) goes under one job.
+fn as_workflow(block: &str) -> String {
+    if block.contains("\njobs:") || block.starts_with("jobs:") {
+        return block.to_string();
+    }
+    let indent = block
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let steps: String = block
+        .lines()
+        .map(|l| format!("      {}\n", l.get(indent..).unwrap_or("")))
+        .collect();
+    format!(
+        "name: example\non: workflow_dispatch\npermissions:\n  contents: read\njobs:\n  feed:\n    runs-on: ubuntu-latest\n    steps:\n{steps}"
+    )
+}
+
+/// Every GitHub Actions example of the docs (`<!-- check: workflow -->`)
+/// passes actionlint and shellcheck (`.ci/lint-actions.mjs`), gives the
+/// feedgen action only inputs action.yml declares, and uses the majors of
+/// GitHub's actions that feedgen's own workflows pin (no Node 20 ones).
+#[test]
+fn every_workflow_example_lints_clean_and_names_real_inputs() {
+    if crate::support::node_bin("eleventy").is_none() {
+        return; // tests/node (actionlint, yaml) is not installed
+    }
+    let action: serde_json::Value =
+        yaml_json(&std::fs::read_to_string(repo().join("action.yml")).unwrap());
+    let inputs: Vec<&String> = action["inputs"].as_object().unwrap().keys().collect();
+    let own = std::fs::read_to_string(repo().join(".github/workflows/release.yml")).unwrap()
+        + &std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, (at, block)) in claimed("workflow").into_iter().enumerate() {
+        let workflow = as_workflow(&block);
+        let doc = yaml_json(&workflow);
+        for job in doc["jobs"].as_object().unwrap().values() {
+            for step in job["steps"].as_array().unwrap() {
+                let Some(uses) = step["uses"].as_str() else {
+                    continue;
+                };
+                if uses.starts_with("feedgen/feedgen@") {
+                    for key in step["with"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, _)| k)
+                    {
+                        assert!(inputs.contains(&key), "{at}: feedgen has no input {key}");
+                    }
+                } else if let Some((name, major)) = uses.split_once('@') {
+                    let pinned = format!("uses: {name}@");
+                    assert!(
+                        own.contains(&pinned),
+                        "{at}: {uses} is not one feedgen uses"
+                    );
+                    let ours = own
+                        .split(&pinned)
+                        .nth(1)
+                        .and_then(|r| r.split("# v").nth(1))
+                        .and_then(|v| v.split('.').next())
+                        .unwrap();
+                    assert_eq!(major, format!("v{ours}"), "{at}: {uses}");
+                }
+            }
+        }
+        let file = dir.path().join(format!("example-{i}.yml"));
+        std::fs::write(&file, workflow).unwrap();
+        files.push(file);
+    }
+    let out = std::process::Command::new("node")
+        .arg(repo().join(".ci/lint-actions.mjs"))
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A YAML document as JSON, read by the `yaml` package of tests/node.
+fn yaml_json(yaml: &str) -> serde_json::Value {
+    crate::quickstart::yaml_to_json(yaml)
+}
+
+/// Every command synopsis of the docs (`<!-- check: synopsis -->`): each
+/// `feedgen SUB …` line names a real command, and each `--flag` on it is one
+/// of that command's flags.
+#[test]
+fn every_synopsis_names_real_commands_and_flags() {
+    for (at, block) in claimed("synopsis") {
+        for line in block.lines().filter(|l| l.starts_with("feedgen ")) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let sub: Vec<&str> = words[1..]
+                .iter()
+                .take_while(|w| {
+                    w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-' || c == '|')
+                })
+                .take(2)
+                .copied()
+                .collect();
+            // `token status|refresh|exchange`: the first of the choices.
+            let sub: Vec<String> = sub
+                .iter()
+                .map(|w| w.split('|').next().unwrap().to_string())
+                .collect();
+            let args: Vec<&str> = sub.iter().map(String::as_str).collect();
+            let text = help(&args);
+            for flag in words
+                .iter()
+                .flat_map(|w| w.split(['[', ']', '|']))
+                .filter(|w| w.starts_with("--"))
+            {
+                assert!(
+                    text.contains(&format!("{flag} "))
+                        || text.contains(&format!("{flag}\n"))
+                        || text.contains(&format!("{flag}="))
+                        || text.contains(&format!("{flag} <")),
+                    "{at}: `{}` has no {flag}",
+                    args.join(" ")
+                );
+            }
+        }
+    }
+}
+
+/// The release workflow publishes the book with the mdBook release `.ci/run`
+/// tests it with (read from `.ci/run`, one place), to GitHub Pages, after the
+/// release; the README and `--help` link to where it is published.
+#[test]
+fn the_release_publishes_the_book_that_ci_builds() {
+    let ci = std::fs::read_to_string(repo().join(".ci/run")).unwrap();
+    assert!(ci.lines().any(|l| l.starts_with("mdbook_version=")));
+    let release = std::fs::read_to_string(repo().join(".github/workflows/release.yml")).unwrap();
+    let job = release.split("\n  book:\n").nth(1).expect("a book job");
+    for needed in [
+        "needs: publish",
+        "sed -n 's/^mdbook_version=//p' .ci/run",
+        "mdbook\" build docs --dest-dir \"$RUNNER_TEMP/book\"",
+        "uses: actions/upload-pages-artifact@",
+        "path: ${{ runner.temp }}/book",
+        "uses: actions/deploy-pages@",
+        "pages: write",
+    ] {
+        assert!(job.contains(needed), "the book job lacks {needed:?}");
+    }
+    let book = std::fs::read_to_string(repo().join("docs/book.toml")).unwrap();
+    assert!(book.contains("site-url = \"/feedgen/\""), "{book}");
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(readme.contains("https://feedgen.github.io/feedgen/"));
+    assert!(help(&[]).contains("Documentation: https://feedgen.github.io/feedgen/"));
+}
+
+/// Every `FEEDGEN_*` variable the binary, the npm package or install.sh
+/// reads is on the environment variables page, and the page names no other.
+#[test]
+fn the_environment_page_lists_every_variable_read() {
+    let mut read = std::collections::BTreeSet::new();
+    for dir in ["src", "dist/npm/feedgen", "dist/install.sh"] {
+        for entry in walkdir::WalkDir::new(repo().join(dir))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for piece in text.split("FEEDGEN_").skip(1) {
+                let name: String = piece
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                    .collect();
+                // An error code of the plugins and an example feed's variable.
+                if !name.is_empty() && name != "WHICH_FEED" && name != "TOKEN_SHOP" {
+                    read.insert(format!("FEEDGEN_{}", name.trim_end_matches('_')));
+                }
+            }
+        }
+    }
+    let page = std::fs::read_to_string(repo().join("docs/reference/environment.md")).unwrap();
+    let listed: std::collections::BTreeSet<String> = page
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `FEEDGEN_"))
+        .map(|l| format!("FEEDGEN_{}", l.split('`').next().unwrap()))
+        .collect();
+    assert_eq!(
+        listed, read,
+        "docs/reference/environment.md vs the variables read"
+    );
+}
+
+/// The exit codes page lists exactly the codes of `feedgen::error::exit`
+/// (read from its source, so a new code is seen) and the two signals.
+#[test]
+fn the_exit_codes_page_lists_the_codes_of_the_code() {
+    // Every `pub const X: u8 = N;` of the module, so a new code is seen.
+    let source = std::fs::read_to_string(repo().join("src/error.rs")).unwrap();
+    let module = source
+        .split("pub mod exit {")
+        .nth(1)
+        .and_then(|m| m.split("\n}").next())
+        .unwrap();
+    let codes: std::collections::BTreeSet<u8> = module
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub const "))
+        .map(|l| {
+            l.split(" = ")
+                .nth(1)
+                .unwrap()
+                .trim_end_matches(';')
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(codes.len() >= 8, "{codes:?}");
+    assert!(codes.contains(&feedgen::error::exit::PARTIAL));
+    let page = std::fs::read_to_string(repo().join("docs/reference/exit-codes.md")).unwrap();
+    let listed: std::collections::BTreeSet<u8> = page
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next()?.parse().ok())
+        .collect();
+    assert_eq!(listed, codes);
+    assert!(page.contains("| 130, 143 |"), "the signals");
 }

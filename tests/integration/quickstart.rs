@@ -472,7 +472,7 @@ fn the_netlify_and_cloudflare_build_command_runs_as_written_against_a_release() 
 }
 
 /// A YAML document as JSON, read by the `yaml` package of tests/node.
-fn yaml_to_json(yaml: &str) -> serde_json::Value {
+pub fn yaml_to_json(yaml: &str) -> serde_json::Value {
     let script = "const { createRequire } = require('node:module');\n\
         const YAML = createRequire(process.argv[1] + '/tests/node/package.json')('yaml');\n\
         process.stdout.write(JSON.stringify(YAML.parse(require('node:fs').readFileSync(0, 'utf8'))));";
@@ -518,4 +518,47 @@ fn the_readme_quick_start_runs_as_written() {
     assert_installed_from_registry(&site);
     let fragment = std::fs::read_to_string(site.join("feed/feed.html")).unwrap();
     assert_eq!(fragment.matches("class=\"feedgen-item").count(), 3);
+}
+
+/// The install page's npm lines in a fresh npm project: the launcher finds
+/// the platform package npm chose and runs this release.
+#[test]
+fn the_install_page_npm_lines_run_as_written() {
+    let Some(dist) = crate::dist::dist() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    let (_registry, port) = registry(&dist);
+    let env = npm_env(port, &dir.path().join("npm-cache"));
+    run_line("npm init -y", &site, &env);
+    let mut last = String::new();
+    for line in shell_lines(&doc_block("docs/install.md", "npm-install")) {
+        last = String::from_utf8_lossy(&run_line(&line, &site, &env).stdout).into_owned();
+    }
+    assert_eq!(last.trim(), format!("feedgen {}", crate::dist::version()));
+}
+
+/// The install page's install.sh lines, against the release's "github.com",
+/// with HOME in a fresh folder.
+#[test]
+fn the_install_page_install_sh_lines_run_as_written() {
+    let Some(run) = RecipeRun::start() else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let mut env = run.env.clone();
+    env.push(("HOME", home.path().display().to_string()));
+    for line in shell_lines(&doc_block("docs/install.md", "install-sh")) {
+        run_line(&line, &run.site, &env);
+    }
+    let out = Command::new(home.path().join(".local/bin/feedgen"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("feedgen {}", crate::dist::version())
+    );
 }

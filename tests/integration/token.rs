@@ -7,6 +7,7 @@ use chrono::{Duration, Utc};
 use feedgen::Token;
 use feedgen::token::{self, Obtained, TokenState};
 
+use crate::support::docs::doc_block;
 use crate::support::fake_instagram::{APP_ID, APP_SECRET, AUTH_CODE, REDIRECT_URI};
 use crate::support::*;
 
@@ -292,6 +293,17 @@ fn status_shows_account_age_and_expiry_but_never_the_token() {
         );
     }
     assert_eq!(refreshes(&fake), 0, "status never refreshes");
+    // The CI guide's sample shows the same lines, in the same order.
+    let labels = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with('$'))
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(
+        labels(&doc_block("docs/guides/ci.md", "token-status")),
+        labels(&run.stdout)
+    );
 
     fake.with(|s| s.error = Some(FakeError::expired_token()));
     let bad = site

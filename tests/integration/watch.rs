@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+use crate::support::docs::doc_block;
 use crate::support::*;
 
 struct Watch {
@@ -90,8 +91,8 @@ fn watch_rerenders_on_theme_and_config_changes_without_api_calls() {
     );
     std::fs::create_dir_all(site.path("theme")).unwrap();
     let watch = Watch::start(&site, &fake);
-    watch.expect("start: 3 posts", Duration::from_secs(30));
-    watch.expect("watching", Duration::from_secs(5));
+    let start = watch.expect("start: 3 posts", Duration::from_secs(30));
+    let watching = watch.expect("watching", Duration::from_secs(5));
     fake.reset_counts();
 
     // A theme edit: re-rendered within 2 s, no API call, no decode.
@@ -108,6 +109,24 @@ fn watch_rerenders_on_theme_and_config_changes_without_api_calls() {
         "{line}"
     );
     assert!(css_of(&site).contains("#123456"));
+    // The lines docs/watch.md shows are these, numbers and timings aside.
+    let shape = |line: &str| -> String {
+        let line = line.split(" in ").next().unwrap();
+        let mut out = String::new();
+        for c in line.chars() {
+            if c.is_ascii_digit() {
+                if !out.ends_with('N') {
+                    out.push('N');
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let sample = doc_block("docs/watch.md", "watch-output");
+    let shown: Vec<String> = sample.lines().map(shape).collect();
+    assert_eq!(shown, [&start, &watching, &line].map(|l| shape(l)));
     assert_eq!(fake.with(|s| s.graph_requests.len() + s.cdn_requests), 0);
     eprintln!(
         "theme saved → output re-rendered in {} ms",

@@ -87,6 +87,35 @@ pub fn doc_block(rel: &str, check: &str) -> String {
     block.text
 }
 
+/// Every block of the README and the book claimed by `<!-- check: NAME -->`,
+/// for checks that apply to many blocks (`config`, `workflow`, …): (the
+/// file and line, the block's text).
+pub fn claimed(check: &str) -> Vec<(String, String)> {
+    let mut files = vec!["README.md".to_string()];
+    for entry in walkdir::WalkDir::new(repo().join("docs"))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+    {
+        let rel = entry.path().strip_prefix(repo()).unwrap();
+        files.push(rel.display().to_string());
+    }
+    let mut found = Vec::new();
+    for file in files {
+        for block in blocks(&file) {
+            if block.check.as_deref() == Some(check) {
+                found.push((format!("{file}:{}", block.line), block.text));
+            }
+        }
+    }
+    assert!(
+        !found.is_empty(),
+        "no block is marked <!-- check: {check} -->"
+    );
+    found
+}
+
 /// The lines of a shell block that run, comments and blank lines left out.
 pub fn shell_lines(block: &str) -> Vec<String> {
     block
