@@ -562,3 +562,24 @@ fn the_install_page_install_sh_lines_run_as_written() {
         format!("feedgen {}", crate::dist::version())
     );
 }
+
+/// The first-feed page's lines in an empty folder, `feedgen` on the PATH:
+/// the token line stands for the fake's token.
+#[test]
+fn the_first_feed_lines_run_as_written() {
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    let mut env = vec![("PATH", path_with_feedgen(dir.path()))];
+    for line in shell_lines(&doc_block("docs/first-feed.md", "first-feed")) {
+        if line.starts_with("export FEEDGEN_TOKEN=") {
+            env.extend(fake_env(&fake));
+            continue;
+        }
+        run_line(&line, &site, &env);
+    }
+    let fragment = std::fs::read_to_string(site.join("feed/feed.html")).unwrap();
+    assert_eq!(fragment.matches("class=\"feedgen-item").count(), 3);
+}
