@@ -11,7 +11,9 @@ use crate::support::docs::{blocks, claimed, doc_block};
 /// example must be run by a test: the README's quick start, Getting started,
 /// every guide, and the reference pages with examples (the generated blocks
 /// of docs/reference/cli.md excepted: they are the code's own `--help`).
-const CHECKED: [(&str, &str); 18] = [
+const CHECKED: [(&str, &str); 20] = [
+    ("docs/reference/json.md", "# "),
+    ("docs/reference/output.md", "# "),
     ("README.md", "## Quick start"),
     ("docs/install.md", "# "),
     ("docs/first-feed.md", "# "),
@@ -739,4 +741,73 @@ fn the_exit_codes_page_lists_the_codes_of_the_code() {
         .collect();
     assert_eq!(listed, codes);
     assert!(page.contains("| 130, 143 |"), "the signals");
+}
+
+/// The key paths of a JSON value (`posts[].images[].width`), each with its
+/// type, arrays collapsed.
+fn key_paths(value: &serde_json::Value, at: &str, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                key_paths(v, &format!("{at}.{k}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                key_paths(v, &format!("{at}[]"), out);
+            }
+        }
+        other => {
+            let kind = match other {
+                serde_json::Value::String(_) => "string",
+                serde_json::Value::Number(_) => "number",
+                serde_json::Value::Bool(_) => "bool",
+                _ => "null",
+            };
+            out.insert(format!("{at}: {kind}"));
+        }
+    }
+}
+
+/// The JSON data file's example and the output tree of the reference pages
+/// are what a build of the example site writes: every key of the example
+/// (with its type) is in the real feed.json, and every file the tree lists
+/// is there.
+#[test]
+fn the_reference_examples_are_the_real_output() {
+    use crate::support::*;
+    let site =
+        Site::new("[source]\noffline = true\nsnapshot = \"snapshot\"\n[output]\nheader = true\n");
+    copy_sample_snapshot(&site.path("snapshot"));
+    site.run(&["build"], &[]).expect_code(0);
+    let real: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.out().join("feed.json")).unwrap())
+            .unwrap();
+    let example: serde_json::Value =
+        serde_json::from_str(&doc_block("docs/reference/json.md", "json-example")).unwrap();
+    let (mut shown, mut written) = Default::default();
+    key_paths(&example, "", &mut shown);
+    key_paths(&real, "", &mut written);
+    let unknown: Vec<&String> = shown.difference(&written).collect();
+    assert!(
+        unknown.is_empty(),
+        "keys of the example a build never writes: {unknown:?}"
+    );
+
+    let files = tree(&site.out());
+    for line in doc_block("docs/reference/output.md", "output-tree")
+        .lines()
+        .skip(1)
+    {
+        let name = line.split_whitespace().next().unwrap();
+        let found = match name.split_once("<hash>") {
+            Some((dir, ext)) => files.keys().any(|f| f.starts_with(dir) && f.ends_with(ext)),
+            None => files.contains_key(name),
+        };
+        assert!(
+            found,
+            "{name} is not in a built output: {:?}",
+            files.keys().collect::<Vec<_>>()
+        );
+    }
 }
