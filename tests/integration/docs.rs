@@ -11,7 +11,8 @@ use crate::support::docs::{blocks, claimed, doc_block};
 /// example must be run by a test: the README's quick start, Getting started,
 /// every guide, and the reference pages with examples (the generated blocks
 /// of docs/reference/cli.md excepted: they are the code's own `--help`).
-const CHECKED: [(&str, &str); 20] = [
+const CHECKED: [(&str, &str); 21] = [
+    ("README.md", "## Two commands"),
     ("docs/reference/json.md", "# "),
     ("docs/reference/output.md", "# "),
     ("README.md", "## Quick start"),
@@ -808,6 +809,22 @@ fn the_reference_examples_are_the_real_output() {
             found,
             "{name} is not in a built output: {:?}",
             files.keys().collect::<Vec<_>>()
+        );
+    }
+}
+
+/// The README's two commands are the ones `.ci/run` runs, word for word.
+#[test]
+fn the_readme_two_commands_are_what_ci_runs() {
+    let ci = std::fs::read_to_string(repo().join(".ci/run")).unwrap();
+    for command in [
+        doc_block("README.md", "first-command"),
+        doc_block("README.md", "second-command"),
+    ] {
+        let command = command.trim();
+        assert!(
+            ci.lines().any(|l| l == command),
+            ".ci/run does not run the README's {command:?}"
         );
     }
 }
