@@ -248,7 +248,8 @@ fn key_line(line: &str) -> Option<(String, toml::Value)> {
 /// whose keys are the tables above.
 fn config_reference() -> String {
     let example = std::fs::read_to_string(repo().join("feedgen.example.toml")).unwrap();
-    let mut tables: Vec<(String, Vec<Key>)> = Vec::new();
+    // (table, the comment right above its header, its keys)
+    let mut tables: Vec<(String, String, Vec<Key>)> = Vec::new();
     let mut comment: Vec<String> = Vec::new();
     let mut after_key = false;
     for line in example.lines() {
@@ -257,20 +258,25 @@ fn config_reference() -> String {
             break;
         }
         if let Some(name) = bare.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-            tables.push((name.to_string(), Vec::new()));
+            tables.push((name.to_string(), comment.join(" "), Vec::new()));
             comment.clear();
             after_key = false;
             continue;
         }
-        let Some((_, keys)) = tables.last_mut() else {
+        let Some((_, _, keys)) = tables.last_mut() else {
             continue;
         };
         if let Some((name, value)) = key_line(bare) {
+            // Keys on consecutive lines share the comment above the first.
+            let meaning = match (comment.is_empty(), after_key, keys.last()) {
+                (true, true, Some(previous)) => previous.meaning.clone(),
+                _ => comment.join(" "),
+            };
             keys.push(Key {
                 name,
                 kind: kind_of(&value),
                 value: bare.split_once(" = ").unwrap().1.to_string(),
-                meaning: comment.join(" "),
+                meaning,
                 set: !line.starts_with('#'),
             });
             after_key = true;
@@ -294,21 +300,26 @@ fn config_reference() -> String {
             .replace('*', "\\*")
     };
     let mut page = String::new();
-    for (table, keys) in tables {
-        page.push_str(&format!(
-            "## `[{table}]`\n\n| key | default | type | meaning |\n| --- | --- | --- | --- |\n"
-        ));
+    for (table, about, keys) in tables {
+        page.push_str(&format!("## `[{table}]`\n\n"));
+        if !about.is_empty() {
+            page.push_str(&format!("{}\n\n", cell(&about)));
+        }
+        page.push_str("| key | default | type | meaning |\n| --- | --- | --- | --- |\n");
         for key in keys {
             let default = if key.set {
                 format!("`{}`", cell(&key.value))
             } else {
                 format!("unset (e.g. `{}`)", cell(&key.value))
             };
-            page.push_str(&format!(
-                "| `{}` | {default} | {} | {} |\n",
-                key.name,
-                key.kind,
+            let meaning = if key.meaning.is_empty() {
+                "an example: see above".to_string()
+            } else {
                 cell(&key.meaning)
+            };
+            page.push_str(&format!(
+                "| `{}` | {default} | {} | {meaning} |\n",
+                key.name, key.kind
             ));
         }
         page.push('\n');
