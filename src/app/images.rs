@@ -1,7 +1,17 @@
 //! Running the media stage for the posts shown, and attaching its results
 //! (or leaving out the posts whose images failed).
 
-use super::*;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::app::{FeedOrigin, Shared};
+use crate::config::FeedConfig;
+use crate::error::Error;
+use crate::manifest::{Journal, Manifest};
+use crate::media::{MediaStage, MediaStats};
+use crate::model::{Feed, Original};
+use crate::progress::Stage;
+use crate::source::instagram::{InstagramClient, LeftOut};
+use crate::source::snapshot::Snapshot;
 
 /// Where the media stage may take originals from.
 pub(super) struct MediaSources<'a> {

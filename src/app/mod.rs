@@ -11,7 +11,7 @@
 //! refers to pruned. A build that fails or is killed at any point leaves HTML
 //! and JSON whose every file exists.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -25,26 +25,23 @@ use crate::error::Error;
 use crate::http::{self, MediaHosts};
 use crate::kinds::SourceKind;
 use crate::manifest::{Journal, Manifest};
-use crate::media::{MediaStage, MediaStats};
-use crate::model::{Feed, Original};
+use crate::media::MediaStats;
 use crate::output::{self, ContentStore};
 pub use crate::progress::{Progress, Stage};
-use crate::render;
-use crate::secret::Token;
 use crate::select::Selection;
 use crate::source::instagram::LeftOut;
 use crate::source::{InstagramClient, Snapshot};
-use crate::token::{self, Decision, Obtained, TokenOrigin};
+use crate::token::{self, TokenOrigin};
 
 mod images;
 mod obtain;
 mod publish;
 mod refresh;
 
-use images::*;
-use obtain::*;
-use publish::*;
-use refresh::*;
+use images::{MediaSources, keep_what_was_made, make_media};
+use obtain::{StartingFeed, obtain, shown_posts};
+use publish::{record_state, render_documents, write_data_file};
+use refresh::known_secrets;
 
 /// Per-run choices that are not part of the config file.
 #[derive(Clone, Default)]

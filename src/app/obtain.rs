@@ -1,7 +1,19 @@
 //! Obtaining the feed to build: fetched online (stale-on-error falling back
 //! to the snapshot) or read from the snapshot, and the posts it shows.
 
-use super::*;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::app::refresh::{first_sight_refresh, keep_token_alive};
+use crate::app::{FeedOrigin, Shared, Stale, TokenReport};
+use crate::config::FeedConfig;
+use crate::error::Error;
+use crate::model::{Feed, Original};
+use crate::select::Selection;
+use crate::source::instagram::{InstagramClient, LeftOut};
+use crate::source::snapshot::Snapshot;
+use crate::token;
 
 /// The feed a build starts from, and what getting it said.
 pub(super) struct StartingFeed {

@@ -1,6 +1,19 @@
 //! Rendering the documents and recording what the next build reuses.
 
-use super::*;
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::app::FeedOrigin;
+use crate::app::images::{Made, attach_originals, attach_videos};
+use crate::config::FeedConfig;
+use crate::error::Error;
+use crate::manifest::{Journal, Manifest};
+use crate::model::Feed;
+use crate::output::ContentStore;
+use crate::secret::Token;
+use crate::source::snapshot::Snapshot;
+use crate::{output, render};
 
 /// The files of an output folder besides its media: relative path → bytes.
 pub(super) type Documents = BTreeMap<String, Vec<u8>>;

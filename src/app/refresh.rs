@@ -1,7 +1,16 @@
 //! Keeping the token alive during a build: picking it, refreshing it when
 //! the policy says so, and warning as its expiry nears.
 
-use super::*;
+use chrono::{DateTime, Utc};
+
+use crate::app::{Shared, TokenReport};
+use crate::config::FeedConfig;
+use crate::error::Error;
+use crate::kinds::SourceKind;
+use crate::secret::Token;
+use crate::source::instagram::InstagramClient;
+use crate::token;
+use crate::token::{Decision, Obtained};
 
 /// Every token this feed could know: the one in use, the inputs, and the
 /// state file's (an offline build has no token in use, but the output must

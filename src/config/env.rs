@@ -1,6 +1,9 @@
 //! The `FEEDGEN_*` environment layer, applied on top of the file.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use crate::config::token::valid_env_name;
+use crate::secret::Token;
 
 /// Values from the environment that override the config file.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,6 +1,13 @@
 //! `[filter]`: which posts are shown.
 
-use super::*;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::config::Places;
+use crate::error::ConfigError;
+use crate::model::PostKind;
 
 /// `[filter]`: which posts are shown, and the file of per-post overrides.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,8 @@
 //! `[http]`: timeouts and retries of the one HTTP client a run shares.
 
-use super::*;
+use serde::Deserialize;
+
+use crate::error::ConfigError;
 
 /// `[http]`: timeouts and the retry policy, for the API and the CDN alike.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,9 @@
 //! `[images]`: the responsive variants and their encoder settings.
 
-use super::*;
+use serde::Deserialize;
+
+use crate::error::ConfigError;
+use crate::kinds::{EncodeSettings, ImageFormat};
 
 /// The widths of the responsive variants, in CSS pixels at DPR 1.
 pub const DEFAULT_WIDTHS: [u32; 3] = [320, 640, 1080];

@@ -20,18 +20,13 @@
 //!   environment layer. This file reads the text, layers `[[feed]]` tables over
 //!   the top-level ones and assembles each feed from its tables.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use url::Url;
 
 use crate::error::ConfigError;
-use crate::http::is_loopback;
 pub use crate::kinds::{EncodeSettings, ImageFormat, SourceKind};
-use crate::model::PostKind;
-use crate::secret::Token;
 
 /// The annotated config `feedgen init` writes: every key with its default
 /// and a line on what it does (a test keeps it equal to the real defaults).
@@ -46,13 +41,29 @@ mod output;
 mod source;
 mod token;
 
-pub use env::*;
-pub use filter::*;
-pub use http::*;
-pub use images::*;
-pub use output::*;
-pub use source::*;
-pub use token::*;
+pub use env::EnvOverrides;
+pub use filter::FilterConfig;
+use filter::RawFilter;
+pub use http::HttpConfig;
+use http::{RawHttp, http_config};
+use images::RawImages;
+pub use images::{DEFAULT_VIDEO_MAX_MB, DEFAULT_WIDTHS, ImageConfig, Profile, VideoMode};
+use output::RawOutput;
+pub use output::{
+    DEFAULT_OUT_DIR, DEFAULT_SIZES, Layout, OutputConfig, Privacy, Theme, check_lang,
+    check_selector,
+};
+pub use source::{
+    DEFAULT_API_BASE, DEFAULT_FACEBOOK_API_BASE, DEFAULT_FACEBOOK_API_VERSION, DEFAULT_MAX_POSTS,
+    DEFAULT_SCAN_LIMIT, MAX_SCAN_LIMIT, MAX_USERNAME_CHARS, SourceConfig, check_secure_base,
+    check_username,
+};
+use source::{RawSource, validate_api_base, validate_host};
+use token::RawToken;
+pub use token::{
+    DEFAULT_REFRESH_DAYS_LEFT, DEFAULT_TOKEN_ENV, DEFAULT_WARN_DAYS_LEFT, RefreshPolicy,
+    TokenConfig,
+};
 
 /// The cache folder (snapshot, originals, manifest), relative to the config file.
 pub const DEFAULT_CACHE_DIR: &str = ".feedgen-cache";
@@ -654,6 +665,7 @@ impl FeedConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::PostKind;
 
     fn parse(t: &str) -> Result<Config, ConfigError> {
         Config::parse(t, Path::new("/site"))

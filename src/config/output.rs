@@ -1,6 +1,13 @@
 //! `[output]`: the files a site includes, their layout, theme and captions.
 
-use super::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::config::{Placement, Places};
+use crate::error::ConfigError;
 
 /// The output folder, relative to the config file.
 pub const DEFAULT_OUT_DIR: &str = "public/feed";

@@ -1,6 +1,15 @@
 //! `[source]`: which account, through which API, and how far to look.
 
-use super::*;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::config::Places;
+use crate::error::ConfigError;
+use crate::http::is_loopback;
+use crate::kinds::SourceKind;
+use crate::secret::Token;
 
 /// The graph host that serves the Instagram API with Instagram Login.
 pub const DEFAULT_API_BASE: &str = "https://graph.instagram.com";

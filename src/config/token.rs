@@ -1,6 +1,12 @@
 //! `[token]`: where the token comes from and when it is refreshed.
 
-use super::*;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::config::Places;
+use crate::error::ConfigError;
+use crate::secret::Token;
 
 /// The variable that holds the token, unless a feed names another in `token.env`.
 pub const DEFAULT_TOKEN_ENV: &str = "FEEDGEN_TOKEN";
@@ -22,7 +28,7 @@ pub(super) const RESERVED_ENV: [&str; 8] = [
 pub struct TokenConfig {
     /// The variable the token is read from (`token.env`, default `FEEDGEN_TOKEN`).
     pub env_var: String,
-    /// That variable's value (set by [`Config::apply_env`]); wins over every other source.
+    /// That variable's value (set by [`Config::apply_env`](crate::config::Config::apply_env)); wins over every other source.
     pub env: Option<Token>,
     /// A file holding the token (`token.file`, `FEEDGEN_TOKEN_FILE`).
     pub file: Option<PathBuf>,

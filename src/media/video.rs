@@ -6,8 +6,13 @@
 //! the output links. A video that fails, or is not done by its share of
 //! `build.deadline`, leaves its post with the poster and the link.
 
-use super::*;
+use futures_util::StreamExt;
+use url::Url;
+
+use crate::http::MediaHosts;
+use crate::media::{DownloadError, MediaStage, Wanted, fetch};
 use crate::model::Video;
+use crate::retry::RetryPolicy;
 
 /// Videos downloaded at once: they are large, and the images share the link.
 pub const VIDEO_CONCURRENCY: usize = 2;

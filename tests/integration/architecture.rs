@@ -64,10 +64,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("watch", &["config"]),
 ];
 
-/// Top-level module → the top-level modules its non-test code names with `crate::`.
-fn imports() -> BTreeMap<String, BTreeSet<String>> {
+/// The direct imports of each top-level module (see [`imports`]) and what
+/// each re-exports of other modules.
+type Graph = BTreeMap<String, BTreeSet<String>>;
+fn imports_and_reexports() -> (Graph, Graph) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut reexports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for entry in walkdir::WalkDir::new(&src) {
         let entry = entry.unwrap();
         let rel = entry
@@ -93,9 +96,23 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
             .filter(|l| !l.trim_start().starts_with("//"))
             .collect::<Vec<_>>()
             .join("\n");
+        // How many `super::` reach the crate root from this file.
+        let depth = rel.trim_end_matches("/mod.rs").matches('/').count() + 1;
+        let root_super = "super::".repeat(depth);
         let targets = graph.entry(module.clone()).or_default();
-        for (i, _) in code.match_indices("crate::") {
-            let rest = &code[i + "crate::".len()..];
+        // `crate::x` and, from deeper files, `super::super::x` name the same
+        // top-level module, so both count.
+        let from_root = code
+            .match_indices("crate::")
+            .map(|(i, m)| i + m.len())
+            .chain(
+                code.match_indices(root_super.as_str())
+                    .filter(|(i, _)| !code[..*i].ends_with("super::"))
+                    .map(|(i, m)| i + m.len()),
+            )
+            .collect::<Vec<_>>();
+        for i in from_root {
+            let rest = &code[i..];
             let names: Vec<&str> = match rest.strip_prefix('{') {
                 // `use crate::{a::X, b::{Y, Z}};`, perhaps over several lines:
                 // the first segment of each top-level part of the group.
@@ -108,13 +125,85 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
                     .chars()
                     .take_while(|c| c.is_ascii_lowercase() || *c == '_')
                     .collect();
-                if !first.is_empty() && first != module && first != "self" {
+                if !first.is_empty() && first != module && first != "self" && first != "super" {
                     targets.insert(first);
                 }
             }
         }
+        // What this module re-exports of another (`pub use crate::x::…`).
+        for line in code.lines().map(str::trim_start) {
+            let Some(path) = line
+                .strip_prefix("pub use ")
+                .or_else(|| line.strip_prefix("pub(crate) use "))
+            else {
+                continue;
+            };
+            let first: String = path
+                .strip_prefix("crate::")
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if !first.is_empty() && first != module {
+                reexports.entry(module.clone()).or_default().insert(first);
+            }
+        }
     }
+    (graph, reexports)
+}
+
+/// Top-level module → the top-level modules its non-test code names with
+/// `crate::` (or with as many `super::` as reach the crate root).
+fn imports() -> BTreeMap<String, BTreeSet<String>> {
+    imports_and_reexports().0
+}
+
+/// Top-level module → the modules it reaches through another module's
+/// re-exports (`pub use crate::x::…` in a module it imports): an import of a
+/// re-export is an import of its origin, so one through a module that passes
+/// on something from above is an upward import.
+fn reached_through_reexports() -> BTreeMap<String, BTreeSet<String>> {
+    let (graph, reexports) = imports_and_reexports();
     graph
+        .iter()
+        .map(|(module, targets)| {
+            let passed_on = targets
+                .iter()
+                .filter_map(|t| reexports.get(t))
+                .flatten()
+                .filter(|m| *m != module)
+                .cloned()
+                .collect();
+            (module.clone(), passed_on)
+        })
+        .collect()
+}
+
+/// No module takes a parent's names wholesale (`use super::*;` outside tests):
+/// a glob hides what a file uses from the reader and from the layering test.
+#[test]
+fn no_file_imports_with_a_glob() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut globs = Vec::new();
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        // Module-level `use` lines (a function may `use Enum::*` for its match).
+        for line in code.lines() {
+            let is_use = line.starts_with("use ")
+                || line.starts_with("pub use ")
+                || line.starts_with("pub(crate) use ");
+            if is_use && line.contains("::*") {
+                let file = entry.path().strip_prefix(&src).unwrap().display();
+                globs.push(format!("{file}: {line}"));
+            }
+        }
+    }
+    assert!(globs.is_empty(), "glob imports:\n{}", globs.join("\n"));
 }
 
 /// The comma-separated parts of a `{…}` group (its opening brace already
@@ -143,6 +232,7 @@ fn top_level_parts(group: &str) -> Vec<&str> {
 #[test]
 fn no_module_imports_one_above_it() {
     let graph = imports();
+    let through = reached_through_reexports();
     let order: Vec<&str> = LAYERS.iter().map(|(m, _)| *m).collect();
     let listed: BTreeSet<&str> = order.iter().copied().collect();
     let found: BTreeSet<&str> = graph.keys().map(String::as_str).collect();
@@ -160,6 +250,11 @@ fn no_module_imports_one_above_it() {
         for dep in &graph[*module] {
             if !allowed.contains(&dep.as_str()) {
                 wrong.push(format!("{module} imports {dep}"));
+            }
+        }
+        for dep in through.get(*module).into_iter().flatten() {
+            if !order[..position].contains(&dep.as_str()) {
+                wrong.push(format!("{module} imports {dep} through a re-export"));
             }
         }
     }

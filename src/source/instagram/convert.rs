@@ -1,7 +1,14 @@
 //! The API's JSON (`wire`) to the internal model: every field checked, what
 //! cannot be shown dropped with a reason. Nothing of `wire` leaves this file.
 
-use super::*;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use url::Url;
+
+use crate::error::Error;
+use crate::model::{Account, Asset, AssetRole, Post, PostKind};
+use crate::secret::printable;
+use crate::source::instagram::MAX_ALBUM_ITEMS;
+use crate::source::wire;
 
 /// Caption length kept: Instagram allows 2,200 characters; anything far beyond is hostile.
 pub(super) const MAX_CAPTION_CHARS: usize = 4_400;

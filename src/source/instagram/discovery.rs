@@ -11,7 +11,19 @@
 //! the pages again ([`InstagramClient::fresh_url`]), and a pinned post must
 //! be among the posts read.
 
-use super::*;
+use std::collections::HashMap;
+
+use url::Url;
+
+use crate::error::{ApiError, Error};
+use crate::model::Account;
+use crate::secret::{printable, url_for_display};
+use crate::select::Selection;
+use crate::source::instagram::convert::account;
+use crate::source::instagram::listing::{Reading, page_size};
+use crate::source::instagram::paging::PageGuard;
+use crate::source::instagram::{COUNT_FIELDS, Fetched, InstagramClient, MAX_PAGE_SIZE, convert};
+use crate::source::wire;
 
 /// Media fields asked of a discovered account: what a post shows, nothing of
 /// the owner's (`username` is the account's own).

@@ -2,7 +2,16 @@
 //! every host serves), the pages after it under the [`PageGuard`], the check
 //! that the answer is one, and the pinned posts older than the pages read.
 
-use super::*;
+use crate::error::{ApiError, Error};
+use crate::model::{Account, Feed, Post};
+use crate::secret::{printable, url_for_display};
+use crate::select::Selection;
+use crate::source::instagram::paging::PageGuard;
+use crate::source::instagram::{
+    BASE_FIELDS, COUNT_FIELDS, EXTRA_FIELDS, Fetched, InstagramClient, LeftOut, MAX_ALBUM_ITEMS,
+    MAX_PAGE_SIZE, convert,
+};
+use crate::source::wire;
 
 /// What the listing gave so far, carried from one step of a fetch to the next.
 #[derive(Default)]

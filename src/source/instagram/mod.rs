@@ -12,32 +12,23 @@
 //! media shape, paging and errors are the same. Finding that id from the
 //! token's Pages is in [`super::facebook`].
 
-use std::collections::HashMap;
-
 use std::sync::Mutex;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 
 use std::time::Duration;
-
-use chrono::{DateTime, NaiveDateTime, Utc};
 
 use url::Url;
 
 use super::wire;
 
-use crate::error::{ApiError, Error, TokenProblem};
-
-use crate::http::{describe, read_capped};
+use crate::error::{ApiError, Error};
 
 use crate::kinds::SourceKind;
 
-use crate::model::{Account, Asset, AssetRole, Feed, Post, PostKind};
+use crate::model::{Account, Feed};
 
-use crate::retry::{
-    self, Failure, RetryPolicy, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, gave_up_note, retry_after,
-    usage,
-};
+use crate::retry::RetryPolicy;
 
 use crate::secret::{Token, printable, url_for_display};
 
@@ -50,10 +41,9 @@ mod paging;
 mod request;
 
 pub use convert::parse_timestamp;
-use convert::*;
+use convert::{account, convert, parse_url};
 pub use discovery::{DISCOVERY_MEDIA_FIELDS, DISCOVERY_PLAIN_FIELDS, DISCOVERY_PROFILE_FIELDS};
-use listing::*;
-use paging::*;
+use listing::{Reading, page_size};
 
 /// Media fields of the Basic Display protocol, which the Instagram API with
 /// Instagram Login still serves on the same route.
@@ -509,7 +499,10 @@ impl<'a> InstagramClient<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::convert::{MAX_CAPTION_CHARS, permalink};
+    use super::paging::PageGuard;
     use super::*;
+    use crate::model::AssetRole;
 
     #[test]
     fn paging_ends_on_a_repeat_or_a_run_of_pages_without_new_posts() {

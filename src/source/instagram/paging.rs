@@ -1,7 +1,9 @@
 //! Paging guards: a listing that never ends, repeats a cursor or sends empty
 //! pages stops with an error instead of paging forever.
 
-use super::*;
+use url::Url;
+
+use crate::error::{ApiError, Error};
 
 /// Ends paging that would never end by itself: a server answering empty
 /// pages with a `next` link forever, sending back a page already read, or

@@ -1,7 +1,20 @@
 //! One request to the graph host: the retry loop, the capped body, and the
 //! mapping of Graph error bodies (code, subcode, message) to feedgen's errors.
 
-use super::*;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::{ApiError, Error, TokenProblem};
+use crate::http::{describe, read_capped};
+use crate::retry;
+use crate::retry::{
+    Failure, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, gave_up_note, retry_after, usage,
+};
+use crate::secret::url_for_display;
+use crate::source::instagram::InstagramClient;
+use crate::source::wire;
 
 /// Largest API response body read (a page of 100 posts is ~100 KB).
 pub(super) const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
