@@ -62,6 +62,49 @@ impl Token {
     }
 }
 
+/// Who issued an access token, as its prefix tells: the one place these
+/// prefixes are known (pre-flight token checks, API error reading, and the
+/// scrubbing of config errors all ask here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issuer {
+    /// Instagram Login (`IGAA…`, and other `IGQ…` tokens).
+    InstagramLogin,
+    /// The Basic Display API, retired on 2024-12-04 (`IGQV…`, `IGQW…`).
+    BasicDisplay,
+    /// Facebook Login (`EAA…`): a user or Page token.
+    FacebookLogin,
+}
+
+impl Issuer {
+    /// The issuer of a token-looking text, if its prefix names one; the
+    /// longer prefixes are tried first.
+    pub fn of(text: &str) -> Option<Issuer> {
+        const PREFIXES: [(&str, Issuer); 5] = [
+            ("IGQV", Issuer::BasicDisplay),
+            ("IGQW", Issuer::BasicDisplay),
+            ("IGAA", Issuer::InstagramLogin),
+            ("IGQ", Issuer::InstagramLogin),
+            ("EAA", Issuer::FacebookLogin),
+        ];
+        PREFIXES
+            .iter()
+            .find(|(prefix, _)| text.starts_with(prefix))
+            .map(|(_, issuer)| *issuer)
+    }
+
+    /// Whether the token came from Instagram Login, the retired API included.
+    pub fn is_instagram(self) -> bool {
+        matches!(self, Issuer::InstagramLogin | Issuer::BasicDisplay)
+    }
+}
+
+impl Token {
+    /// Who issued this token, as its prefix tells.
+    pub fn issuer(&self) -> Option<Issuer> {
+        Issuer::of(&self.0)
+    }
+}
+
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Token(")?;
@@ -120,6 +163,22 @@ pub fn url_for_display(url: &url::Url) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_prefix_names_the_issuer() {
+        use super::Issuer::*;
+        for (token, issuer) in [
+            ("IGAAabc", Some(InstagramLogin)),
+            ("IGQVJabc", Some(BasicDisplay)),
+            ("IGQWRabc", Some(BasicDisplay)),
+            ("IGQxabc", Some(InstagramLogin)),
+            ("EAAGabc", Some(FacebookLogin)),
+            ("abc.def", None),
+            ("", None),
+        ] {
+            assert_eq!(super::Issuer::of(token), issuer, "{token}");
+        }
+    }
     use super::*;
 
     #[test]

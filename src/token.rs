@@ -26,7 +26,7 @@ use crate::config::FeedConfig;
 pub use crate::config::{DEFAULT_REFRESH_DAYS_LEFT, DEFAULT_WARN_DAYS_LEFT, RefreshPolicy};
 use crate::error::{ConfigError, Error};
 use crate::output::{Versioned, read_versioned, write_json};
-use crate::secret::Token;
+use crate::secret::{Issuer, Token};
 
 /// Why a Facebook-Login token is never refreshed by a build.
 pub const FACEBOOK_NO_REFRESH: &str = "Facebook tokens have no refresh endpoint; `feedgen token exchange` turns a user token into a Page token that does not expire";
@@ -378,26 +378,84 @@ pub fn input(config: &FeedConfig) -> Result<Option<(Token, TokenOrigin)>, Error>
     Ok(None)
 }
 
+/// Why there is no token to use: each step of [`current`], so that `doctor`
+/// can name the step and its own fix while building and doctor share them.
+#[derive(Debug)]
+pub enum NotCurrent {
+    /// The token state file could not be read or is damaged.
+    State(Error),
+    /// `FEEDGEN_TOKEN`, `token.file` or `source.token` is unusable.
+    Input(Error),
+    /// No token was given anywhere.
+    Missing,
+    /// A token of the other login or of a retired API, refused before any request.
+    Refused(crate::error::TokenProblem),
+}
+
+impl NotCurrent {
+    /// The error a build reports.
+    pub fn into_error(self, login: crate::config::SourceKind) -> Error {
+        match self {
+            NotCurrent::State(e) | NotCurrent::Input(e) => e,
+            NotCurrent::Missing => Error::Token {
+                problem: crate::error::TokenProblem::Missing,
+                login,
+                detail: None,
+            },
+            NotCurrent::Refused(problem) => Error::Token {
+                problem,
+                login,
+                detail: None,
+            },
+        }
+    }
+}
+
+impl TokenState {
+    /// Records a refresh that succeeded at `now`: the new token, when it was
+    /// obtained and when it expires (`expires_in` as the API said, judged by
+    /// [`expiry_after`]). Returns the warning when that expiry was not believed.
+    /// Build and `feedgen token refresh` both record a refresh this way.
+    pub fn record_refresh(
+        &mut self,
+        token: Token,
+        expires_in: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
+        let (expires_at, doubt) = expiry_after(now, expires_in);
+        self.token = token;
+        self.obtained_at = now;
+        self.obtained = Obtained::Refreshed;
+        self.expires_at = expires_at;
+        self.last_refresh_attempt = Some(now);
+        self.last_refresh_error = None;
+        doubt
+    }
+
+    /// Records a refresh that failed at `now`; the working token is untouched.
+    pub fn record_failed_refresh(&mut self, why: String, now: DateTime<Utc>) {
+        self.last_refresh_attempt = Some(now);
+        self.last_refresh_error = Some(why);
+    }
+}
+
+/// The token to use now, step by step: the state file, the input, the two
+/// combined, then the checks of its prefix.
+pub fn current_steps(config: &FeedConfig, now: DateTime<Utc>) -> Result<Resolved, NotCurrent> {
+    let stored = load_state(&config.token.state_file).map_err(NotCurrent::State)?;
+    let input = input(config).map_err(NotCurrent::Input)?;
+    let resolved = resolve(input, stored, now).ok_or(NotCurrent::Missing)?;
+    let token = &resolved.state.token;
+    if let Some(problem) = legacy_kind(token).or_else(|| other_login(token, config.source.kind)) {
+        return Err(NotCurrent::Refused(problem));
+    }
+    Ok(resolved)
+}
+
 /// The token to use now: the input and the state file combined, refused early
 /// when missing or of a retired API.
 pub fn current(config: &FeedConfig, now: DateTime<Utc>) -> Result<Resolved, Error> {
-    let stored = load_state(&config.token.state_file)?;
-    let login = config.source.kind;
-    let resolved = resolve(input(config)?, stored, now).ok_or(Error::Token {
-        problem: crate::error::TokenProblem::Missing,
-        login,
-        detail: None,
-    })?;
-    if let Some(problem) =
-        legacy_kind(&resolved.state.token).or_else(|| other_login(&resolved.state.token, login))
-    {
-        return Err(Error::Token {
-            problem,
-            login,
-            detail: None,
-        });
-    }
-    Ok(resolved)
+    current_steps(config, now).map_err(|e| e.into_error(config.source.kind))
 }
 
 /// Recognises a token of the other login from its prefix, before any request:
@@ -406,26 +464,20 @@ pub fn other_login(
     token: &Token,
     login: crate::config::SourceKind,
 ) -> Option<crate::error::TokenProblem> {
-    let t = token.expose();
-    let facebook_token = t.starts_with("EAA");
-    let instagram_token = t.starts_with("IGAA") || t.starts_with("IGQ");
-    match login {
-        crate::config::SourceKind::Instagram if facebook_token => {
-            Some(crate::error::TokenProblem::OtherLogin)
-        }
-        crate::config::SourceKind::Facebook if instagram_token => {
-            Some(crate::error::TokenProblem::OtherLogin)
-        }
-        _ => None,
-    }
+    let issuer = token.issuer()?;
+    let other = match login {
+        crate::config::SourceKind::Instagram => issuer == Issuer::FacebookLogin,
+        crate::config::SourceKind::Facebook => issuer.is_instagram(),
+    };
+    other.then_some(crate::error::TokenProblem::OtherLogin)
 }
 
 /// Recognises token shapes of retired APIs, before any request is made.
 pub fn legacy_kind(token: &Token) -> Option<crate::error::TokenProblem> {
-    let t = token.expose();
-    if t.starts_with("IGQV") || t.starts_with("IGQW") {
+    if token.issuer() == Some(Issuer::BasicDisplay) {
         return Some(crate::error::TokenProblem::BasicDisplayRetired);
     }
+    let t = token.expose();
     // Legacy Platform API tokens: `<user id>.<app hex>.<hex>`.
     let parts: Vec<&str> = t.split('.').collect();
     if parts.len() == 3

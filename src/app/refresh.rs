@@ -100,20 +100,17 @@ pub(super) async fn try_refresh(
     match decision {
         Decision::Refresh if policy.auto => {
             r.refresh_attempted = true;
-            resolved.state.last_refresh_attempt = Some(now);
             resolved.dirty = true;
             let api =
                 InstagramClient::new(&shared.client, &feed.source.api_base, &resolved.state.token)
                     .counting(api_requests);
             match api.refresh().await {
                 Ok(issued) => {
-                    let (expires_at, doubt) = token::expiry_after(now, issued.expires_in);
-                    warnings.extend(doubt);
-                    resolved.state.token = issued.token;
-                    resolved.state.obtained_at = now;
-                    resolved.state.obtained = Obtained::Refreshed;
-                    resolved.state.expires_at = expires_at;
-                    resolved.state.last_refresh_error = None;
+                    warnings.extend(resolved.state.record_refresh(
+                        issued.token,
+                        issued.expires_in,
+                        now,
+                    ));
                     // Saved at once: the new token must survive whatever fails next.
                     token::save_state(&feed.token.state_file, &resolved.state)?;
                     resolved.dirty = false;
@@ -135,7 +132,7 @@ pub(super) async fn try_refresh(
                             "the token could not be refreshed ({why}); the current token is used as long as it is valid, and the refresh is retried in 24 h"
                         ));
                     }
-                    resolved.state.last_refresh_error = Some(why);
+                    resolved.state.record_failed_refresh(why, now);
                 }
             }
         }

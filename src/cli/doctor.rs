@@ -11,7 +11,7 @@ use feedgen::media::download;
 use feedgen::output::{ContentStore, check_publishable};
 use feedgen::select::Selection;
 use feedgen::source::InstagramClient;
-use feedgen::token::{self, Decision};
+use feedgen::token::{self, Decision, NotCurrent};
 use feedgen::{Config, Error, FeedConfig};
 
 use super::{ConfigArg, runtime};
@@ -120,9 +120,9 @@ fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result
 /// is no usable one.
 fn check_token(config: &FeedConfig, r: &mut Report) -> Option<(token::Resolved, String)> {
     let now = Utc::now();
-    let stored = match token::load_state(&config.token.state_file) {
-        Ok(s) => s,
-        Err(e) => {
+    let resolved = match token::current_steps(config, now) {
+        Ok(resolved) => resolved,
+        Err(NotCurrent::State(e)) => {
             r.fail(
                 &format!("token state: {e}"),
                 &format!(
@@ -133,37 +133,28 @@ fn check_token(config: &FeedConfig, r: &mut Report) -> Option<(token::Resolved, 
             );
             return None;
         }
-    };
-    let input = match token::input(config) {
-        Ok(i) => i,
-        Err(e) => {
+        Err(NotCurrent::Input(e)) => {
             r.fail(&format!("token: {e}"), &e.fix(), e.exit_code());
             return None;
         }
+        Err(NotCurrent::Missing) => {
+            r.fail(
+                "token: none given",
+                "set FEEDGEN_TOKEN to a long-lived token (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token)",
+                exit::TOKEN,
+            );
+            return None;
+        }
+        Err(refused @ NotCurrent::Refused(_)) => {
+            let e = refused.into_error(config.source.kind);
+            r.fail(
+                &format!("token: {}", e.without_build_note()),
+                &e.fix(),
+                exit::TOKEN,
+            );
+            return None;
+        }
     };
-    let Some(resolved) = token::resolve(input, stored, now) else {
-        r.fail(
-            "token: none given",
-            "set FEEDGEN_TOKEN to a long-lived token (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token)",
-            exit::TOKEN,
-        );
-        return None;
-    };
-    if let Some(problem) = token::legacy_kind(&resolved.state.token)
-        .or_else(|| token::other_login(&resolved.state.token, config.source.kind))
-    {
-        let e = Error::Token {
-            problem,
-            login: config.source.kind,
-            detail: None,
-        };
-        r.fail(
-            &format!("token: {}", e.without_build_note()),
-            &e.fix(),
-            exit::TOKEN,
-        );
-        return None;
-    }
     let left = match resolved.state.expires_at {
         Some(exp) => format!("{} days left", token::days_left(exp, now)),
         None => "expiry unknown until its first refresh".into(),

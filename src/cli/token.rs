@@ -186,18 +186,14 @@ fn refresh(config: &FeedConfig) -> Result<ExitCode, Error> {
     let result = runtime()?.block_on(
         InstagramClient::new(&http, &config.source.api_base, &resolved.state.token).refresh(),
     );
-    resolved.state.last_refresh_attempt = Some(now);
     match result {
         Ok(issued) => {
-            let (expires_at, doubt) = token::expiry_after(now, issued.expires_in);
+            let doubt = resolved
+                .state
+                .record_refresh(issued.token, issued.expires_in, now);
             if let Some(doubt) = doubt {
                 crate::cli::warn(&doubt);
             }
-            resolved.state.token = issued.token;
-            resolved.state.obtained_at = now;
-            resolved.state.obtained = Obtained::Refreshed;
-            resolved.state.expires_at = expires_at;
-            resolved.state.last_refresh_error = None;
             token::save_state(&config.token.state_file, &resolved.state)?;
             println!(
                 "refreshed; stored in {}{}",
@@ -208,7 +204,7 @@ fn refresh(config: &FeedConfig) -> Result<ExitCode, Error> {
         }
         Err(e) => {
             // Keep the record of the attempt; the working token is untouched.
-            resolved.state.last_refresh_error = Some(e.to_string());
+            resolved.state.record_failed_refresh(e.to_string(), now);
             token::save_state(&config.token.state_file, &resolved.state)?;
             Err(e)
         }

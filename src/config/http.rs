@@ -25,7 +25,9 @@ pub(super) struct RawHttp {
 pub(super) fn http_config(raw: RawHttp) -> Result<HttpConfig, ConfigError> {
     let defaults = crate::retry::RetryPolicy::default();
     let http = HttpConfig {
-        timeout: std::time::Duration::from_secs(raw.timeout.unwrap_or(60)),
+        timeout: raw
+            .timeout
+            .map_or(crate::http::REQUEST_TIMEOUT, std::time::Duration::from_secs),
         retry: crate::retry::RetryPolicy {
             max_retries: raw.retries.unwrap_or(defaults.max_retries),
             base_delay: raw

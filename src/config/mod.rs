@@ -27,6 +27,7 @@ use url::Url;
 
 use crate::error::ConfigError;
 pub use crate::kinds::{EncodeSettings, ImageFormat, SourceKind};
+use crate::secret::Issuer;
 
 /// The annotated config `feedgen init` writes: every key with its default
 /// and a line on what it does (a test keeps it equal to the real defaults).
@@ -491,7 +492,7 @@ fn redact_token_values(text: &str, message: &str) -> String {
             }
         }
         for word in line.split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-') {
-            if ["IGAA", "IGQV", "EAA"].iter().any(|p| word.starts_with(p)) && word.len() >= 20 {
+            if Issuer::of(word).is_some() && word.len() >= 20 {
                 redact(word);
             }
         }

@@ -12,7 +12,7 @@ use crate::retry;
 use crate::retry::{
     Failure, THROTTLE_CODES, USAGE_SLOWDOWN_PERCENT, gave_up_note, retry_after, usage,
 };
-use crate::secret::url_for_display;
+use crate::secret::{Issuer, url_for_display};
 use crate::source::instagram::InstagramClient;
 use crate::source::wire;
 
@@ -265,10 +265,7 @@ impl<'a> InstagramClient<'a> {
             ),
         };
         let message = self.shown(&message);
-        let basic_display = {
-            let t = self.token.expose();
-            t.starts_with("IGQV") || t.starts_with("IGQW")
-        };
+        let basic_display = self.token.issuer() == Some(Issuer::BasicDisplay);
         let token_error = |problem| Error::Token {
             problem,
             login: self.kind,
