@@ -27,8 +27,8 @@ done
 
 # Downloaded alone, the script has no Cargo.toml beside it: then nothing.
 cargo_field() {
-  [ -f "$here/../Cargo.toml" ] || return 0
-  sed -n "s/^$1 = \"\(.*\)\"\$/\1/p" "$here/../Cargo.toml" | head -n 1
+  [ -f "$here/../Cargo.toml" ] && [ -f "$here/version.sh" ] || return 0
+  bash "$here/version.sh" "$1"
 }
 version=${version:-${stamped_version:-$(cargo_field version)}}
 version=${version#v}

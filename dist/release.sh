@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 target=${1:?usage: dist/release.sh TARGET [OUT_DIR]}
 out=${2:-target/dist}
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+version=$(bash dist/version.sh)
 name="feedgen-$target-v$version"
 
 case "$target" in

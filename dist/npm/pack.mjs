@@ -31,10 +31,12 @@ if (!archiveDir || !outDir) {
   process.exit(2);
 }
 
-const cargo = fs.readFileSync(path.join(repo, 'Cargo.toml'), 'utf8');
-const version = cargo.match(/^version = "([^"]+)"$/m)[1];
-const repository = (cargo.match(/^repository = "([^"]+)"$/m) || [])[1];
-const license = cargo.match(/^license = "([^"]+)"$/m)[1];
+// Cargo.toml's fields, read by dist/version.sh as every release script does.
+const cargoField = (field) =>
+  execFileSync('bash', [path.join(repo, 'dist/version.sh'), field], { encoding: 'utf8' }).trim();
+const version = cargoField('version');
+const repository = cargoField('repository') || undefined;
+const license = cargoField('license');
 
 fs.mkdirSync(outDir, { recursive: true });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'feedgen-pack-'));

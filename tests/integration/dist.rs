@@ -4,6 +4,7 @@
 //! into the folder `FEEDGEN_DIST` names. Without it these tests skip, unless
 //! FEEDGEN_REQUIRE_TOOLS is set.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -1041,4 +1042,75 @@ fn the_install_page_docker_line_fits_the_image() {
     for needed in ["WORKDIR /site", "ENTRYPOINT [\"/usr/local/bin/feedgen\"]"] {
         assert!(containerfile.lines().any(|l| l == needed), "{needed}");
     }
+}
+
+/// The release targets have one list, dist/npm/feedgen/lib/targets.json,
+/// which the npm launcher ships and the release workflow reads; install.sh,
+/// which must work downloaded alone, keeps its own `uname` table, and this
+/// test keeps it to the same targets. The version has one reader,
+/// dist/version.sh.
+#[test]
+fn release_targets_and_the_version_have_one_home() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).unwrap();
+    let targets: serde_json::Value =
+        serde_json::from_str(&read("dist/npm/feedgen/lib/targets.json")).unwrap();
+    let listed: BTreeSet<(String, String)> = targets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["target"].as_str().unwrap().to_string(),
+                t["node"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // install.sh: `Linux/x86_64 | Linux/amd64) target=x86_64-unknown-linux-gnu ;;`
+    let install = read("dist/install.sh");
+    let mut installed = BTreeSet::new();
+    for line in install.lines().filter(|l| l.contains(") target=")) {
+        let (patterns, rest) = line.trim().split_once(") target=").unwrap();
+        let target = rest.split_whitespace().next().unwrap().to_string();
+        for pattern in patterns.split(" | ") {
+            let (os, arch) = pattern.split_once('/').unwrap();
+            let os = match os {
+                "Linux" => "linux",
+                "Darwin" => "darwin",
+                _ if os.ends_with('*') => "win32",
+                other => panic!("install.sh: unknown system {other}"),
+            };
+            let arch = match arch {
+                "x86_64" | "amd64" => "x64",
+                "aarch64" | "arm64" => "arm64",
+                other => panic!("install.sh: unknown machine {other}"),
+            };
+            installed.insert((target.clone(), format!("{os} {arch}")));
+        }
+    }
+    assert_eq!(installed, listed, "install.sh's table vs targets.json");
+
+    let workflow = read(".github/workflows/release.yml");
+    assert!(workflow.contains("dist/npm/feedgen/lib/targets.json"));
+    for (target, _) in &listed {
+        assert!(
+            !workflow.contains(target.as_str()),
+            "release.yml names {target} itself instead of reading targets.json"
+        );
+    }
+    for rel in [
+        "dist/release.sh",
+        "dist/install.sh",
+        "dist/npm/pack.mjs",
+        ".github/workflows/release.yml",
+        ".ci/run",
+    ] {
+        let text = read(rel);
+        assert!(
+            !text.contains("s/^version = ") && !text.contains("^version = "),
+            "{rel} reads Cargo.toml's version itself instead of dist/version.sh"
+        );
+    }
+    let out = output(Command::new("bash").arg(root.join("dist/version.sh")));
+    assert_eq!(text(&out.stdout).trim(), version());
 }

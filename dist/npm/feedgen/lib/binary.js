@@ -5,14 +5,14 @@
 
 const path = require('node:path');
 
-/** Platform packages by `${process.platform} ${process.arch}`, with the Rust target each is built for. */
-const PLATFORMS = {
-  'linux x64': { pkg: '@feedgen/cli-linux-x64', target: 'x86_64-unknown-linux-gnu' },
-  'linux arm64': { pkg: '@feedgen/cli-linux-arm64', target: 'aarch64-unknown-linux-gnu' },
-  'darwin x64': { pkg: '@feedgen/cli-darwin-x64', target: 'x86_64-apple-darwin' },
-  'darwin arm64': { pkg: '@feedgen/cli-darwin-arm64', target: 'aarch64-apple-darwin' },
-  'win32 x64': { pkg: '@feedgen/cli-win32-x64', target: 'x86_64-pc-windows-msvc' },
-};
+/**
+ * Platform packages by `${process.platform} ${process.arch}`, with the Rust
+ * target each is built for, from targets.json: the one list of release
+ * targets, which the release workflow and the packing script read too.
+ */
+const PLATFORMS = Object.fromEntries(
+  require('./targets.json').map(({ node, target }) => [node, { pkg: `@feedgen/cli-${node.replace(' ', '-')}`, target }]),
+);
 
 const FROM_SOURCE =
   'cargo install --locked feedgen (Rust 1.89 or newer), then set FEEDGEN_BINARY to the installed binary';
