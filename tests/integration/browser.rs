@@ -2,31 +2,15 @@
 //! theme, at phone to desktop widths and DPR 1 and 2, hostile captions, and two
 //! feeds on one page.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+use crate::support::{copy_dir, repo};
 
 const HOSTILE: [&str; 2] = [
     "<script>alert(1)</script> {{ site.title }} #tag",
     "\"><img src=x onerror=alert(1)> @someone {% raw %}",
 ];
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let dest = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
 
 /// Builds the sample snapshot (its first captions replaced by `captions`) into `out` with `extra` config.
 fn build(work: &Path, name: &str, out: &Path, extra: &str, captions: &[&str]) {

@@ -64,10 +64,6 @@ fn calls(fake: &FakeInstagram) -> Vec<String> {
     fake.with(|s| s.facebook.as_ref().unwrap().discovery_calls.clone())
 }
 
-fn report(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
-}
-
 #[test]
 fn two_pages_through_cursors_videos_without_media_url_and_hidden_likes() {
     let fake = start(3);
@@ -116,7 +112,7 @@ fn two_pages_through_cursors_videos_without_media_url_and_hidden_likes() {
     assert_eq!(posts[1]["like_count"], 13);
 
     // The reel with neither a video nor a poster is left out, and counted.
-    let r = report(&run);
+    let r = run.json();
     assert_eq!(r["posts"], 5);
     assert_eq!(r["skipped_posts"], 1);
     let left = r["left_out_posts"].to_string();
@@ -198,7 +194,7 @@ fn platform_throttling_is_waited_out_and_a_revoked_token_keeps_the_last_good_fee
     let first = site
         .run(&["build", "--report", "json"], &facebook_env(&fake))
         .expect_code(0);
-    let r = report(&first);
+    let r = first.json();
     assert_eq!(r["posts"], 5);
     assert_eq!(r["api_requests"], 2, "the throttled call, then its retry");
     assert!(
@@ -263,7 +259,7 @@ fn expired_cdn_links_are_renewed_by_reading_the_page_again() {
     let run = site
         .run(&["build", "--report", "json"], &facebook_env(&fake))
         .expect_code(0);
-    let r = report(&run);
+    let r = run.json();
     assert_eq!(r["posts"], 5, "{}", run.stderr);
     assert!(
         r["media"]["relinked"].as_u64().unwrap() >= 5,

@@ -50,10 +50,6 @@ fn output(cmd: &mut Command) -> Output {
     cmd.output().unwrap_or_else(|e| panic!("run {shown}: {e}"))
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// The release archive unpacked into `into`; returns the binary's path.
 fn unpack_release(dist: &Path, into: &Path) -> PathBuf {
     let archive = dist.join(format!("{}.tar.gz", archive_name()));

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::support::docs::{blocks, claimed, doc_block};
+use crate::support::repo;
 
 /// The pages (and the part of each, from the heading that starts with the
 /// given text to the next of its level; `# ` is the whole page) whose every
@@ -34,10 +35,6 @@ const CHECKED: [(&str, &str); 21] = [
     ("docs/reference/config.md", "# "),
     ("docs/reference/cli.md", "# "),
 ];
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The (file, NAME) of every `doc_block("file", "NAME")` in the test sources.
 fn claims_taken() -> Vec<(String, String)> {

@@ -14,10 +14,6 @@ fn start() -> FakeInstagram {
     fake
 }
 
-fn report(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
-}
-
 fn header(site: &Site) -> String {
     let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
     html.split("<header")
@@ -33,7 +29,7 @@ fn the_header_shows_the_profile_with_a_self_hosted_avatar_made_once() {
     let site = Site::new(CONFIG);
     let first = site.build(&fake, &["--report", "json"]).expect_code(0);
     assert_eq!(
-        report(&first)["media"]["downloaded"],
+        first.json()["media"]["downloaded"],
         6,
         "the five images of three posts (one an album of three), and the avatar"
     );
@@ -71,13 +67,13 @@ fn the_header_shows_the_profile_with_a_self_hosted_avatar_made_once() {
     // A rebuild downloads nothing, the avatar included.
     fake.reset_counts();
     let again = site.build(&fake, &["--report", "json"]).expect_code(0);
-    assert_eq!(report(&again)["media"]["downloaded"], 0);
+    assert_eq!(again.json()["media"]["downloaded"], 0);
     assert_eq!(fake.with(|s| s.cdn_requests), 0);
 
     // A new profile picture (a new CDN path) is a new avatar.
     fake.with(|s| s.picture = Some(s.posts[1].image.clone()));
     let changed = site.build(&fake, &["--report", "json"]).expect_code(0);
-    assert_eq!(report(&changed)["media"]["downloaded"], 1);
+    assert_eq!(changed.json()["media"]["downloaded"], 1);
     assert_ne!(
         site.json()["account"]["avatar"]["asset_id"],
         account["avatar"]["asset_id"]

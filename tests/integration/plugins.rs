@@ -13,10 +13,6 @@ use std::process::{Command, Output};
 use crate::support::docs::doc_block;
 use crate::support::*;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// `npm install --offline` of the packed tarballs in `dist` into `site`, as a
 /// site owner runs it; `path`: the PATH npm runs with (another Node first).
 fn npm_install_packed(site: &Path, dist: &Path, path: Option<&str>) {
@@ -59,10 +55,6 @@ fn install_feedgen(site: &Path) -> Vec<(&'static str, String)> {
         std::fs::write(path, bytes).unwrap();
     }
     vec![("FEEDGEN_BINARY", env!("CARGO_BIN_EXE_feedgen").to_string())]
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A caption that tries to run as script and as template syntax.
@@ -266,16 +258,6 @@ fn wait_until(port: u16, path: &str, secs: u64, ok: impl Fn(&str) -> bool) -> bo
     false
 }
 
-/// Kills a dev server (and what it started) when the test ends, even on failure.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Runs `feedgen init --ssg <ssg>` in `site` as a site owner does, keeping
 /// every file it writes (its `feedgen.toml` replaces any the test wrote).
 fn init_site(site: &Path, ssg: &str) {
@@ -350,7 +332,7 @@ fn eleventy_serve_from_init_shows_a_new_post_and_a_config_edit() {
     let ignored = std::fs::read_to_string(site.join(".gitignore")).unwrap();
     assert!(ignored.contains("/feed/media/"), "{ignored}");
     let port = free_port();
-    let _server = Server(
+    let _server = Background(
         Command::new(&bin)
             .args(["--serve", &format!("--port={port}")])
             .current_dir(site)
@@ -618,7 +600,7 @@ fn astro_dev_loop(mut astro: Command, site: &Path, mut env: Vec<(&'static str, S
     env.extend(fake_env(&fake));
     init_site(site, "astro");
     let port = free_port();
-    let _server = Server(
+    let _server = Background(
         astro
             .args(["dev", "--port", &port.to_string(), "--host", "127.0.0.1"])
             .current_dir(site)
@@ -798,7 +780,7 @@ fn hugo_server_from_init_shows_a_new_post_and_a_config_edit() {
         init_site(&site, "hugo");
         feedgen_build(&site, &fake);
         let port = free_port();
-        let _server = Server(
+        let _server = Background(
             Command::new(&hugo)
                 .args(["server", "--bind", "127.0.0.1", "--port", &port.to_string()])
                 .current_dir(&site)
@@ -807,7 +789,7 @@ fn hugo_server_from_init_shows_a_new_post_and_a_config_edit() {
                 .spawn()
                 .unwrap(),
         );
-        let _watch = Server(
+        let _watch = Background(
             Command::new(env!("CARGO_BIN_EXE_feedgen"))
                 .args(["watch", "--quiet"])
                 .current_dir(&site)

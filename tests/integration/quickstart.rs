@@ -10,25 +10,11 @@
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use crate::plugins::{lend_node_modules, write_astro_pages};
 use crate::support::docs::{doc_block, run_line, shell_lines};
 use crate::support::*;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A child process killed when the test ends, even on failure.
-struct Background(Child);
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Starts `cmd`, which prints the port it listens on as its first line.
 fn start_on_port(mut cmd: Command) -> (Background, u16) {
@@ -80,6 +66,54 @@ fn registry(dist: &Path) -> (Background, u16) {
     start_on_port(cmd)
 }
 
+/// A fresh npm project (`npm init -y`) whose npm installs from the local
+/// registry of the packed tarballs in `dist`; `path`: the PATH npm runs with.
+struct NpmSite {
+    _dir: tempfile::TempDir,
+    _registry: Background,
+    site: PathBuf,
+    env: Vec<(&'static str, String)>,
+}
+
+impl NpmSite {
+    fn start(dist: &Path, path: Option<String>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        let (registry, port) = registry(dist);
+        let mut env = npm_env(port, &dir.path().join("npm-cache"));
+        env.extend(path.map(|p| ("PATH", p)));
+        run_line("npm init -y", &site, &env);
+        NpmSite {
+            _dir: dir,
+            _registry: registry,
+            site,
+            env,
+        }
+    }
+}
+
+/// Runs a block's lines as a user types them: `export FEEDGEN_TOKEN=…` (the
+/// docs elide the token) stands for the fake's token. Returns each line with
+/// its output.
+fn run_session(
+    block: &str,
+    site: &Path,
+    env: &mut Vec<(&'static str, String)>,
+    fake: &FakeInstagram,
+) -> Vec<(String, std::process::Output)> {
+    let mut ran = Vec::new();
+    for line in shell_lines(block) {
+        if line.starts_with("export FEEDGEN_TOKEN=") {
+            env.extend(fake_env(fake));
+            continue;
+        }
+        let out = run_line(&line, site, env);
+        ran.push((line, out));
+    }
+    ran
+}
+
 /// After the README's npm lines: feedgen and its platform package came from
 /// the registry (the launcher's optionalDependencies), and init wrote its
 /// config.
@@ -119,20 +153,16 @@ fn the_readme_eleventy_quick_start_installs_from_npm_and_builds() {
     };
     let (posts, images) = account(3);
     let fake = FakeInstagram::start(posts, images);
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).unwrap();
-    let (_registry, port) = registry(&dist);
-    let env = npm_env(port, &dir.path().join("npm-cache"));
     // A fresh site as Eleventy's getting-started makes it (its
     // `npm install @11ty/eleventy` is lent from tests/node below).
-    run_line("npm init -y", &site, &env);
-    run_line("npm pkg set type=module", &site, &env);
+    let npm = NpmSite::start(&dist, None);
+    let (site, env) = (&npm.site, &npm.env);
+    run_line("npm pkg set type=module", site, env);
     for line in shell_lines(&doc_block("docs/guides/eleventy.md", "eleventy-install")) {
-        run_line(&line, &site, &env);
+        run_line(&line, site, env);
     }
-    assert_installed_from_registry(&site);
-    lend_node_modules(&site, "tests/node");
+    assert_installed_from_registry(site);
+    lend_node_modules(site, "tests/node");
     std::fs::write(
         site.join("eleventy.config.js"),
         doc_block("docs/guides/eleventy.md", "eleventy-config"),
@@ -145,7 +175,7 @@ fn the_readme_eleventy_quick_start_installs_from_npm_and_builds() {
     .unwrap();
     let out = Command::new(eleventy)
         .arg("--quiet")
-        .current_dir(&site)
+        .current_dir(site)
         .envs(fake_env(&fake))
         .output()
         .unwrap();
@@ -175,27 +205,20 @@ fn the_readme_astro_quick_start_installs_from_npm_and_builds() {
     }
     let (posts, images) = account(3);
     let fake = FakeInstagram::start(posts, images);
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).unwrap();
-    let (_registry, port) = registry(&dist);
-    let mut env = npm_env(port, &dir.path().join("npm-cache"));
-    env.push((
-        "PATH",
-        format!(
-            "{}:{}",
-            node.parent().unwrap().display(),
-            std::env::var("PATH").unwrap()
-        ),
-    ));
-    run_line("npm init -y", &site, &env);
-    run_line("npm pkg set type=module", &site, &env);
+    let path = format!(
+        "{}:{}",
+        node.parent().unwrap().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let npm = NpmSite::start(&dist, Some(path));
+    let (site, mut env) = (&npm.site, npm.env.clone());
+    run_line("npm pkg set type=module", site, &env);
     for line in shell_lines(&doc_block("docs/guides/astro.md", "astro-install")) {
-        run_line(&line, &site, &env);
+        run_line(&line, site, &env);
     }
-    assert_installed_from_registry(&site);
-    lend_node_modules(&site, "tests/node-current");
-    write_astro_pages(&site);
+    assert_installed_from_registry(site);
+    lend_node_modules(site, "tests/node-current");
+    write_astro_pages(site);
     std::fs::write(
         site.join("src/pages/own.astro"),
         doc_block("docs/guides/astro.md", "astro-own-markup"),
@@ -203,7 +226,7 @@ fn the_readme_astro_quick_start_installs_from_npm_and_builds() {
     .unwrap();
     env.extend(fake_env(&fake));
     env.push(("ASTRO_TELEMETRY_DISABLED", "1".into()));
-    run_line("node node_modules/astro/bin/astro.mjs build", &site, &env);
+    run_line("node node_modules/astro/bin/astro.mjs build", site, &env);
     assert_eq!(feed_items(&site.join("dist"), "index.html"), 3);
     assert_eq!(
         std::fs::read_to_string(site.join("dist/own/index.html"))
@@ -498,24 +521,16 @@ fn the_readme_quick_start_runs_as_written() {
     };
     let (posts, images) = account(3);
     let fake = FakeInstagram::start(posts, images);
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).unwrap();
-    let (_registry, port) = registry(&dist);
-    let mut env = npm_env(port, &dir.path().join("npm-cache"));
-    run_line("npm init -y", &site, &env);
-    for line in shell_lines(&doc_block("README.md", "readme-quick-start")) {
-        if line.starts_with("export FEEDGEN_TOKEN=") {
-            env.extend(fake_env(&fake));
-            continue;
-        }
-        let out = run_line(&line, &site, &env);
+    let npm = NpmSite::start(&dist, None);
+    let (site, mut env) = (&npm.site, npm.env.clone());
+    let block = doc_block("README.md", "readme-quick-start");
+    for (line, out) in run_session(&block, site, &mut env, &fake) {
         if line.contains("feedgen doctor") {
             let said = String::from_utf8_lossy(&out.stdout);
             assert!(!said.contains('✘') && said.contains("✔ token"), "{said}");
         }
     }
-    assert_installed_from_registry(&site);
+    assert_installed_from_registry(site);
     let fragment = std::fs::read_to_string(site.join("feed/feed.html")).unwrap();
     assert_eq!(fragment.matches("class=\"feedgen-item").count(), 3);
 }
@@ -527,15 +542,10 @@ fn the_install_page_npm_lines_run_as_written() {
     let Some(dist) = crate::dist::dist() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).unwrap();
-    let (_registry, port) = registry(&dist);
-    let env = npm_env(port, &dir.path().join("npm-cache"));
-    run_line("npm init -y", &site, &env);
+    let npm = NpmSite::start(&dist, None);
     let mut last = String::new();
     for line in shell_lines(&doc_block("docs/install.md", "npm-install")) {
-        last = String::from_utf8_lossy(&run_line(&line, &site, &env).stdout).into_owned();
+        last = text(&run_line(&line, &npm.site, &npm.env).stdout);
     }
     assert_eq!(last.trim(), format!("feedgen {}", crate::dist::version()));
 }
@@ -573,13 +583,8 @@ fn the_first_feed_lines_run_as_written() {
     let site = dir.path().join("site");
     std::fs::create_dir_all(&site).unwrap();
     let mut env = vec![("PATH", path_with_feedgen(dir.path()))];
-    for line in shell_lines(&doc_block("docs/first-feed.md", "first-feed")) {
-        if line.starts_with("export FEEDGEN_TOKEN=") {
-            env.extend(fake_env(&fake));
-            continue;
-        }
-        run_line(&line, &site, &env);
-    }
+    let block = doc_block("docs/first-feed.md", "first-feed");
+    run_session(&block, &site, &mut env, &fake);
     let fragment = std::fs::read_to_string(site.join("feed/feed.html")).unwrap();
     assert_eq!(fragment.matches("class=\"feedgen-item").count(), 3);
 }

@@ -2,7 +2,6 @@
 //! both pages (fragment and data loop), and a caption that tries template
 //! injection stays text in each engine.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cli::have_tool;
@@ -10,25 +9,6 @@ use crate::support::*;
 
 const HOSTILE: &str =
     "INJECT {{ site.title }} {% include x %} {{< shortcode >}} <script>alert(1)</script> %}";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
 
 /// A copy of the recipe `name` with feedgen's output built into `out_dir`
 /// from the example snapshot plus a hostile caption.

@@ -32,10 +32,6 @@ fn start(video: Option<(&str, Vec<u8>)>) -> FakeInstagram {
     FakeInstagram::start(posts, images)
 }
 
-fn report(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
-}
-
 #[test]
 fn a_video_is_downloaded_once_and_played_from_the_site() {
     let bytes = clip();
@@ -43,7 +39,7 @@ fn a_video_is_downloaded_once_and_played_from_the_site() {
     let site = Site::new(CONFIG);
     let first = site.build(&fake, &["--report", "json"]).expect_code(0);
     assert_eq!(
-        report(&first)["media"]["videos_downloaded"],
+        first.json()["media"]["videos_downloaded"],
         1,
         "{}",
         first.stderr
@@ -90,13 +86,13 @@ fn a_video_is_downloaded_once_and_played_from_the_site() {
     // A rebuild downloads nothing; an expired listing link is renewed per item.
     fake.reset_counts();
     let again = site.build(&fake, &["--report", "json"]).expect_code(0);
-    assert_eq!(report(&again)["media"]["videos_downloaded"], 0);
+    assert_eq!(again.json()["media"]["videos_downloaded"], 0);
     assert_eq!(fake.with(|s| s.cdn_requests), 0, "{}", again.stdout);
 
     let fresh = Site::new(CONFIG);
     fake.with(|s| s.stale_listing_urls = true);
     let relinked = fresh.build(&fake, &["--report", "json"]).expect_code(0);
-    let r = report(&relinked);
+    let r = relinked.json();
     assert_eq!(r["media"]["videos_downloaded"], 1, "{}", relinked.stderr);
     assert!(
         fake.with(|s| s
@@ -153,7 +149,7 @@ fn a_video_over_the_cap_not_mp4_or_off_the_hosts_keeps_its_poster() {
         let fake = start(Some((name, bytes)));
         let site = Site::new(&CONFIG.replace("[images]\n", &format!("[images]\n{extra}")));
         let run = site.build(&fake, &["--report", "json"]).expect_code(0);
-        let r = report(&run);
+        let r = run.json();
         assert_eq!(r["posts"], 3, "{name}: the post stays");
         let warnings = r["warnings"].to_string();
         assert!(
@@ -230,7 +226,7 @@ fn an_html_page_or_a_forged_box_layout_is_never_published_as_video() {
         }
         let site = Site::new(CONFIG);
         let run = site.build(&fake, &["--report", "json"]).expect_code(0);
-        let warnings = report(&run)["warnings"].to_string();
+        let warnings = run.json()["warnings"].to_string();
         assert!(
             warnings.contains(says) && warnings.contains("shows its poster"),
             "{name}: {warnings}"
@@ -320,7 +316,7 @@ fn trickling_videos_leave_their_posters_within_the_deadline() {
     let started = std::time::Instant::now();
     let run = site.build(&fake, &["--report", "json"]).expect_code(0);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
-    let r = report(&run);
+    let r = run.json();
     assert_eq!(r["posts"], 12, "{}", run.stderr);
     let json = site.json();
     for post in json["posts"].as_array().unwrap() {

@@ -5,7 +5,9 @@
 //! fails for a block in the checked pages that has no claim, and for a claim
 //! that no test takes, so a new example cannot go untested.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use super::repo;
 
 /// One fenced block of a Markdown file.
 #[derive(Debug, Clone)]
@@ -18,10 +20,6 @@ pub struct Block {
     pub check: Option<String>,
     /// The block's text, as written (ending in a newline).
     pub text: String,
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Every fenced block of the Markdown file `rel`.

@@ -11,6 +11,42 @@ use std::process::Command;
 pub use fake_facebook::{FB_PAGE_TOKEN, FB_SHORT_TOKEN, FB_USER_TOKEN};
 pub use fake_instagram::{FakeChild, FakeError, FakeInstagram, FakePost, TEST_TOKEN};
 
+/// The repository's root (the crate's manifest folder).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A process's output as text (lossy), for messages and assertions.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A child process (a dev server, a local registry) killed when the test
+/// ends, even on failure.
+pub struct Background(pub std::process::Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Copies the folder `from` into `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
 /// The sample photos shipped with the example site: real JPEGs.
 pub fn sample_images() -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-site/sample-snapshot/originals");
@@ -91,6 +127,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// stdout as JSON (`--report json`): panics with the text when it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+
     /// Panics with both streams unless the exit code is `code`.
     pub fn expect_code(self, code: i32) -> Self {
         assert_eq!(
