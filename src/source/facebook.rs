@@ -24,8 +24,6 @@ pub struct Discovered {
     pub ig_user_id: String,
     /// The Facebook Page it is connected to: id and name.
     pub page: (String, String),
-    /// API requests made to find it.
-    pub requests: usize,
 }
 
 fn no_account(found: String) -> Error {
@@ -77,13 +75,9 @@ impl InstagramClient<'_> {
 
     /// Every Page of `GET /me/accounts` with `fields`; `None` when the token
     /// is a Page token (a Page has no `accounts` edge).
-    async fn pages(
-        &self,
-        fields: &str,
-        requests: &mut usize,
-    ) -> Result<Option<Vec<wire::Page>>, Error> {
+    async fn pages(&self, fields: &str) -> Result<Option<Vec<wire::Page>>, Error> {
         let first = self.endpoint("me/accounts", &[("fields", fields), ("limit", "100")]);
-        let mut page: wire::Pages = match self.get(first, requests).await {
+        let mut page: wire::Pages = match self.get(first).await {
             Err(Error::Api(ApiError::Graph {
                 code: 100, message, ..
             })) if message.contains("(accounts)") => {
@@ -98,7 +92,7 @@ impl InstagramClient<'_> {
                 break;
             };
             let next = self.checked_next(&next)?;
-            page = self.get(next, requests).await?;
+            page = self.get(next).await?;
         }
         Ok(Some(all))
     }
@@ -107,13 +101,11 @@ impl InstagramClient<'_> {
     /// reads: on `page_id` if given, else on whichever of its Pages has one.
     /// Several candidates are a config error listing them.
     pub async fn discover(&self, page_id: Option<&str>) -> Result<Discovered, Error> {
-        let mut requests = 0;
         let fields = "id,name,instagram_business_account";
-        let one = |p: wire::Page, requests: usize| match &p.instagram_business_account {
+        let one = |p: wire::Page| match &p.instagram_business_account {
             Some(ig) => checked_id(&ig.id, "Instagram account").map(|()| Discovered {
                 ig_user_id: ig.id.clone(),
                 page: (p.id.clone(), page_name(&p)),
-                requests,
             }),
             None => Err(no_account(format!(
                 "the Facebook Page {} (id {}) has no Instagram business account connected",
@@ -123,14 +115,14 @@ impl InstagramClient<'_> {
         };
         if let Some(id) = page_id {
             let url = self.endpoint(id, &[("fields", fields)]);
-            let page: wire::Page = self.get(url, &mut requests).await?;
-            return one(page, requests);
+            let page: wire::Page = self.get(url).await?;
+            return one(page);
         }
-        let Some(pages) = self.pages("id,name", &mut requests).await? else {
+        let Some(pages) = self.pages("id,name").await? else {
             // A Page token: the Page is `me`.
             let url = self.endpoint("me", &[("fields", fields)]);
-            let page: wire::Page = self.get(url, &mut requests).await?;
-            return one(page, requests);
+            let page: wire::Page = self.get(url).await?;
+            return one(page);
         };
         if pages.is_empty() {
             return Err(no_account(
@@ -141,7 +133,7 @@ impl InstagramClient<'_> {
         for p in &pages {
             checked_id(&p.id, "Page")?;
             let url = self.endpoint(&p.id, &[("fields", fields)]);
-            let page: wire::Page = self.get(url, &mut requests).await?;
+            let page: wire::Page = self.get(url).await?;
             if page.instagram_business_account.is_some() {
                 found.push(page);
             }
@@ -151,7 +143,7 @@ impl InstagramClient<'_> {
                 "none of its Facebook Pages ({}) has an Instagram business account connected",
                 pages.iter().map(page_name).collect::<Vec<_>>().join(", ")
             ))),
-            1 => one(found.remove(0), requests),
+            1 => one(found.remove(0)),
             _ => Err(ConfigError::invalid(
                 "source.ig_user_id",
                 &format!(
@@ -179,7 +171,6 @@ impl InstagramClient<'_> {
         app_id: &str,
         app_secret: &Token,
     ) -> Result<IssuedToken, Error> {
-        let mut requests = 0;
         let url = self.endpoint(
             "oauth/access_token",
             &[
@@ -189,10 +180,7 @@ impl InstagramClient<'_> {
                 ("fb_exchange_token", self.token().expose()),
             ],
         );
-        let t: wire::TokenResponse = self
-            .with_secret(app_secret)
-            .get_as(url, &mut requests, false)
-            .await?;
+        let t: wire::TokenResponse = self.with_secret(app_secret).get_as(url, false).await?;
         IssuedToken::from_wire(t)
     }
 
@@ -204,12 +192,8 @@ impl InstagramClient<'_> {
         ig_user_id: Option<&str>,
         page_id: Option<&str>,
     ) -> Result<Option<(Token, String)>, Error> {
-        let mut requests = 0;
         let Some(pages) = self
-            .pages(
-                "id,name,access_token,instagram_business_account",
-                &mut requests,
-            )
+            .pages("id,name,access_token,instagram_business_account")
             .await?
         else {
             return Ok(None);

@@ -108,12 +108,11 @@ impl InstagramClient<'_> {
     pub(super) async fn discovery_call(
         &self,
         media: Option<(&str, usize, Option<&str>)>,
-        requests: &mut usize,
     ) -> Result<wire::Discovered, Error> {
         let fields = self.discovery_fields(media);
         let url = self.endpoint(&self.user, &[("fields", &fields)]);
         let shown = url_for_display(&url);
-        let answer: wire::DiscoveryAnswer = self.get(url, requests).await?;
+        let answer: wire::DiscoveryAnswer = self.get(url).await?;
         answer.business_discovery.ok_or_else(|| {
             ApiError::Unexpected {
                 url: shown,
@@ -126,8 +125,7 @@ impl InstagramClient<'_> {
 
     /// The discovered account's profile (no media).
     pub(super) async fn discovered_account(&self) -> Result<Account, Error> {
-        let mut requests = 0;
-        let found = self.discovery_call(None, &mut requests).await?;
+        let found = self.discovery_call(None).await?;
         account(found.user)
     }
 
@@ -148,17 +146,14 @@ impl InstagramClient<'_> {
             }
         };
         let mut fields = with_counts(DISCOVERY_MEDIA_FIELDS);
-        let first = match self
-            .discovery_call(Some((&fields, page_size, None)), &mut read.requests)
-            .await
-        {
+        let first = match self.discovery_call(Some((&fields, page_size, None))).await {
             Err(Error::Api(ApiError::Graph { code: 100, .. })) => {
                 read.warnings.push(format!(
                     "the API refused some media fields for @{}; asking for the basic ones, so videos come without posters and are left out",
                     self.discover.as_deref().unwrap_or_default()
                 ));
                 fields = with_counts(DISCOVERY_PLAIN_FIELDS);
-                self.discovery_call(Some((&fields, page_size, None)), &mut read.requests)
+                self.discovery_call(Some((&fields, page_size, None)))
                     .await?
             }
             other => other?,
@@ -182,7 +177,7 @@ impl InstagramClient<'_> {
             }
             guard.admit_cursor(&after)?;
             let next = self
-                .discovery_call(Some((&fields, page_size, Some(&after))), &mut read.requests)
+                .discovery_call(Some((&fields, page_size, Some(&after))))
                 .await?;
             page = next.media.unwrap_or_default();
         }
@@ -210,14 +205,14 @@ impl InstagramClient<'_> {
     /// expired image), since the item itself cannot be read.
     pub(super) async fn rediscovered_url(&self, asset_id: &str) -> Result<Url, Error> {
         let mut relinks = self.relinks.lock().await;
-        let mut requests = 0;
         while !relinks.urls.contains_key(asset_id) && !relinks.done {
             let after = relinks.after.clone();
             let found = self
-                .discovery_call(
-                    Some((DISCOVERY_MEDIA_FIELDS, MAX_PAGE_SIZE, after.as_deref())),
-                    &mut requests,
-                )
+                .discovery_call(Some((
+                    DISCOVERY_MEDIA_FIELDS,
+                    MAX_PAGE_SIZE,
+                    after.as_deref(),
+                )))
                 .await?;
             relinks.pages += 1;
             let page = found.media.unwrap_or_default();

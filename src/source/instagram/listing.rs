@@ -23,7 +23,6 @@ pub(super) struct Reading {
     pub(super) scanned: usize,
     /// Posts that count towards `max_posts` (pinned ones do not).
     pub(super) shown: usize,
-    pub(super) requests: usize,
 }
 
 impl Reading {
@@ -37,7 +36,6 @@ impl Reading {
                 posts: self.posts,
             },
             warnings: notes,
-            requests: self.requests,
             unusable: self.unusable,
         }
     }
@@ -63,7 +61,6 @@ impl<'a> InstagramClient<'a> {
         &self,
         page_size: usize,
         counts: bool,
-        requests: &mut usize,
     ) -> Result<(wire::MediaPage, String), Error> {
         let limit = page_size.to_string();
         let extras = if counts {
@@ -74,7 +71,7 @@ impl<'a> InstagramClient<'a> {
         let media = format!("{}/media", self.user);
         let fields = format!("{BASE_FIELDS},{extras}");
         let first = self.endpoint(&media, &[("fields", &fields), ("limit", &limit)]);
-        match self.get(first, requests).await {
+        match self.get(first).await {
             Ok(page) => Ok((page, fields)),
             Err(Error::Api(ApiError::Graph {
                 code: 100, message, ..
@@ -89,7 +86,7 @@ impl<'a> InstagramClient<'a> {
                 }
                 let fields = BASE_FIELDS.to_string();
                 let plain = self.endpoint(&media, &[("fields", &fields), ("limit", &limit)]);
-                Ok((self.get(plain, requests).await?, fields))
+                Ok((self.get(plain).await?, fields))
             }
             Err(e) => Err(e),
         }
@@ -117,7 +114,7 @@ impl<'a> InstagramClient<'a> {
             };
             let next = self.checked_next(&next)?;
             paging.admit(&next)?;
-            page = self.get(next, &mut read.requests).await?;
+            page = self.get(next).await?;
         }
     }
 
@@ -131,8 +128,7 @@ impl<'a> InstagramClient<'a> {
     ) -> Result<bool, Error> {
         read.scanned += 1;
         let raw_id = printable(&m.id).into_owned();
-        self.more_children(&mut m, &mut read.requests, &mut read.warnings)
-            .await?;
+        self.more_children(&mut m, &mut read.warnings).await?;
         match convert(m) {
             Ok((post, mut w)) => {
                 let older = want.past_since(&post);
@@ -213,7 +209,7 @@ impl<'a> InstagramClient<'a> {
         }
         for id in missing {
             let url = self.endpoint(&id, &[("fields", fields)]);
-            match self.get::<wire::Media>(url, &mut read.requests).await {
+            match self.get::<wire::Media>(url).await {
                 Ok(m) => match convert(m) {
                     Ok((post, mut w)) => {
                         read.warnings.append(&mut w);
@@ -254,7 +250,6 @@ impl<'a> InstagramClient<'a> {
     async fn more_children(
         &self,
         m: &mut wire::Media,
-        requests: &mut usize,
         warnings: &mut Vec<String>,
     ) -> Result<(), Error> {
         let id = printable(&m.id).into_owned();
@@ -272,7 +267,7 @@ impl<'a> InstagramClient<'a> {
                 break;
             }
             let url = self.checked_next(&link)?;
-            match self.get::<wire::Children>(url, requests).await {
+            match self.get::<wire::Children>(url).await {
                 Ok(page) if !page.data.is_empty() => {
                     children.data.extend(page.data);
                     next = page.paging.and_then(|p| p.next);

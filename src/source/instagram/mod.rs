@@ -72,8 +72,6 @@ pub struct Fetched {
     pub feed: Feed,
     /// Items skipped or trimmed, each naming the media id.
     pub warnings: Vec<String>,
-    /// How many API requests were made.
-    pub requests: usize,
     /// Posts the API sent that could not be used, each with why.
     pub unusable: Vec<LeftOut>,
 }
@@ -271,20 +269,19 @@ impl<'a> InstagramClient<'a> {
         if self.discover.is_some() {
             return self.discovered_account().await;
         }
-        let mut requests = 0;
         let plain = || self.endpoint(&self.user, &[("fields", "id,username")]);
         if !self.profile {
-            let me: wire::User = self.get(plain(), &mut requests).await?;
+            let me: wire::User = self.get(plain()).await?;
             return Account::from_api(me.id, me.username);
         }
         let url = self.endpoint(&self.user, &[("fields", PROFILE_FIELDS)]);
-        match self.get::<wire::User>(url, &mut requests).await {
+        match self.get::<wire::User>(url).await {
             Ok(me) => account(me),
             Err(Error::Api(ApiError::Graph { code: 100, .. })) => {
                 self.notes.lock().expect("notes lock").push(
                     "the API serves no profile (name, picture, counts) for this account; the header shows the username only".into(),
                 );
-                let me: wire::User = self.get(plain(), &mut requests).await?;
+                let me: wire::User = self.get(plain()).await?;
                 Account::from_api(me.id, me.username)
             }
             Err(e) => Err(e),
@@ -297,9 +294,8 @@ impl<'a> InstagramClient<'a> {
             // The Facebook-Login IG User node has no account_type: it is a business account.
             return Ok((self.me().await?, None));
         }
-        let mut requests = 0;
         let url = self.endpoint(&self.user, &[("fields", "id,username,account_type")]);
-        match self.get::<wire::User>(url, &mut requests).await {
+        match self.get::<wire::User>(url).await {
             Ok(me) => Ok((Account::from_api(me.id, me.username)?, me.account_type)),
             // Graph's Facebook-Login node has no account_type: ask without it.
             Err(Error::Api(ApiError::Graph { code: 100, .. })) => Ok((self.me().await?, None)),
@@ -309,13 +305,9 @@ impl<'a> InstagramClient<'a> {
 
     /// A download URL of the newest post's image, to check the media hosts.
     pub async fn newest_media_url(&self) -> Result<Option<Url>, Error> {
-        let mut requests = 0;
         if self.discover.is_some() {
             let found = self
-                .discovery_call(
-                    Some(("id,media_type,media_url,thumbnail_url", 1, None)),
-                    &mut requests,
-                )
+                .discovery_call(Some(("id,media_type,media_url,thumbnail_url", 1, None)))
                 .await?;
             return Ok(found
                 .media
@@ -336,7 +328,7 @@ impl<'a> InstagramClient<'a> {
                 ("limit", "1"),
             ],
         );
-        let page: wire::MediaPage = self.get(url, &mut requests).await?;
+        let page: wire::MediaPage = self.get(url).await?;
         Ok(page.data.into_iter().next().and_then(|m| {
             let link = if m.media_type.as_deref() == Some("VIDEO") {
                 m.thumbnail_url
@@ -350,12 +342,11 @@ impl<'a> InstagramClient<'a> {
     /// `GET /refresh_access_token?grant_type=ig_refresh_token`: a new 60-day token
     /// for a long-lived one that is at least 24 hours old and not expired.
     pub async fn refresh(&self) -> Result<IssuedToken, Error> {
-        let mut requests = 0;
         let url = self.endpoint(
             "refresh_access_token",
             &[("grant_type", "ig_refresh_token")],
         );
-        let t: wire::TokenResponse = self.get(url, &mut requests).await?;
+        let t: wire::TokenResponse = self.get(url).await?;
         IssuedToken::from_wire(t)
     }
 
@@ -363,7 +354,6 @@ impl<'a> InstagramClient<'a> {
     /// short-lived token for a long-lived one, with the app secret.
     pub async fn exchange(&self, app_secret: &Token) -> Result<IssuedToken, Error> {
         let client = self.with_secret(app_secret);
-        let mut requests = 0;
         let url = client.endpoint(
             "access_token",
             &[
@@ -371,7 +361,7 @@ impl<'a> InstagramClient<'a> {
                 ("client_secret", app_secret.expose()),
             ],
         );
-        let t: wire::TokenResponse = client.get(url, &mut requests).await?;
+        let t: wire::TokenResponse = client.get(url).await?;
         IssuedToken::from_wire(t)
     }
 
@@ -396,9 +386,8 @@ impl<'a> InstagramClient<'a> {
             }
             .into());
         }
-        let mut requests = 0;
         let url = self.endpoint(node, &[("fields", "id,media_type,media_url,thumbnail_url")]);
-        let media: wire::Media = self.get(url, &mut requests).await?;
+        let media: wire::Media = self.get(url).await?;
         let link = if poster {
             media.thumbnail_url
         } else {
@@ -438,14 +427,11 @@ impl<'a> InstagramClient<'a> {
             return self.fetch_discovered(want, counts).await;
         }
         let mut read = Reading {
-            requests: 1,
             ..Reading::default()
         };
         let account = self.me().await?;
         let page_size = page_size(want);
-        let (page, fields) = self
-            .first_page(page_size, counts, &mut read.requests)
-            .await?;
+        let (page, fields) = self.first_page(page_size, counts).await?;
         let first_page_links_on = page.paging.as_ref().is_some_and(|p| p.next.is_some());
         self.read_pages(page, want, &mut read).await?;
         self.check_answer(&read, first_page_links_on)?;

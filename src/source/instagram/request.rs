@@ -67,9 +67,8 @@ impl<'a> InstagramClient<'a> {
     pub(in crate::source) async fn get<T: serde::de::DeserializeOwned>(
         &self,
         url: Url,
-        requests: &mut usize,
     ) -> Result<T, Error> {
-        self.get_as(url, requests, true).await
+        self.get_as(url, true).await
     }
 
     /// [`Self::get`], optionally without `access_token` (the token exchange
@@ -77,7 +76,6 @@ impl<'a> InstagramClient<'a> {
     pub(in crate::source) async fn get_as<T: serde::de::DeserializeOwned>(
         &self,
         url: Url,
-        requests: &mut usize,
         send_token: bool,
     ) -> Result<T, Error> {
         let shown = url_for_display(&url);
@@ -92,7 +90,6 @@ impl<'a> InstagramClient<'a> {
             if let Some(p) = pace {
                 tokio::time::sleep(p).await;
             }
-            *requests += 1;
             if let Some(sent) = self.sent {
                 sent.fetch_add(1, Ordering::Relaxed);
             }
