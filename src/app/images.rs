@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::app::{FeedOrigin, Shared};
+use crate::app::{FeedCx, FeedOrigin, Shared};
 use crate::config::FeedConfig;
 use crate::error::Error;
 use crate::manifest::{Journal, Manifest};
@@ -171,7 +171,7 @@ pub(super) async fn make_media(
 pub(super) fn keep_what_was_made(
     shown: &mut Feed,
     made: &Made,
-    warnings: &mut Vec<String>,
+    cx: &FeedCx,
 ) -> Result<Vec<LeftOut>, Error> {
     for (asset_id, reason) in &made.failures {
         if shown
@@ -180,7 +180,7 @@ pub(super) fn keep_what_was_made(
             .as_ref()
             .is_some_and(|a| a.id == *asset_id)
         {
-            warnings.push(format!(
+            cx.warn(format!(
                 "the profile picture of @{}: {reason}; the header is shown without it",
                 shown.account.username
             ));
@@ -191,10 +191,10 @@ pub(super) fn keep_what_was_made(
             .get(asset_id)
             .map(String::as_str)
             .unwrap_or("?");
-        warnings.push(format!("post {post}, image {asset_id}: {reason}; left out"));
+        cx.warn(format!("post {post}, image {asset_id}: {reason}; left out"));
     }
     for (post, reason) in &made.video_failures {
-        warnings.push(format!(
+        cx.warn(format!(
             "post {post}: {reason}; it shows its poster and links to Instagram"
         ));
     }

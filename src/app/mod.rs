@@ -355,6 +355,47 @@ fn account_key(feed: &FeedConfig) -> String {
     )
 }
 
+/// One feed's build as its stages share it: the warnings each adds (in the
+/// order they happen) and the one counter of its API requests, which the
+/// clients bump themselves. Stages take `&FeedCx` instead of threading a
+/// `&mut Vec<String>` and a counter through every call.
+#[derive(Default)]
+pub(super) struct FeedCx {
+    warnings: std::sync::Mutex<Vec<String>>,
+    requests: std::sync::atomic::AtomicUsize,
+}
+
+impl FeedCx {
+    /// Adds a warning about this feed.
+    pub(super) fn warn(&self, warning: impl Into<String>) {
+        self.warnings
+            .lock()
+            .expect("warnings lock")
+            .push(warning.into());
+    }
+
+    /// Adds several warnings, in order.
+    pub(super) fn warn_all(&self, warnings: impl IntoIterator<Item = String>) {
+        self.warnings
+            .lock()
+            .expect("warnings lock")
+            .extend(warnings);
+    }
+
+    /// The counter the API clients of this feed bump, once per request sent.
+    pub(super) fn requests(&self) -> &std::sync::atomic::AtomicUsize {
+        &self.requests
+    }
+
+    /// The requests sent and the warnings, once the build is done.
+    pub(super) fn finish(self) -> (usize, Vec<String>) {
+        (
+            self.requests.into_inner(),
+            self.warnings.into_inner().expect("warnings lock"),
+        )
+    }
+}
+
 /// Fetches (or loads) one feed, makes its media, renders and publishes it.
 /// `siblings` are the other feeds of the same account: their originals and
 /// variants are this feed's too.
@@ -376,9 +417,10 @@ async fn build_feed(
     )
     .await?;
     let selection = Selection::of(feed)?;
-    // Every request to the API, counted by the clients themselves, so a build
-    // that falls back to the last good feed still reports what it sent.
-    let api_requests = std::sync::atomic::AtomicUsize::new(0);
+    // The feed's warnings and its API requests, counted by the clients
+    // themselves, so a build that falls back to the last good feed still
+    // reports what it sent.
+    let cx = FeedCx::default();
 
     // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
     let stage = |stage, start: bool| {
@@ -397,26 +439,17 @@ async fn build_feed(
         stale,
         in_use,
         mut left_out,
-        mut warnings,
         token_report,
-    } = obtain(
-        shared,
-        feed,
-        &selection,
-        &snapshot,
-        &elsewhere,
-        &api_requests,
-    )
-    .await?;
+    } = obtain(shared, feed, &selection, &snapshot, &elsewhere, &cx).await?;
     stage(Stage::Fetch, false);
-    let mut shown = shown_posts(feed, &selection, &candidates, origin, &mut warnings);
+    let mut shown = shown_posts(feed, &selection, &candidates, origin, &cx);
 
     // 2. Media: originals and variants.
     let api = in_use.as_ref().map(|(r, user)| {
         InstagramClient::for_source(&shared.client, &feed.source, &r.state.token)
             .for_user(user)
             .with_retry(shared.config.http.retry)
-            .counting(&api_requests)
+            .counting(cx.requests())
     });
     let made = make_media(
         shared,
@@ -432,7 +465,7 @@ async fn build_feed(
     )
     .await;
     stage(Stage::Publish, true);
-    left_out.extend(keep_what_was_made(&mut shown, &made, &mut warnings)?);
+    left_out.extend(keep_what_was_made(&mut shown, &made, &cx)?);
     let skipped_posts = left_out.len();
 
     // 3. Render, then publish the whole output folder in one swap.
@@ -445,7 +478,7 @@ async fn build_feed(
         store,
         &secrets,
         shared.now,
-        &mut warnings,
+        &cx,
     )?;
     let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
     write_data_file(feed, &documents)?;
@@ -462,6 +495,7 @@ async fn build_feed(
     )?;
 
     stage(Stage::Publish, false);
+    let (api_requests, warnings) = cx.finish();
     Ok(Built {
         report: BuildReport {
             feed: feed.name.clone(),
@@ -472,7 +506,7 @@ async fn build_feed(
             skipped_posts,
             left_out_posts: left_out,
             left_out_images: made.failures.len(),
-            api_requests: api_requests.load(std::sync::atomic::Ordering::Relaxed),
+            api_requests,
             media: made.stats,
             files_written: published.written,
             pruned: published.removed,

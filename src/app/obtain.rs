@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::app::refresh::{first_sight_refresh, keep_token_alive};
-use crate::app::{FeedOrigin, Shared, Stale, TokenReport};
+use crate::app::{FeedCx, FeedOrigin, Shared, Stale, TokenReport};
 use crate::config::FeedConfig;
 use crate::error::Error;
 use crate::model::{Feed, Original};
@@ -25,7 +25,6 @@ pub(super) struct StartingFeed {
     /// The token and user the API was read with (online builds only).
     pub(super) in_use: Option<(token::Resolved, String)>,
     pub(super) left_out: Vec<LeftOut>,
-    pub(super) warnings: Vec<String>,
     pub(super) token_report: Option<TokenReport>,
 }
 
@@ -37,10 +36,9 @@ pub(super) async fn obtain(
     selection: &Selection,
     snapshot: &Snapshot,
     elsewhere: &[Snapshot],
-    api_requests: &std::sync::atomic::AtomicUsize,
+    cx: &FeedCx,
 ) -> Result<StartingFeed, Error> {
     let name = feed.name.as_str();
-    let mut warnings = Vec::new();
     let mut token_report = None;
     if shared.options.offline || feed.source.offline {
         let (recorded, saved_at) = load_snapshot(snapshot, &feed.token.env_var)?;
@@ -51,20 +49,10 @@ pub(super) async fn obtain(
             stale: None,
             in_use: None,
             left_out: Vec::new(),
-            warnings,
             token_report,
         });
     }
-    let fetched = fetch_online(
-        shared,
-        feed,
-        selection,
-        elsewhere,
-        &mut warnings,
-        &mut token_report,
-        api_requests,
-    )
-    .await;
+    let fetched = fetch_online(shared, feed, selection, elsewhere, cx, &mut token_report).await;
     match fetched {
         Ok((fetched, resolved, user, unusable)) => Ok(StartingFeed {
             candidates: fetched,
@@ -72,14 +60,13 @@ pub(super) async fn obtain(
             stale: None,
             in_use: Some((resolved, user)),
             left_out: unusable,
-            warnings,
             token_report,
         }),
         Err(e @ (Error::Token { .. } | Error::Api(_))) => {
             let Ok(Some((fetched, saved_at))) = snapshot.load() else {
                 return Err(e);
             };
-            warnings.push(format!(
+            cx.warn(format!(
                 "the API failed, so the last good feed (fetched {}) is published again. The failure: {e}",
                 saved_at.format("%Y-%m-%d %H:%M UTC")
             ));
@@ -94,7 +81,6 @@ pub(super) async fn obtain(
                 stale: Some(stale),
                 in_use: None,
                 left_out: Vec::new(),
-                warnings,
                 token_report,
             })
         }
@@ -109,7 +95,7 @@ pub(super) fn shown_posts(
     selection: &Selection,
     candidates: &Feed,
     origin: FeedOrigin,
-    warnings: &mut Vec<String>,
+    cx: &FeedCx,
 ) -> Feed {
     let mut shown = Feed {
         account: candidates.account.clone(),
@@ -128,7 +114,7 @@ pub(super) fn shown_posts(
             .filter(|id| !shown.posts.iter().any(|p| p.id == *id))
             .collect();
         if !missing.is_empty() {
-            warnings.push(format!(
+            cx.warn(format!(
                 "pinned posts {} are not in the snapshot; the next online build fetches them",
                 missing.join(", ")
             ));
@@ -155,17 +141,16 @@ pub(super) async fn fetch_online(
     feed: &FeedConfig,
     selection: &Selection,
     elsewhere: &[Snapshot],
-    warnings: &mut Vec<String>,
+    cx: &FeedCx,
     token_report: &mut Option<TokenReport>,
-    api_requests: &std::sync::atomic::AtomicUsize,
 ) -> Result<(Feed, token::Resolved, String, Vec<LeftOut>), Error> {
     let client = &shared.client;
     let retry = shared.config.http.retry;
-    let mut resolved = keep_token_alive(shared, feed, warnings, token_report, api_requests).await?;
+    let mut resolved = keep_token_alive(shared, feed, cx, token_report).await?;
     let (api, found) = InstagramClient::for_source(client, &feed.source, &resolved.state.token)
         .with_retry(retry)
         .with_profile(feed.output.header)
-        .counting(api_requests)
+        .counting(cx.requests())
         .into_account(&feed.source)
         .await?;
     if let Some(found) = &found {
@@ -178,21 +163,13 @@ pub(super) async fn fetch_online(
     }
     let user = api.user().to_string();
     let fetched = api.fetch(selection, feed.source.counts).await?;
-    first_sight_refresh(
-        shared,
-        feed,
-        &mut resolved,
-        token_report,
-        warnings,
-        api_requests,
-    )
-    .await?;
+    first_sight_refresh(shared, feed, &mut resolved, token_report, cx).await?;
     // The token works: remember it (first sight, or the refresh attempt's outcome).
     if resolved.dirty {
         token::save_state(&feed.token.state_file, &resolved.state)?;
         resolved.dirty = false;
     }
-    warnings.extend(fetched.warnings);
+    cx.warn_all(fetched.warnings);
     let unusable = fetched.unusable;
     let mut fetched_feed = fetched.feed;
     // Reuse originals already downloaded, by asset id (CDN URLs change every
@@ -218,7 +195,7 @@ pub(super) async fn fetch_online(
                 }
             }
             Ok(None) => {}
-            Err(e) if i == 0 => warnings.push(format!(
+            Err(e) if i == 0 => cx.warn(format!(
                 "the previous snapshot is unusable ({e}); downloading every image again"
             )),
             Err(_) => {}

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::app::FeedOrigin;
 use crate::app::images::{Made, attach_originals, attach_videos};
+use crate::app::{FeedCx, FeedOrigin};
 use crate::config::FeedConfig;
 use crate::error::Error;
 use crate::manifest::{Journal, Manifest};
@@ -67,7 +67,7 @@ pub(super) fn render_documents(
     store: &ContentStore,
     secrets: &[Token],
     now: DateTime<Utc>,
-    warnings: &mut Vec<String>,
+    cx: &FeedCx,
 ) -> Result<(Documents, HashSet<String>), Error> {
     let out = &feed.output;
     // Relative dates count from the build's clock (injectable for tests).
@@ -78,7 +78,7 @@ pub(super) fn render_documents(
         out.time_zone.as_deref(),
         now,
     );
-    warnings.extend(lang_warnings);
+    cx.warn_all(lang_warnings);
     let mut media_files: HashSet<String> = manifest
         .assets
         .values()
@@ -152,7 +152,7 @@ pub(super) fn render_documents(
     if !findings.is_empty() {
         match out.privacy {
             crate::config::Privacy::Fail => return Err(Error::Privacy { findings }),
-            crate::config::Privacy::Warn => warnings.extend(
+            crate::config::Privacy::Warn => cx.warn_all(
                 findings
                     .iter()
                     .map(|f| format!("privacy: {f} would load from Meta in visitors' browsers")),

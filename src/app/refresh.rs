@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::{Shared, TokenReport};
+use crate::app::{FeedCx, Shared, TokenReport};
 use crate::config::FeedConfig;
 use crate::error::Error;
 use crate::kinds::SourceKind;
@@ -36,9 +36,8 @@ pub(super) fn known_secrets(feed: &FeedConfig, in_use: Option<&Token>) -> Vec<To
 pub(super) async fn keep_token_alive(
     shared: &Shared<'_>,
     feed: &FeedConfig,
-    warnings: &mut Vec<String>,
+    cx: &FeedCx,
     report: &mut Option<TokenReport>,
-    api_requests: &std::sync::atomic::AtomicUsize,
 ) -> Result<token::Resolved, Error> {
     let mut resolved = token::current(feed, shared.now)?;
     let mut r = TokenReport {
@@ -50,9 +49,9 @@ pub(super) async fn keep_token_alive(
     // A token seen for the first time is refreshed once the fetch has shown
     // that it works (see `first_sight_refresh`).
     if resolved.state.obtained != Obtained::FirstSeen {
-        try_refresh(shared, feed, &mut resolved, &mut r, warnings, api_requests).await?;
+        try_refresh(shared, feed, &mut resolved, &mut r, cx).await?;
     }
-    note_expiry(feed, &resolved, &mut r, warnings, shared.now);
+    note_expiry(feed, &resolved, &mut r, cx, shared.now);
     *report = Some(r);
     Ok(resolved)
 }
@@ -66,8 +65,7 @@ pub(super) async fn first_sight_refresh(
     feed: &FeedConfig,
     resolved: &mut token::Resolved,
     report: &mut Option<TokenReport>,
-    warnings: &mut Vec<String>,
-    api_requests: &std::sync::atomic::AtomicUsize,
+    cx: &FeedCx,
 ) -> Result<(), Error> {
     if resolved.state.obtained != Obtained::FirstSeen {
         return Ok(());
@@ -75,8 +73,8 @@ pub(super) async fn first_sight_refresh(
     let Some(r) = report.as_mut() else {
         return Ok(());
     };
-    try_refresh(shared, feed, resolved, r, warnings, api_requests).await?;
-    note_expiry(feed, resolved, r, warnings, shared.now);
+    try_refresh(shared, feed, resolved, r, cx).await?;
+    note_expiry(feed, resolved, r, cx, shared.now);
     Ok(())
 }
 
@@ -86,8 +84,7 @@ pub(super) async fn try_refresh(
     feed: &FeedConfig,
     resolved: &mut token::Resolved,
     r: &mut TokenReport,
-    warnings: &mut Vec<String>,
-    api_requests: &std::sync::atomic::AtomicUsize,
+    cx: &FeedCx,
 ) -> Result<(), Error> {
     let now = shared.now;
     let policy = &feed.token.policy;
@@ -103,10 +100,10 @@ pub(super) async fn try_refresh(
             resolved.dirty = true;
             let api =
                 InstagramClient::new(&shared.client, &feed.source.api_base, &resolved.state.token)
-                    .counting(api_requests);
+                    .counting(cx.requests());
             match api.refresh().await {
                 Ok(issued) => {
-                    warnings.extend(resolved.state.record_refresh(
+                    cx.warn_all(resolved.state.record_refresh(
                         issued.token,
                         issued.expires_in,
                         now,
@@ -128,7 +125,7 @@ pub(super) async fn try_refresh(
                             feed.name
                         );
                     } else {
-                        warnings.push(format!(
+                        cx.warn(format!(
                             "the token could not be refreshed ({why}); the current token is used as long as it is valid, and the refresh is retried in 24 h"
                         ));
                     }
@@ -147,7 +144,7 @@ pub(super) fn note_expiry(
     feed: &FeedConfig,
     resolved: &token::Resolved,
     r: &mut TokenReport,
-    warnings: &mut Vec<String>,
+    cx: &FeedCx,
     now: DateTime<Utc>,
 ) {
     let Some(exp) = resolved.state.expires_at else {
@@ -156,7 +153,7 @@ pub(super) fn note_expiry(
     let days = token::days_left(exp, now);
     r.days_left = Some(days);
     if days < feed.token.policy.warn_days_left {
-        warnings.push(match feed.source.kind {
+        cx.warn(match feed.source.kind {
             SourceKind::Instagram => format!(
                 "the token expires in {days} days (on {}). feedgen refreshes it automatically on builds once it is 24 h old; if refreshes keep failing, generate a new token before then (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token)",
                 exp.format("%Y-%m-%d")
