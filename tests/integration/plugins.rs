@@ -271,6 +271,59 @@ fn init_site(site: &Path, ssg: &str) {
     assert!(init.status.success(), "{}", text(&init.stderr));
 }
 
+/// Starts a dev server on a free port (`command` makes it for a port) and
+/// returns it with the port it says it serves on. A port can be taken between
+/// [`free_port`] and the server binding it (by another test's server or an
+/// outgoing connection): Astro and Eleventy then move to the next free port
+/// and say so, Hugo 0.168 exits; so the port is read from what the server
+/// prints, and a server that exits first is started again on another port.
+/// Its output is read to the end (a full pipe would stall it).
+fn dev_server(command: impl Fn(u16) -> Command) -> (Background, u16) {
+    use std::io::{BufRead, Read};
+    for _ in 0..3 {
+        let mut child = command(free_port())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Some servers say it on stdout, some on stderr.
+        let streams: [Box<dyn Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        for stream in streams {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    for host in ["http://localhost:", "http://127.0.0.1:"] {
+                        if let Some(rest) = line.split(host).nth(1) {
+                            let digits: String =
+                                rest.chars().take_while(char::is_ascii_digit).collect();
+                            if let Ok(port) = digits.parse::<u16>() {
+                                let _ = tx.send(port);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        while std::time::Instant::now() < deadline {
+            if let Ok(port) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+                return (Background(child), port);
+            }
+            if child.try_wait().unwrap().is_some() {
+                break; // exited (its port was taken): another port
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("the dev server did not start on any of three ports");
+}
+
 /// A dev server's loop as a site owner lives it, on `pages` (each with the
 /// marker of one post): the feed shows; a post published on Instagram shows
 /// within 5 s of `feedgen build` in another terminal; an edit of the init
@@ -331,17 +384,14 @@ fn eleventy_serve_from_init_shows_a_new_post_and_a_config_edit() {
     // Eleventy 3 watches no git-ignored file: init ignores only the images.
     let ignored = std::fs::read_to_string(site.join(".gitignore")).unwrap();
     assert!(ignored.contains("/feed/media/"), "{ignored}");
-    let port = free_port();
-    let _server = Background(
-        Command::new(&bin)
+    let (_server, port) = dev_server(|port| {
+        let mut eleventy = Command::new(&bin);
+        eleventy
             .args(["--serve", &format!("--port={port}")])
             .current_dir(site)
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        eleventy
+    });
     dev_loop(
         port,
         &[("/", "class=\"feedgen-item"), ("/data/", "class=\"post\"")],
@@ -593,24 +643,22 @@ fn astro_7_dev_from_init_shows_a_new_post_and_a_config_edit() {
 
 /// `astro dev` (the `astro` command in `astro`) in `site` after `feedgen init
 /// --ssg astro`, through [`dev_loop`].
-fn astro_dev_loop(mut astro: Command, site: &Path, mut env: Vec<(&'static str, String)>) {
+fn astro_dev_loop(astro: Command, site: &Path, mut env: Vec<(&'static str, String)>) {
     let (mut posts, images) = account(3);
     let held = posts.remove(0);
     let fake = FakeInstagram::start(posts, images);
     env.extend(fake_env(&fake));
     init_site(site, "astro");
-    let port = free_port();
-    let _server = Background(
-        astro
+    let (_server, port) = dev_server(|port| {
+        let mut cmd = Command::new(astro.get_program());
+        cmd.args(astro.get_args())
             .args(["dev", "--port", &port.to_string(), "--host", "127.0.0.1"])
             .current_dir(site)
             .env("ASTRO_TELEMETRY_DISABLED", "1")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+            .envs(astro.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        cmd
+    });
     dev_loop(
         port,
         &[("/", "class=\"feedgen-item"), ("/data/", "class=\"post\"")],
@@ -779,16 +827,13 @@ fn hugo_server_from_init_shows_a_new_post_and_a_config_edit() {
         let site = root.path().join("site");
         init_site(&site, "hugo");
         feedgen_build(&site, &fake);
-        let port = free_port();
-        let _server = Background(
-            Command::new(&hugo)
+        let (_server, port) = dev_server(|port| {
+            let mut server = Command::new(&hugo);
+            server
                 .args(["server", "--bind", "127.0.0.1", "--port", &port.to_string()])
-                .current_dir(&site)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
+                .current_dir(&site);
+            server
+        });
         let _watch = Background(
             Command::new(env!("CARGO_BIN_EXE_feedgen"))
                 .args(["watch", "--quiet"])
