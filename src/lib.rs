@@ -60,6 +60,6 @@ pub use app::{
     BuildOptions, BuildReport, FeedOrigin, FeedRun, Progress, RunReport, Stage, TokenReport, build,
     build_async, build_with,
 };
-pub use config::{Config, EnvOverrides, FeedConfig};
+pub use config::{Config, EnvOverrides, FeedConfig, Overrides};
 pub use error::{Error, Result};
 pub use secret::Token;

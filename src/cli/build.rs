@@ -83,10 +83,7 @@ fn build_and_report(
     global: &Global,
     started: std::time::Instant,
 ) -> Result<ExitCode, Error> {
-    let mut config = args.config.load(false)?;
-    if let Some(out) = &args.out {
-        config.set_output_root(out)?;
-    }
+    let config = args.config.load_to(false, args.out.as_deref())?;
     let options = BuildOptions {
         offline: args.offline,
         now: None,

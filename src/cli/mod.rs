@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use feedgen::error::exit;
-use feedgen::{Config, EnvOverrides, Error};
+use feedgen::{Config, EnvOverrides, Error, Overrides};
 
 /// What `feedgen --help` ends with: examples, the token variable, the docs.
 const AFTER_HELP: &str = "\
@@ -92,22 +92,30 @@ impl ConfigArg {
             .unwrap_or_else(|| PathBuf::from("feedgen.toml"))
     }
 
-    /// Loads the config and applies `FEEDGEN_*`. `lenient`: a missing default
-    /// file means an empty config (token commands work without one).
+    /// Loads the config with its layers: `FEEDGEN_*`, `--feed`. `lenient`: a
+    /// missing default file means an empty config (token commands work without one).
     pub fn load(&self, lenient: bool) -> Result<Config, Error> {
-        let mut config = match &self.config {
-            Some(path) => Config::load(path)?,
+        self.load_to(lenient, None)
+    }
+
+    /// [`ConfigArg::load`], with the output moved to `out` (`build --out`).
+    pub fn load_to(&self, lenient: bool, out: Option<&Path>) -> Result<Config, Error> {
+        let over = Overrides {
+            env: EnvOverrides::from_process_env(),
+            feeds: self.feeds.clone(),
+            out: out.map(Path::to_path_buf),
+        };
+        let config = match &self.config {
+            Some(path) => Config::load_with(path, &over)?,
             None => {
                 let path = Path::new("feedgen.toml");
                 if lenient && !path.exists() {
-                    Config::parse("", Path::new("."))?
+                    Config::parse_with("", Path::new("."), &over)?
                 } else {
-                    Config::load(path)?
+                    Config::load_with(path, &over)?
                 }
             }
         };
-        config.select(&self.feeds)?;
-        config.apply_env(&EnvOverrides::from_process_env())?;
         Ok(config)
     }
 }

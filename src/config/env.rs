@@ -2,7 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::token::valid_env_name;
+use std::path::PathBuf;
+
+use url::Url;
+
+use crate::config::FeedConfig;
+use crate::config::source::{validate_api_base, validate_host};
+use crate::config::token::{DEFAULT_TOKEN_ENV, valid_env_name};
+use crate::error::ConfigError;
+use crate::kinds::SourceKind;
 use crate::secret::Token;
 
 /// Values from the environment that override the config file.
@@ -44,5 +52,51 @@ impl EnvOverrides {
     pub fn with_token(mut self, var: &str, token: &str) -> Self {
         self.tokens.insert(var.to_string(), Token::new(token));
         self
+    }
+}
+
+impl FeedConfig {
+    /// Lays the `FEEDGEN_*` values over this feed's values; paths from
+    /// the working directory, errors named by their variable.
+    pub(super) fn apply_env(&mut self, env: &EnvOverrides) -> Result<(), ConfigError> {
+        let EnvOverrides {
+            api_base,
+            facebook_api_base,
+            media_hosts,
+            token_file,
+            tokens,
+        } = env;
+        if let Some(t) = tokens.get(&self.token.env_var) {
+            self.token.env = Some(t.clone());
+        }
+        // The token file variable belongs with FEEDGEN_TOKEN: a feed that names
+        // its own variable keeps its own token.file.
+        if let Some(f) = token_file
+            && self.token.env_var == DEFAULT_TOKEN_ENV
+        {
+            self.token.file = Some(PathBuf::from(f));
+        }
+        let (var, value) = match self.source.kind {
+            SourceKind::Instagram => ("FEEDGEN_API_BASE", api_base),
+            SourceKind::Facebook => ("FEEDGEN_FACEBOOK_API_BASE", facebook_api_base),
+        };
+        if let Some(base) = value {
+            let url = Url::parse(base.trim())
+                .map_err(|e| ConfigError::invalid(var, &format!("not a URL ({e})")))?;
+            validate_api_base(&url, self.source.kind)
+                .map_err(|why| ConfigError::invalid(var, &why))?;
+            self.source.api_base = url;
+        }
+        // Hosts from the environment extend the file's list.
+        if let Some(hosts) = media_hosts {
+            for h in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+                validate_host(h)
+                    .map_err(|why| ConfigError::invalid("FEEDGEN_MEDIA_HOSTS", &why))?;
+                if !self.source.media_hosts.iter().any(|x| x == h) {
+                    self.source.media_hosts.push(h.to_string());
+                }
+            }
+        }
+        Ok(())
     }
 }

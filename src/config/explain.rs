@@ -5,16 +5,17 @@
 //! the real defaults, so a new key is known here once it is documented there.
 
 use super::EXAMPLE_CONFIG;
+use crate::secret::Issuer;
 
 /// One key of the annotated example: its table (`""` for the top level, the
 /// tables of a `[[feed]]` as the shared ones), name and default as written.
-struct Known {
-    table: &'static str,
-    key: &'static str,
+pub(super) struct Known {
+    pub(super) table: &'static str,
+    pub(super) key: &'static str,
     default: &'static str,
 }
 
-fn catalogue() -> Vec<Known> {
+pub(super) fn catalogue() -> Vec<Known> {
     let mut table = "";
     let mut known: Vec<Known> = Vec::new();
     for line in EXAMPLE_CONFIG.lines() {
@@ -220,12 +221,48 @@ pub(super) fn explain(text: &str, e: &toml::de::Error) -> String {
     }
 }
 
+/// toml's errors quote the offending line: a mistake next to
+/// `token = "IGAA…"` would print the token. Every string on a line that
+/// mentions `token`, the whole value of such a line (a forgotten quote is
+/// itself the mistake toml shows), and every word anywhere that looks like an
+/// access token (`IGAA…`, `IGQV…`, `EAA…`: one pasted into a multi-line
+/// string) is replaced in `message` by `[redacted]`.
+pub(super) fn redact_token_values(text: &str, message: &str) -> String {
+    let mut message = message.to_string();
+    let mut redact = |value: &str| {
+        if value.len() >= 8 {
+            message = message.replace(value, crate::secret::REDACTED);
+        }
+    };
+    for line in text.lines() {
+        if line.contains("token") {
+            for quote in ['"', '\''] {
+                let parts: Vec<&str> = line.split(quote).collect();
+                // Odd parts are inside quotes (the closing one may be missing).
+                for value in parts.iter().skip(1).step_by(2) {
+                    redact(value);
+                }
+            }
+            if let Some((_, value)) = line.split_once('=') {
+                let value = value.split(" #").next().unwrap_or(value);
+                redact(value.trim().trim_matches(['"', '\'']));
+            }
+        }
+        for word in line.split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-') {
+            if Issuer::of(word).is_some() && word.len() >= 20 {
+                redact(word);
+            }
+        }
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn said(text: &str) -> String {
-        let e = toml::from_str::<super::super::RawFile>(text).unwrap_err();
+        let e = toml::from_str::<super::super::FileLayer>(text).unwrap_err();
         let told = explain(text, &e);
         told.lines().last().unwrap().to_string()
     }

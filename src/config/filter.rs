@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use crate::config::Places;
+use crate::config::places::Places;
 use crate::error::ConfigError;
 use crate::model::PostKind;
 
@@ -53,20 +53,20 @@ impl FilterConfig {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawFilter {
-    pub(super) types: Option<Vec<PostKind>>,
-    pub(super) include_hashtags: Option<Vec<String>>,
-    pub(super) exclude_hashtags: Option<Vec<String>>,
-    pub(super) since: Option<RawDate>,
-    pub(super) until: Option<RawDate>,
-    pub(super) exclude_reels: Option<bool>,
-    pub(super) overrides: Option<PathBuf>,
+super::layer::layer! {
+    /// `[filter]` as one layer wrote it.
+    FilterLayer {
+        types: Vec<PostKind>,
+        include_hashtags: Vec<String>,
+        exclude_hashtags: Vec<String>,
+        since: RawDate,
+        until: RawDate,
+        exclude_reels: bool,
+        overrides: PathBuf,
+    }
 }
 
-/// A date as TOML writes it (`since = 2024-05-01`) or as a string (`"2024-05-01"`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub(super) enum RawDate {
     Toml(toml::value::Datetime),
@@ -122,28 +122,49 @@ pub(super) fn hashtags(key: &str, raw: Option<Vec<String>>) -> Result<Vec<String
 }
 
 impl FilterConfig {
-    /// The table's checks and defaults, from its raw form.
-    pub(super) fn from_raw(
-        raw: RawFilter,
+    /// The defaults with `layer` laid over them (paths from the config file's folder), checked.
+    pub(super) fn from_layer(
+        layer: FilterLayer,
         places: &Places<'_>,
     ) -> Result<FilterConfig, ConfigError> {
-        let resolve = |p: PathBuf| places.resolve(p);
-        let types = raw.types.unwrap_or(FilterConfig::default().types);
-        if types.is_empty() {
+        let FilterLayer {
+            types,
+            include_hashtags,
+            exclude_hashtags,
+            since,
+            until,
+            exclude_reels,
+            overrides,
+        } = layer;
+        let mut filter = FilterConfig::default();
+        if let Some(t) = types {
+            filter.types = t;
+        }
+        filter.since = since
+            .map(|d| parse_date("filter.since", d, false))
+            .transpose()?;
+        filter.until = until
+            .map(|d| parse_date("filter.until", d, true))
+            .transpose()?;
+        filter.include_hashtags = hashtags("filter.include_hashtags", include_hashtags)?;
+        filter.exclude_hashtags = hashtags("filter.exclude_hashtags", exclude_hashtags)?;
+        if let Some(r) = exclude_reels {
+            filter.exclude_reels = r;
+        }
+        filter.overrides = overrides.map(|p| places.resolve(p));
+        filter.check()?;
+        Ok(filter)
+    }
+
+    /// The table's own rules.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.types.is_empty() {
             return Err(ConfigError::invalid(
                 "filter.types",
                 "give at least one of \"image\", \"video\", \"carousel\"",
             ));
         }
-        let since = raw
-            .since
-            .map(|d| parse_date("filter.since", d, false))
-            .transpose()?;
-        let until = raw
-            .until
-            .map(|d| parse_date("filter.until", d, true))
-            .transpose()?;
-        if let (Some(s), Some(u)) = (since, until)
+        if let (Some(s), Some(u)) = (self.since, self.until)
             && s > u
         {
             return Err(ConfigError::invalid(
@@ -151,15 +172,6 @@ impl FilterConfig {
                 "is before filter.since, so no post could be shown",
             ));
         }
-        let filter = FilterConfig {
-            types,
-            include_hashtags: hashtags("filter.include_hashtags", raw.include_hashtags)?,
-            exclude_hashtags: hashtags("filter.exclude_hashtags", raw.exclude_hashtags)?,
-            since,
-            until,
-            exclude_reels: raw.exclude_reels.unwrap_or(false),
-            overrides: raw.overrides.map(&resolve),
-        };
-        Ok(filter)
+        Ok(())
     }
 }

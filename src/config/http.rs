@@ -1,6 +1,6 @@
 //! `[http]`: timeouts and retries of the one HTTP client a run shares.
 
-use serde::Deserialize;
+use std::time::Duration;
 
 use crate::error::ConfigError;
 
@@ -13,40 +13,62 @@ pub struct HttpConfig {
     pub retry: crate::retry::RetryPolicy,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawHttp {
-    pub(super) timeout: Option<u64>,
-    pub(super) retries: Option<u32>,
-    pub(super) backoff_ms: Option<u64>,
-    pub(super) retry_budget: Option<u64>,
+super::layer::layer! {
+    /// `[http]` as the file wrote it.
+    HttpLayer {
+        timeout: u64,
+        retries: u32,
+        backoff_ms: u64,
+        retry_budget: u64,
+    }
 }
 
-pub(super) fn http_config(raw: RawHttp) -> Result<HttpConfig, ConfigError> {
-    let defaults = crate::retry::RetryPolicy::default();
-    let http = HttpConfig {
-        timeout: raw
-            .timeout
-            .map_or(crate::http::REQUEST_TIMEOUT, std::time::Duration::from_secs),
-        retry: crate::retry::RetryPolicy {
-            max_retries: raw.retries.unwrap_or(defaults.max_retries),
-            base_delay: raw
-                .backoff_ms
-                .map_or(defaults.base_delay, std::time::Duration::from_millis),
-            max_delay: defaults.max_delay,
-            budget: raw
-                .retry_budget
-                .map_or(defaults.budget, std::time::Duration::from_secs),
-        },
-    };
-    if http.timeout.is_zero() || http.timeout.as_secs() > 600 {
-        return Err(ConfigError::invalid(
-            "http.timeout",
-            "must be between 1 and 600 seconds",
-        ));
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            timeout: crate::http::REQUEST_TIMEOUT,
+            retry: crate::retry::RetryPolicy::default(),
+        }
     }
-    if http.retry.max_retries > 10 {
-        return Err(ConfigError::invalid("http.retries", "must be at most 10"));
+}
+
+impl HttpConfig {
+    /// The defaults with `layer` laid over them, checked.
+    pub(super) fn from_layer(layer: HttpLayer) -> Result<HttpConfig, ConfigError> {
+        let HttpLayer {
+            timeout,
+            retries,
+            backoff_ms,
+            retry_budget,
+        } = layer;
+        let mut http = HttpConfig::default();
+        if let Some(t) = timeout {
+            http.timeout = Duration::from_secs(t);
+        }
+        if let Some(r) = retries {
+            http.retry.max_retries = r;
+        }
+        if let Some(ms) = backoff_ms {
+            http.retry.base_delay = Duration::from_millis(ms);
+        }
+        if let Some(b) = retry_budget {
+            http.retry.budget = Duration::from_secs(b);
+        }
+        http.check()?;
+        Ok(http)
     }
-    Ok(http)
+
+    /// The table's own rules.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.timeout.is_zero() || self.timeout.as_secs() > 600 {
+            return Err(ConfigError::invalid(
+                "http.timeout",
+                "must be between 1 and 600 seconds",
+            ));
+        }
+        if self.retry.max_retries > 10 {
+            return Err(ConfigError::invalid("http.retries", "must be at most 10"));
+        }
+        Ok(())
+    }
 }

@@ -67,81 +67,116 @@ impl Profile {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawImages {
-    pub(super) widths: Option<Vec<u32>>,
-    pub(super) formats: Option<Vec<ImageFormat>>,
-    pub(super) profile: Option<Profile>,
-    pub(super) quality: Option<u8>,
-    pub(super) effort: Option<u8>,
-    pub(super) placeholder: Option<bool>,
-    pub(super) video: Option<VideoMode>,
-    pub(super) video_max_mb: Option<u64>,
+super::layer::layer! {
+    /// `[images]` as one layer wrote it.
+    ImagesLayer {
+        widths: Vec<u32>,
+        formats: Vec<ImageFormat>,
+        profile: Profile,
+        quality: u8,
+        effort: u8,
+        placeholder: bool,
+        video: VideoMode,
+        video_max_mb: u64,
+    }
+}
+
+impl Default for ImageConfig {
+    fn default() -> Self {
+        ImageConfig {
+            widths: DEFAULT_WIDTHS.to_vec(),
+            formats: vec![ImageFormat::Webp, ImageFormat::Jpeg],
+            encode: Profile::Balanced.settings(),
+            placeholder: true,
+            video: false,
+            video_max_bytes: DEFAULT_VIDEO_MAX_MB * 1024 * 1024,
+        }
+    }
 }
 
 impl ImageConfig {
-    /// The table's checks and defaults, from its raw form.
-    pub(super) fn from_raw(raw: RawImages) -> Result<ImageConfig, ConfigError> {
-        let mut widths = raw.widths.unwrap_or_else(|| DEFAULT_WIDTHS.to_vec());
-        if widths.is_empty() || widths.iter().any(|&w| !(16..=4096).contains(&w)) {
+    /// The defaults with `layer` laid over them, checked.
+    pub(super) fn from_layer(layer: ImagesLayer) -> Result<ImageConfig, ConfigError> {
+        let ImagesLayer {
+            widths,
+            formats,
+            profile,
+            quality,
+            effort,
+            placeholder,
+            video,
+            video_max_mb,
+        } = layer;
+        let mut images = ImageConfig::default();
+        if let Some(mut widths) = widths {
+            widths.sort_unstable();
+            widths.dedup();
+            images.widths = widths;
+        }
+        if let Some(mut formats) = formats {
+            let mut seen = Vec::new();
+            formats.retain(|f| {
+                let new = !seen.contains(f);
+                seen.push(*f);
+                new
+            });
+            images.formats = formats;
+        }
+        if let Some(profile) = profile {
+            images.encode = profile.settings();
+        }
+        if let Some(q) = quality {
+            images.encode.webp_quality = q;
+            images.encode.jpeg_quality = q;
+        }
+        if let Some(e) = effort {
+            images.encode.effort = e;
+        }
+        if let Some(p) = placeholder {
+            images.placeholder = p;
+        }
+        if let Some(v) = video {
+            images.video = v == VideoMode::Mp4;
+        }
+        if let Some(mb) = video_max_mb {
+            if !(1..=1024).contains(&mb) {
+                return Err(ConfigError::invalid(
+                    "images.video_max_mb",
+                    "must be between 1 and 1024 (megabytes per video file)",
+                ));
+            }
+            images.video_max_bytes = mb * 1024 * 1024;
+        }
+        images.check()?;
+        Ok(images)
+    }
+
+    /// The table's own rules.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.widths.is_empty() || self.widths.iter().any(|&w| !(16..=4096).contains(&w)) {
             return Err(ConfigError::invalid(
                 "images.widths",
                 "give one or more widths between 16 and 4096, e.g. [320, 640, 1080]",
             ));
         }
-        widths.sort_unstable();
-        widths.dedup();
-        let mut formats = raw
-            .formats
-            .unwrap_or_else(|| vec![ImageFormat::Webp, ImageFormat::Jpeg]);
-        if formats.is_empty() {
+        if self.formats.is_empty() {
             return Err(ConfigError::invalid(
                 "images.formats",
                 "give at least one of \"avif\", \"webp\", \"jpeg\"",
             ));
         }
-        let mut seen = Vec::new();
-        formats.retain(|f| {
-            let new = !seen.contains(f);
-            seen.push(*f);
-            new
-        });
-        let mut encode = raw.profile.unwrap_or(Profile::Balanced).settings();
-        if let Some(q) = raw.quality {
-            encode.webp_quality = q;
-            encode.jpeg_quality = q;
-        }
-        if let Some(e) = raw.effort {
-            encode.effort = e;
-        }
-        let quality = encode.webp_quality;
-        if encode.effort > 6 {
+        if self.encode.effort > 6 {
             return Err(ConfigError::invalid(
                 "images.effort",
                 "must be between 0 (fastest) and 6 (smallest files)",
             ));
         }
-        if !(1..=100).contains(&quality) {
+        if !(1..=100).contains(&self.encode.webp_quality) {
             return Err(ConfigError::invalid(
                 "images.quality",
                 "must be between 1 and 100",
             ));
         }
-        let video_max_mb = raw.video_max_mb.unwrap_or(DEFAULT_VIDEO_MAX_MB);
-        if !(1..=1024).contains(&video_max_mb) {
-            return Err(ConfigError::invalid(
-                "images.video_max_mb",
-                "must be between 1 and 1024 (megabytes per video file)",
-            ));
-        }
-        Ok(ImageConfig {
-            widths,
-            formats,
-            encode,
-            placeholder: raw.placeholder.unwrap_or(true),
-            video: raw.video == Some(VideoMode::Mp4),
-            video_max_bytes: video_max_mb * 1024 * 1024,
-        })
+        Ok(())
     }
 }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::config::{Placement, Places};
+use crate::config::places::{Placement, Places, data_file_of, extra_css_file};
+use crate::config::values::{check_base_url, check_lang, check_selector, validate_file_name};
 use crate::error::ConfigError;
 
 /// The output folder, relative to the config file.
@@ -157,419 +158,306 @@ pub enum Privacy {
     Warn,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawOutput {
-    pub(super) dir: Option<PathBuf>,
-    pub(super) base_url: Option<String>,
-    pub(super) html: Option<String>,
-    pub(super) json: Option<String>,
-    pub(super) page: Option<String>,
-    pub(super) sizes: Option<String>,
-    pub(super) label: Option<String>,
-    pub(super) css: Option<bool>,
-    pub(super) lock_timeout: Option<u64>,
-    pub(super) layout: Option<Layout>,
-    pub(super) theme: Option<Theme>,
-    pub(super) theme_dir: Option<PathBuf>,
-    pub(super) extra_css: Option<Vec<PathBuf>>,
-    pub(super) captions: Option<bool>,
-    pub(super) caption_length: Option<usize>,
-    pub(super) caption_links: Option<bool>,
-    pub(super) site_url: Option<Url>,
-    pub(super) jsonfeed: Option<String>,
-    pub(super) atom: Option<String>,
-    pub(super) privacy: Option<Privacy>,
-    pub(super) data_file: Option<PathBuf>,
-    pub(super) dark_selector: Option<String>,
-    pub(super) light_selector: Option<String>,
-    pub(super) initial: Option<usize>,
-    pub(super) viewer: Option<bool>,
-    pub(super) lang: Option<String>,
-    pub(super) date_format: Option<String>,
-    pub(super) time_zone: Option<String>,
-    pub(super) text: Option<BTreeMap<String, crate::lang::Text>>,
-    pub(super) header: Option<bool>,
-    pub(super) header_counts: Option<bool>,
-}
-
-/// `p` resolved where it exists, so `..` and symlinks do not hide where it
-/// is; a file not written yet is resolved by its folder.
-pub(super) fn resolved(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p)
-        .or_else(|e| match (p.parent(), p.file_name()) {
-            (Some(dir), Some(name)) => std::fs::canonicalize(dir).map(|d| d.join(name)),
-            _ => Err(e),
-        })
-        // Nothing of it exists yet: absolute, without `.` parts, to compare alike.
-        .unwrap_or_else(|_| {
-            std::path::absolute(p)
-                .unwrap_or_else(|_| p.to_path_buf())
-                .components()
-                .filter(|c| !matches!(c, std::path::Component::CurDir))
-                .collect()
-        })
-}
-
-/// An `output.extra_css` entry is published as it is, world-readable: only a
-/// `.css` file, and none inside the cache (which holds the token state).
-pub(super) fn extra_css_file(path: PathBuf, cache_dir: &Path) -> Result<PathBuf, ConfigError> {
-    let real = resolved;
-    let css = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("css"));
-    if !css(&path) || !css(&real(&path)) {
-        return Err(ConfigError::invalid(
-            "output.extra_css",
-            &format!(
-                "{} is not a .css file; extra_css files are published as part of the public stylesheet, so only stylesheets are taken",
-                path.display()
-            ),
-        ));
+super::layer::layer! {
+    /// `[output]` as one layer wrote it.
+    OutputLayer {
+        dir: PathBuf,
+        base_url: String,
+        html: String,
+        json: String,
+        page: String,
+        sizes: String,
+        label: String,
+        css: bool,
+        lock_timeout: u64,
+        layout: Layout,
+        theme: Theme,
+        theme_dir: PathBuf,
+        extra_css: Vec<PathBuf>,
+        captions: bool,
+        caption_length: usize,
+        caption_links: bool,
+        site_url: Url,
+        jsonfeed: String,
+        atom: String,
+        privacy: Privacy,
+        data_file: PathBuf,
+        dark_selector: String,
+        light_selector: String,
+        initial: usize,
+        viewer: bool,
+        lang: String,
+        date_format: String,
+        time_zone: String,
+        text: BTreeMap<String, crate::lang::Text>,
+        header: bool,
+        header_counts: bool,
     }
-    if real(&path).starts_with(real(cache_dir)) {
-        return Err(ConfigError::invalid(
-            "output.extra_css",
-            &format!(
-                "{} is inside the cache folder {}, which holds the token state; keep your stylesheets with your site",
-                path.display(),
-                cache_dir.display()
-            ),
-        ));
-    }
-    Ok(path)
 }
 
-/// `output.base_url` is written into every URL of the output, and the
-/// Eleventy plugin copies the output folder to its path: an https URL, or a
-/// path (root-relative or relative) without `..` segments, backslashes,
-/// quotes, spaces or control characters.
-fn check_base_url(value: &str) -> Result<(), ConfigError> {
-    let refuse = |why: &str| {
-        Err(ConfigError::invalid(
-            "output.base_url",
-            &format!(
-                "{} {why}; give the path your site serves the output folder at, e.g. \"/feed/\", or an https:// URL",
-                crate::secret::printable(&format!("{value:?}"))
-            ),
-        ))
-    };
-    let path = if let Some(rest) = value.strip_prefix("https://") {
-        match url::Url::parse(value) {
-            Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => {
-                // `Url` resolves dot segments: look at what was written.
-                rest.split_once('/').map_or("", |(_, p)| p)
+impl OutputLayer {
+    /// Lays a `[[feed]]`'s `[feed.output]` over the top level's: as every
+    /// other key, but `[output.text]` merges text by text (and a plural
+    /// text form by form), since it is a table of the site's words.
+    pub(super) fn apply_feed(&mut self, mut over: OutputLayer) {
+        if let (Some(mine), Some(theirs)) = (&self.text, over.text.take()) {
+            let mut text = mine.clone();
+            for (key, value) in theirs {
+                use crate::lang::Text::Plural;
+                let merged = match (text.remove(&key), value) {
+                    (Some(Plural(mut forms)), Plural(more)) => {
+                        forms.extend(more);
+                        Plural(forms)
+                    }
+                    (_, value) => value,
+                };
+                text.insert(key, merged);
             }
-            _ => return refuse("is not a valid https URL"),
+            over.text = Some(text);
         }
-    } else if value.starts_with("//")
-        || value
-            .split(['/', '?', '#'])
-            .next()
-            .is_some_and(|first| first.contains(':'))
-    {
-        return refuse("is neither an https URL nor a path on this site");
-    } else {
-        value
-    };
-    if path.chars().any(|c| {
-        c.is_control() || c.is_whitespace() || matches!(c, '\\' | '"' | '\'' | '<' | '>' | '`')
-    }) {
-        return refuse("holds a backslash, a quote, a space or a control character");
-    }
-    let dots = |segment: &str| {
-        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
-        decoded == ".." || decoded == "."
-    };
-    if path.split(['/', '?', '#']).any(dots) {
-        return refuse("holds a `.` or `..` segment");
-    }
-    Ok(())
-}
-
-/// `output.data_file`: a `.json` file outside the cache (it is published by
-/// the site). Feeds of a `[[feed]]` config that share the setting each get
-/// their own file, `<stem>_<feed name>.json` (Hugo: `site.Data.<stem>_<name>`).
-fn data_file(path: PathBuf, places: &Places<'_>) -> Result<PathBuf, ConfigError> {
-    let key = "output.data_file";
-    if path.extension().is_none_or(|e| e != "json") {
-        return Err(ConfigError::invalid(
-            key,
-            &format!(
-                "{} must name a .json file, e.g. \"data/feedgen.json\" for Hugo",
-                path.display()
-            ),
-        ));
-    }
-    let path = match places.placement {
-        Placement::Named {
-            own_data_file: false,
-            name,
-            ..
-        } => {
-            let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-            path.with_file_name(format!("{stem}_{name}.json"))
-        }
-        _ => path,
-    };
-    let path = places.resolve(path);
-    if resolved(&path).starts_with(resolved(places.cache_dir)) {
-        return Err(ConfigError::invalid(
-            key,
-            &format!(
-                "{} is inside the cache folder {}, which holds the token state; write it where your site reads data",
-                path.display(),
-                places.cache_dir.display()
-            ),
-        ));
-    }
-    Ok(path)
-}
-
-/// A language tag as HTML's `lang` takes it (BCP 47): a 2-3 letter language,
-/// then subtags of 1-8 letters or digits, joined by `-` (`de`, `pt-BR`,
-/// `zh-Hant-TW`). It lands in attributes, so nothing else is accepted.
-pub fn check_lang(tag: &str) -> Result<String, ConfigError> {
-    let mut parts = tag.split('-');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    let rest_ok =
-        parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if first_ok && rest_ok {
-        Ok(tag.to_string())
-    } else {
-        Err(ConfigError::invalid(
-            "output.lang",
-            &format!(
-                "`{}` is not a language tag: write a BCP 47 tag such as \"de\", \"pt-BR\" or \"ar\"",
-                crate::secret::printable(tag)
-            ),
-        ))
+        self.apply(over);
     }
 }
 
-/// `[output.text]`, each entry checked (a known text, its placeholders, its plural forms).
-fn texts(
-    texts: BTreeMap<String, crate::lang::Text>,
-) -> Result<BTreeMap<String, crate::lang::Text>, ConfigError> {
-    for (key, text) in &texts {
-        crate::lang::check_text(key, text).map_err(|why| {
-            ConfigError::invalid(
-                &format!("output.text.{}", crate::secret::printable(key)),
-                &why,
-            )
-        })?;
-    }
-    Ok(texts)
-}
-
-/// Longest site selector accepted.
-const MAX_SELECTOR_CHARS: usize = 200;
-
-/// A selector of the site's colour mode, as it may be written into the
-/// stylesheet: one selector list, nothing that could end the rule or start
-/// another (`{`, `}`, `;`, `@`, `<`, a backslash or a comment), brackets,
-/// parentheses and quotes balanced.
-pub fn check_selector(key: &str, sel: &str) -> Result<String, ConfigError> {
-    let sel = sel.trim();
-    let bad = |why: &str| {
-        ConfigError::invalid(
-            key,
-            &format!(
-                "`{}` is not a selector feedgen can use: {why}. Write the selector of the element your site's toggle marks, e.g. \".dark\" or \"[data-theme=\\\"dark\\\"]\"",
-                crate::secret::printable(sel)
-            ),
-        )
-    };
-    if sel.is_empty() {
-        return Err(bad("it is empty"));
-    }
-    if sel.chars().count() > MAX_SELECTOR_CHARS {
-        return Err(bad(&format!(
-            "it is longer than {MAX_SELECTOR_CHARS} characters"
-        )));
-    }
-    if let Some(c) = sel
-        .chars()
-        .find(|c| matches!(c, '{' | '}' | ';' | '@' | '<' | '\\') || c.is_control())
-    {
-        return Err(bad(&format!(
-            "it holds {c:?}, which would break out of the rule"
-        )));
-    }
-    if sel.contains("/*") {
-        return Err(bad("it opens a comment"));
-    }
-    let mut stack = Vec::new();
-    let mut quote: Option<char> = None;
-    for c in sel.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '[' | '(') => stack.push(c),
-            (None, ']') if stack.pop() != Some('[') => {
-                return Err(bad("its brackets do not match"));
-            }
-            (None, ')') if stack.pop() != Some('(') => {
-                return Err(bad("its parentheses do not match"));
-            }
-            _ => {}
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: PathBuf::from(DEFAULT_OUT_DIR),
+            base_url: String::new(),
+            html: "feed.html".into(),
+            json: "feed.json".into(),
+            page: None,
+            sizes: DEFAULT_SIZES.into(),
+            label: None,
+            css: true,
+            lock_timeout: std::time::Duration::from_secs(300),
+            layout: Layout::Grid,
+            theme: Theme::Light,
+            theme_dir: None,
+            extra_css: Vec::new(),
+            captions: false,
+            caption_length: 120,
+            caption_links: false,
+            site_url: None,
+            jsonfeed: "jsonfeed.json".into(),
+            atom: "atom.xml".into(),
+            privacy: Privacy::Fail,
+            data_file: None,
+            dark_selector: None,
+            light_selector: None,
+            lang: None,
+            date_format: crate::lang::DateFormat::default(),
+            time_zone: None,
+            text: BTreeMap::new(),
+            viewer: false,
+            initial: None,
+            header: false,
+            header_counts: false,
         }
     }
-    if quote.is_some() || !stack.is_empty() {
-        return Err(bad("a quote, bracket or parenthesis is not closed"));
-    }
-    Ok(sel.to_string())
-}
-
-pub(super) fn validate_file_name(name: &str) -> Result<(), String> {
-    if name.is_empty()
-        || name.contains(['/', '\\'])
-        || name == "."
-        || name == ".."
-        || name == "media"
-    {
-        return Err(format!(
-            "`{name}` must be a plain file name inside the output folder (no slashes, not `media`)"
-        ));
-    }
-    Ok(())
 }
 
 impl OutputConfig {
-    /// The table's checks and defaults, from its raw form.
-    pub(super) fn from_raw(
-        raw: RawOutput,
+    /// The defaults with `layer` laid over them, then the defaults that
+    /// follow from other keys (`sizes` from `layout`; a named feed's
+    /// folder, URL and data file from its name), checked. Paths are taken
+    /// from the config file's folder.
+    pub(super) fn from_layer(
+        layer: OutputLayer,
         places: &Places<'_>,
     ) -> Result<OutputConfig, ConfigError> {
-        let resolve = |p: PathBuf| places.resolve(p);
-        let (placement, cache_dir) = (places.placement, places.cache_dir);
-        let file_name = |key: &str, v: Option<String>, default: &str| {
-            let name = v.unwrap_or_else(|| default.to_string());
-            validate_file_name(&name)
-                .map(|_| name)
-                .map_err(|why| ConfigError::invalid(key, &why))
+        let OutputLayer {
+            dir,
+            base_url,
+            html,
+            json,
+            page,
+            sizes,
+            label,
+            css,
+            lock_timeout,
+            layout,
+            theme,
+            theme_dir,
+            extra_css,
+            captions,
+            caption_length,
+            caption_links,
+            site_url,
+            jsonfeed,
+            atom,
+            privacy,
+            data_file,
+            dark_selector,
+            light_selector,
+            initial,
+            viewer,
+            lang,
+            date_format,
+            time_zone,
+            text,
+            header,
+            header_counts,
+        } = layer;
+        let mut o = OutputConfig::default();
+        let set = |field: &mut String, v: Option<String>| {
+            if let Some(v) = v {
+                *field = v;
+            }
         };
-        let layout = raw.layout.unwrap_or(Layout::Grid);
-        let page = match raw.page {
-            Some(p) if !p.is_empty() => Some(file_name("output.page", Some(p), "")?),
-            _ => None,
-        };
-        let raw_dir = raw.dir.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
-        if raw_dir.starts_with("~") {
+        set(&mut o.html, html);
+        set(&mut o.json, json);
+        set(&mut o.jsonfeed, jsonfeed);
+        set(&mut o.atom, atom);
+        set(&mut o.base_url, base_url);
+        // `page = ""` is how a feed turns off a page the top level asks for.
+        o.page = page.filter(|p| !p.is_empty());
+        if let Some(l) = layout {
+            o.layout = l;
+        }
+        o.sizes = sizes.unwrap_or_else(|| o.layout.default_sizes().to_string());
+        o.label = label;
+        if let Some(c) = css {
+            o.css = c;
+        }
+        if let Some(t) = lock_timeout {
+            o.lock_timeout = std::time::Duration::from_secs(t);
+        }
+        if let Some(t) = theme {
+            o.theme = t;
+        }
+        o.theme_dir = theme_dir.map(|p| places.resolve(p));
+        o.extra_css = extra_css
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| places.resolve(p))
+            .collect();
+        if let Some(c) = captions {
+            o.captions = c;
+        }
+        if let Some(n) = caption_length {
+            o.caption_length = n;
+        }
+        if let Some(l) = caption_links {
+            o.caption_links = l;
+        }
+        o.site_url = site_url;
+        if let Some(p) = privacy {
+            o.privacy = p;
+        }
+        o.dark_selector = dark_selector
+            .map(|s| check_selector("output.dark_selector", &s))
+            .transpose()?;
+        o.light_selector = light_selector
+            .map(|s| check_selector("output.light_selector", &s))
+            .transpose()?;
+        o.initial = initial;
+        if let Some(v) = viewer {
+            o.viewer = v;
+        }
+        o.lang = lang.map(|l| check_lang(&l)).transpose()?;
+        if let Some(f) = date_format {
+            o.date_format = crate::lang::DateFormat::parse(&f)
+                .map_err(|why| ConfigError::invalid("output.date_format", &why))?;
+        }
+        o.time_zone = time_zone
+            .map(|z| crate::lang::check_time_zone(&z))
+            .transpose()
+            .map_err(|why| ConfigError::invalid("output.time_zone", &why))?;
+        o.text = text.unwrap_or_default();
+        if let Some(h) = header {
+            o.header = h;
+        }
+        if let Some(h) = header_counts {
+            o.header_counts = h;
+        }
+        if let Some(dir) = dir {
+            o.dir = dir;
+        }
+        o.place(places, data_file)?;
+        o.check(places.cache_dir)?;
+        Ok(o)
+    }
+
+    /// Where the output goes: `dir` from the config file's folder, and a
+    /// named feed that shares the top level's `dir`, `base_url` or
+    /// `data_file` gets its own, by its name.
+    fn place(
+        &mut self,
+        places: &Places<'_>,
+        data_file: Option<PathBuf>,
+    ) -> Result<(), ConfigError> {
+        if self.dir.starts_with("~") {
             return Err(ConfigError::invalid(
                 "output.dir",
                 &format!(
                     "{} starts with `~`, which only a shell expands; feedgen would make a folder named `~`. Write the full path, or one relative to the config file",
-                    raw_dir.display()
+                    self.dir.display()
                 ),
             ));
         }
-        let data_file = raw.data_file.map(|p| data_file(p, places)).transpose()?;
-        let theme = raw.theme.unwrap_or(Theme::Light);
-        let initial = match raw.initial {
-            Some(0) => {
-                return Err(ConfigError::invalid(
-                    "output.initial",
-                    "must be at least 1: it is how many posts show before \"Show more\" (leave it out to show every post)",
-                ));
+        self.data_file = data_file.map(|p| data_file_of(p, places)).transpose()?;
+        check_base_url(&self.base_url)?;
+        self.dir = places.resolve(std::mem::take(&mut self.dir));
+        if let Placement::Named {
+            own_dir,
+            own_base_url,
+            name,
+            ..
+        } = places.placement
+        {
+            if !own_dir {
+                self.dir = self.dir.join(name);
             }
-            n => n,
+            if !own_base_url && !self.base_url.is_empty() {
+                self.base_url = format!("{}/{name}/", self.base_url.trim_end_matches('/'));
+            }
+        }
+        Ok(())
+    }
+
+    /// The table's own rules.
+    fn check(&self, cache_dir: &Path) -> Result<(), ConfigError> {
+        let file_name = |key: &str, name: &str| {
+            validate_file_name(name).map_err(|why| ConfigError::invalid(key, &why))
         };
-        let dark_selector = raw
-            .dark_selector
-            .map(|s| check_selector("output.dark_selector", &s))
-            .transpose()?;
-        let light_selector = raw
-            .light_selector
-            .map(|s| check_selector("output.light_selector", &s))
-            .transpose()?;
-        if dark_selector.is_some() && !matches!(theme, Theme::Auto | Theme::Light) {
+        file_name("output.html", &self.html)?;
+        file_name("output.json", &self.json)?;
+        file_name("output.jsonfeed", &self.jsonfeed)?;
+        file_name("output.atom", &self.atom)?;
+        if let Some(page) = &self.page {
+            file_name("output.page", page)?;
+        }
+        if self.initial == Some(0) {
+            return Err(ConfigError::invalid(
+                "output.initial",
+                "must be at least 1: it is how many posts show before \"Show more\" (leave it out to show every post)",
+            ));
+        }
+        if self.dark_selector.is_some() && !matches!(self.theme, Theme::Auto | Theme::Light) {
             return Err(ConfigError::invalid(
                 "output.dark_selector",
                 "switches between light and dark colours, so it works with theme = \"auto\" (dark also on dark systems) or \"light\" (dark only when the site says so)",
             ));
         }
-        if light_selector.is_some() && theme != Theme::Auto {
+        if self.light_selector.is_some() && self.theme != Theme::Auto {
             return Err(ConfigError::invalid(
                 "output.light_selector",
                 "overrules a dark system, so it works with theme = \"auto\" only",
             ));
         }
-        let shared_dir = resolve(raw_dir);
-        let shared_base_url = raw.base_url.unwrap_or_default();
-        check_base_url(&shared_base_url)?;
-        let (dir, base_url) = match placement {
-            Placement::Single => (shared_dir, shared_base_url),
-            Placement::Named {
-                own_dir,
-                own_base_url,
-                name,
-                ..
-            } => (
-                if own_dir {
-                    shared_dir
-                } else {
-                    shared_dir.join(name)
-                },
-                if own_base_url || shared_base_url.is_empty() {
-                    shared_base_url
-                } else {
-                    format!("{}/{name}/", shared_base_url.trim_end_matches('/'))
-                },
-            ),
-        };
-        let output = OutputConfig {
-            dir,
-            base_url,
-            html: file_name("output.html", raw.html, "feed.html")?,
-            json: file_name("output.json", raw.json, "feed.json")?,
-            page,
-            sizes: raw
-                .sizes
-                .unwrap_or_else(|| layout.default_sizes().to_string()),
-            label: raw.label,
-            css: raw.css.unwrap_or(true),
-            lock_timeout: std::time::Duration::from_secs(raw.lock_timeout.unwrap_or(300)),
-            layout,
-            theme,
-            theme_dir: raw.theme_dir.map(&resolve),
-            extra_css: raw
-                .extra_css
-                .unwrap_or_default()
-                .into_iter()
-                .map(&resolve)
-                .map(|p| extra_css_file(p, cache_dir))
-                .collect::<Result<_, _>>()?,
-            captions: raw.captions.unwrap_or(false),
-            caption_length: raw.caption_length.unwrap_or(120),
-            caption_links: raw.caption_links.unwrap_or(false),
-            site_url: raw.site_url,
-            jsonfeed: file_name("output.jsonfeed", raw.jsonfeed, "jsonfeed.json")?,
-            atom: file_name("output.atom", raw.atom, "atom.xml")?,
-            privacy: raw.privacy.unwrap_or(Privacy::Fail),
-            data_file,
-            dark_selector,
-            light_selector,
-            initial,
-            viewer: raw.viewer.unwrap_or(false),
-            lang: raw.lang.map(|l| check_lang(&l)).transpose()?,
-            date_format: raw
-                .date_format
-                .map(|f| crate::lang::DateFormat::parse(&f))
-                .transpose()
-                .map_err(|why| ConfigError::invalid("output.date_format", &why))?
-                .unwrap_or_default(),
-            text: texts(raw.text.unwrap_or_default())?,
-            time_zone: raw
-                .time_zone
-                .map(|z| crate::lang::check_time_zone(&z))
-                .transpose()
-                .map_err(|why| ConfigError::invalid("output.time_zone", &why))?,
-            header: raw.header.unwrap_or(false),
-            header_counts: raw.header_counts.unwrap_or(false),
-        };
-        if let Some(site) = &output.site_url
+        for css in &self.extra_css {
+            extra_css_file(css, cache_dir)?;
+        }
+        for (key, text) in &self.text {
+            crate::lang::check_text(key, text).map_err(|why| {
+                ConfigError::invalid(
+                    &format!("output.text.{}", crate::secret::printable(key)),
+                    &why,
+                )
+            })?;
+        }
+        if let Some(site) = &self.site_url
             && !matches!(site.scheme(), "https" | "http")
         {
             return Err(ConfigError::invalid(
@@ -577,12 +465,12 @@ impl OutputConfig {
                 "must be an absolute http(s) URL such as https://example.org/",
             ));
         }
-        if output.caption_length == 0 {
+        if self.caption_length == 0 {
             return Err(ConfigError::invalid(
                 "output.caption_length",
                 "must be at least 1",
             ));
         }
-        Ok(output)
+        Ok(())
     }
 }

@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
 use url::Url;
 
-use crate::config::Places;
+use crate::config::places::Places;
 use crate::error::ConfigError;
 use crate::http::is_loopback;
 use crate::kinds::SourceKind;
@@ -63,23 +62,44 @@ pub struct SourceConfig {
     pub snapshot_dir: PathBuf,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawSource {
-    pub(super) kind: Option<SourceKind>,
-    pub(super) api_base: Option<Url>,
-    pub(super) facebook_api_base: Option<Url>,
-    pub(super) api_version: Option<String>,
-    pub(super) ig_user_id: Option<String>,
-    pub(super) page_id: Option<String>,
-    pub(super) username: Option<String>,
-    pub(super) counts: Option<bool>,
-    pub(super) token: Option<String>,
-    pub(super) max_posts: Option<usize>,
-    pub(super) scan_limit: Option<usize>,
-    pub(super) media_hosts: Option<Vec<String>>,
-    pub(super) offline: Option<bool>,
-    pub(super) snapshot: Option<PathBuf>,
+super::layer::layer! {
+    /// `[source]` as one layer wrote it.
+    SourceLayer {
+        kind: SourceKind,
+        api_base: Url,
+        facebook_api_base: Url,
+        api_version: String,
+        ig_user_id: String,
+        page_id: String,
+        username: String,
+        counts: bool,
+        token: String,
+        max_posts: usize,
+        scan_limit: usize,
+        media_hosts: Vec<String>,
+        offline: bool,
+        snapshot: PathBuf,
+    }
+}
+
+impl Default for SourceConfig {
+    fn default() -> Self {
+        SourceConfig {
+            kind: SourceKind::Instagram,
+            api_base: Url::parse(DEFAULT_API_BASE).expect("valid default"),
+            api_version: DEFAULT_FACEBOOK_API_VERSION.to_string(),
+            ig_user_id: None,
+            page_id: None,
+            username: None,
+            counts: false,
+            token: None,
+            max_posts: DEFAULT_MAX_POSTS,
+            scan_limit: DEFAULT_SCAN_LIMIT,
+            media_hosts: Vec::new(),
+            offline: false,
+            snapshot_dir: PathBuf::from("snapshot"),
+        }
+    }
 }
 
 pub(super) fn digits(key: &str, v: Option<String>) -> Result<Option<String>, ConfigError> {
@@ -177,69 +197,120 @@ pub(super) fn validate_host(h: &str) -> Result<(), String> {
 }
 
 impl SourceConfig {
-    /// The table's checks and defaults, from its raw form.
-    pub(super) fn from_raw(
-        raw: RawSource,
+    /// The defaults with `layer` laid over them, then the defaults that
+    /// follow from other keys, checked; paths are taken from the config
+    /// file's folder, the default snapshot goes in the feed's records.
+    pub(super) fn from_layer(
+        layer: SourceLayer,
         places: &Places<'_>,
     ) -> Result<SourceConfig, ConfigError> {
-        let resolve = |p: PathBuf| places.resolve(p);
-        let records = &places.records;
-        let max_posts = raw.max_posts.unwrap_or(DEFAULT_MAX_POSTS);
-        if max_posts == 0 {
+        let SourceLayer {
+            kind,
+            api_base,
+            facebook_api_base,
+            api_version,
+            ig_user_id,
+            page_id,
+            username,
+            counts,
+            token,
+            max_posts,
+            scan_limit,
+            media_hosts,
+            offline,
+            snapshot,
+        } = layer;
+        let mut source = SourceConfig::default();
+        source.snapshot_dir = snapshot
+            .map(|p| places.resolve(p))
+            .unwrap_or_else(|| places.records.join(&source.snapshot_dir));
+        if let Some(n) = max_posts {
+            source.max_posts = n;
+        }
+        if source.max_posts == 0 {
             return Err(ConfigError::invalid(
                 "source.max_posts",
                 "must be at least 1",
             ));
         }
-        let scan_limit = match raw.scan_limit {
-            Some(n) if n < max_posts || n > MAX_SCAN_LIMIT => {
+        source.scan_limit = match scan_limit {
+            Some(n) if n < source.max_posts || n > MAX_SCAN_LIMIT => {
                 return Err(ConfigError::invalid(
                     "source.scan_limit",
                     &format!(
-                        "must be between source.max_posts ({max_posts}) and {MAX_SCAN_LIMIT} (the API lists at most the 10,000 newest media)"
+                        "must be between source.max_posts ({}) and {MAX_SCAN_LIMIT} (the API lists at most the 10,000 newest media)",
+                        source.max_posts
                     ),
                 ));
             }
             Some(n) => n,
-            None => DEFAULT_SCAN_LIMIT.max(max_posts).min(MAX_SCAN_LIMIT),
+            None => DEFAULT_SCAN_LIMIT.max(source.max_posts).min(MAX_SCAN_LIMIT),
         };
-        let media_hosts = raw.media_hosts.unwrap_or_default();
-        for h in &media_hosts {
+        if let Some(hosts) = media_hosts {
+            source.media_hosts = hosts;
+        }
+        if let Some(k) = kind {
+            source.kind = k;
+        }
+        // Each kind has its own key for its graph host.
+        match source.kind {
+            SourceKind::Instagram => source.api_base = api_base.unwrap_or(source.api_base),
+            SourceKind::Facebook => {
+                source.api_base = facebook_api_base.unwrap_or_else(|| {
+                    Url::parse(DEFAULT_FACEBOOK_API_BASE).expect("valid default")
+                })
+            }
+        }
+        if let Some(v) = api_version {
+            source.api_version = v;
+        }
+        source.ig_user_id = digits("source.ig_user_id", ig_user_id)?;
+        source.page_id = digits("source.page_id", page_id)?;
+        source.username = username
+            .map(|u| check_username(&u))
+            .transpose()
+            .map_err(|why| ConfigError::invalid("source.username", &why))?;
+        if let Some(c) = counts {
+            source.counts = c;
+        }
+        source.token = token.map(Token::new);
+        if let Some(o) = offline {
+            source.offline = o;
+        }
+        source.check()?;
+        Ok(source)
+    }
+
+    /// The table's own rules.
+    fn check(&self) -> Result<(), ConfigError> {
+        for h in &self.media_hosts {
             validate_host(h).map_err(|why| ConfigError::invalid("source.media_hosts", &why))?;
         }
-        let kind = raw.kind.unwrap_or(SourceKind::Instagram);
-        let (api_base, base_key) = match kind {
-            SourceKind::Instagram => (
-                raw.api_base
-                    .unwrap_or_else(|| Url::parse(DEFAULT_API_BASE).expect("valid default")),
-                "source.api_base",
-            ),
-            SourceKind::Facebook => (
-                raw.facebook_api_base.unwrap_or_else(|| {
-                    Url::parse(DEFAULT_FACEBOOK_API_BASE).expect("valid default")
-                }),
-                "source.facebook_api_base",
-            ),
+        let base_key = match self.kind {
+            SourceKind::Instagram => "source.api_base",
+            SourceKind::Facebook => "source.facebook_api_base",
         };
-        validate_api_base(&api_base, kind).map_err(|why| ConfigError::invalid(base_key, &why))?;
-        let api_version = raw
+        validate_api_base(&self.api_base, self.kind)
+            .map_err(|why| ConfigError::invalid(base_key, &why))?;
+        let version_ok = self
             .api_version
-            .unwrap_or_else(|| DEFAULT_FACEBOOK_API_VERSION.to_string());
-        let version_ok = api_version
             .strip_prefix('v')
             .and_then(|v| v.split_once('.'))
             .is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok());
         if !version_ok {
             return Err(ConfigError::invalid(
                 "source.api_version",
-                &format!("`{api_version}` is not a Graph API version such as \"v25.0\""),
+                &format!(
+                    "`{}` is not a Graph API version such as \"v25.0\"",
+                    self.api_version
+                ),
             ));
         }
-        let ig_user_id = digits("source.ig_user_id", raw.ig_user_id)?;
-        let page_id = digits("source.page_id", raw.page_id)?;
-        if kind == SourceKind::Instagram && (ig_user_id.is_some() || page_id.is_some()) {
+        if self.kind == SourceKind::Instagram
+            && (self.ig_user_id.is_some() || self.page_id.is_some())
+        {
             return Err(ConfigError::invalid(
-                if ig_user_id.is_some() {
+                if self.ig_user_id.is_some() {
                     "source.ig_user_id"
                 } else {
                     "source.page_id"
@@ -247,35 +318,12 @@ impl SourceConfig {
                 "is for Facebook-Login sources only; set source.kind = \"facebook\", or remove it (an Instagram-Login token reads its own account)",
             ));
         }
-        let username = raw
-            .username
-            .map(|u| check_username(&u))
-            .transpose()
-            .map_err(|why| ConfigError::invalid("source.username", &why))?;
-        if kind == SourceKind::Instagram && username.is_some() {
+        if self.kind == SourceKind::Instagram && self.username.is_some() {
             return Err(ConfigError::invalid(
                 "source.username",
                 "needs source.kind = \"facebook\": showing another account (Business Discovery) exists only in the Instagram API with Facebook Login, read with a Facebook token of your own professional account",
             ));
         }
-        let source = SourceConfig {
-            kind,
-            api_base,
-            api_version,
-            ig_user_id,
-            page_id,
-            username,
-            counts: raw.counts.unwrap_or(false),
-            token: raw.token.map(Token::new),
-            max_posts,
-            scan_limit,
-            media_hosts,
-            offline: raw.offline.unwrap_or(false),
-            snapshot_dir: raw
-                .snapshot
-                .map(resolve)
-                .unwrap_or_else(|| records.join("snapshot")),
-        };
-        Ok(source)
+        Ok(())
     }
 }

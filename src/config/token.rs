@@ -2,9 +2,7 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
-
-use crate::config::Places;
+use crate::config::places::Places;
 use crate::error::ConfigError;
 use crate::secret::Token;
 
@@ -65,15 +63,28 @@ impl Default for RefreshPolicy {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawToken {
-    pub(super) env: Option<String>,
-    pub(super) file: Option<PathBuf>,
-    pub(super) state: Option<PathBuf>,
-    pub(super) auto_refresh: Option<bool>,
-    pub(super) refresh_days_left: Option<i64>,
-    pub(super) warn_days_left: Option<i64>,
+super::layer::layer! {
+    /// `[token]` as one layer wrote it.
+    TokenLayer {
+        env: String,
+        file: PathBuf,
+        state: PathBuf,
+        auto_refresh: bool,
+        refresh_days_left: i64,
+        warn_days_left: i64,
+    }
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        TokenConfig {
+            env_var: DEFAULT_TOKEN_ENV.to_string(),
+            env: None,
+            file: None,
+            state_file: PathBuf::from("token-state.json"),
+            policy: RefreshPolicy::default(),
+        }
+    }
 }
 
 pub(super) fn valid_env_name(name: &str) -> bool {
@@ -85,29 +96,57 @@ pub(super) fn valid_env_name(name: &str) -> bool {
 }
 
 impl TokenConfig {
-    /// The table's checks and defaults, from its raw form.
-    pub(super) fn from_raw(raw: RawToken, places: &Places<'_>) -> Result<TokenConfig, ConfigError> {
-        let resolve = |p: PathBuf| places.resolve(p);
-        let records = &places.records;
-        let policy = RefreshPolicy {
-            auto: raw.auto_refresh.unwrap_or(true),
-            refresh_days_left: raw.refresh_days_left.unwrap_or(DEFAULT_REFRESH_DAYS_LEFT),
-            warn_days_left: raw.warn_days_left.unwrap_or(DEFAULT_WARN_DAYS_LEFT),
-        };
-        if !(1..=59).contains(&policy.refresh_days_left) {
+    /// The defaults with `layer` laid over them, checked; paths are taken
+    /// from the config file's folder, the default state goes in the feed's records.
+    pub(super) fn from_layer(
+        layer: TokenLayer,
+        places: &Places<'_>,
+    ) -> Result<TokenConfig, ConfigError> {
+        let TokenLayer {
+            env,
+            file,
+            state,
+            auto_refresh,
+            refresh_days_left,
+            warn_days_left,
+        } = layer;
+        let mut token = TokenConfig::default();
+        token.state_file = state
+            .map(|p| places.resolve(p))
+            .unwrap_or_else(|| places.records.join(&token.state_file));
+        if let Some(v) = env {
+            token.env_var = v;
+        }
+        token.file = file.map(|p| places.resolve(p));
+        if let Some(a) = auto_refresh {
+            token.policy.auto = a;
+        }
+        if let Some(d) = refresh_days_left {
+            token.policy.refresh_days_left = d;
+        }
+        if let Some(d) = warn_days_left {
+            token.policy.warn_days_left = d;
+        }
+        token.check()?;
+        Ok(token)
+    }
+
+    /// The table's own rules.
+    fn check(&self) -> Result<(), ConfigError> {
+        if !(1..=59).contains(&self.policy.refresh_days_left) {
             return Err(ConfigError::invalid(
                 "token.refresh_days_left",
                 "must be between 1 and 59 (tokens live 60 days)",
             ));
         }
-        if !(0..=59).contains(&policy.warn_days_left) {
+        if !(0..=59).contains(&self.policy.warn_days_left) {
             return Err(ConfigError::invalid(
                 "token.warn_days_left",
                 "must be between 0 and 59",
             ));
         }
-        let env_var = raw.env.unwrap_or_else(|| DEFAULT_TOKEN_ENV.to_string());
-        if !valid_env_name(&env_var) || RESERVED_ENV.contains(&env_var.as_str()) {
+        let env_var = &self.env_var;
+        if !valid_env_name(env_var) || RESERVED_ENV.contains(&env_var.as_str()) {
             return Err(ConfigError::invalid(
                 "token.env",
                 &format!(
@@ -115,16 +154,6 @@ impl TokenConfig {
                 ),
             ));
         }
-        let token = TokenConfig {
-            env_var,
-            env: None,
-            file: raw.file.map(&resolve),
-            state_file: raw
-                .state
-                .map(&resolve)
-                .unwrap_or_else(|| records.join("token-state.json")),
-            policy,
-        };
-        Ok(token)
+        Ok(())
     }
 }
