@@ -54,27 +54,7 @@ pub(super) async fn make_media(
     let progress = shared.options.progress.as_deref();
     let name = feed.name.as_str();
     let journal = Journal::beside(&feed.manifest);
-    let unfinished = journal.load();
-    let mut previous = Manifest::load(&feed.manifest);
-    // An interrupted build's finished assets: newer than the manifest.
-    for (id, (_, entry)) in &unfinished {
-        previous.assets.insert(id.clone(), entry.clone());
-    }
-    for post in &mut shown.posts {
-        for asset in &mut post.assets {
-            if asset.original.is_none()
-                && let Some((original, _)) = unfinished.get(&asset.id)
-                && from.snapshot.has_original(&original.file)
-            {
-                asset.original = Some(original.clone());
-            }
-        }
-    }
-    for other in siblings {
-        for (id, entry) in Manifest::load(&other.manifest).assets {
-            previous.assets.entry(id).or_insert(entry);
-        }
-    }
+    let previous = earlier_work(feed, siblings, shown, from.snapshot, &journal);
     let post_of: HashMap<String, String> = shown
         .posts
         .iter()
@@ -124,12 +104,7 @@ pub(super) async fn make_media(
         video_failures: BTreeMap::new(),
     };
     for o in outcomes {
-        made.stats.downloaded += o.stats.downloaded;
-        made.stats.reused_originals += o.stats.reused_originals;
-        made.stats.decoded += o.stats.decoded;
-        made.stats.encoded += o.stats.encoded;
-        made.stats.reused_variants += o.stats.reused_variants;
-        made.stats.relinked += o.stats.relinked;
+        made.stats += o.stats;
         match o.result {
             Ok((original, entry)) => {
                 made.originals.insert(o.asset_id.clone(), original);
@@ -141,28 +116,67 @@ pub(super) async fn make_media(
         }
     }
     if feed.images.video {
-        let videos: Vec<_> = shown
-            .posts
-            .iter()
-            .filter_map(|p| Some((p.id.clone(), p.video.clone()?)))
-            .collect();
-        for o in stage.videos(videos).await {
-            made.stats.videos_downloaded += usize::from(o.downloaded);
-            made.stats.relinked += usize::from(o.relinked);
-            match o.result {
-                Ok(video) => {
-                    if let Some(file) = &video.file {
-                        made.manifest.videos.insert(o.post_id.clone(), file.clone());
-                    }
-                    made.videos.insert(o.post_id, video);
-                }
-                Err(reason) => {
-                    made.video_failures.insert(o.post_id, reason);
-                }
+        make_videos(&stage, shown, &mut made).await;
+    }
+    made
+}
+
+/// What earlier builds made that this one may reuse: the manifest, the
+/// finished assets of an interrupted build (whose originals are attached to
+/// the posts shown), and the variants of feeds of the same account.
+fn earlier_work(
+    feed: &FeedConfig,
+    siblings: &[&FeedConfig],
+    shown: &mut Feed,
+    snapshot: &Snapshot,
+    journal: &Journal,
+) -> Manifest {
+    let unfinished = journal.load();
+    let mut previous = Manifest::load(&feed.manifest);
+    // An interrupted build's finished assets: newer than the manifest.
+    for (id, (_, entry)) in &unfinished {
+        previous.assets.insert(id.clone(), entry.clone());
+    }
+    for post in &mut shown.posts {
+        for asset in &mut post.assets {
+            if asset.original.is_none()
+                && let Some((original, _)) = unfinished.get(&asset.id)
+                && snapshot.has_original(&original.file)
+            {
+                asset.original = Some(original.clone());
             }
         }
     }
-    made
+    for other in siblings {
+        for (id, entry) in Manifest::load(&other.manifest).assets {
+            previous.assets.entry(id).or_insert(entry);
+        }
+    }
+    previous
+}
+
+/// Downloads (or reuses) the video file of each video post shown.
+async fn make_videos(stage: &MediaStage<'_>, shown: &Feed, made: &mut Made) {
+    let videos: Vec<_> = shown
+        .posts
+        .iter()
+        .filter_map(|p| Some((p.id.clone(), p.video.clone()?)))
+        .collect();
+    for o in stage.videos(videos).await {
+        made.stats.videos_downloaded += usize::from(o.downloaded);
+        made.stats.relinked += usize::from(o.relinked);
+        match o.result {
+            Ok(video) => {
+                if let Some(file) = &video.file {
+                    made.manifest.videos.insert(o.post_id.clone(), file.clone());
+                }
+                made.videos.insert(o.post_id, video);
+            }
+            Err(reason) => {
+                made.video_failures.insert(o.post_id, reason);
+            }
+        }
+    }
 }
 
 /// Attaches what the media stage made to the posts shown, warns of every

@@ -39,8 +39,8 @@ mod publish;
 mod refresh;
 
 use images::{MediaSources, keep_what_was_made, make_media};
-use obtain::{StartingFeed, obtain, shown_posts};
-use publish::{record_state, render_documents, write_data_file};
+use obtain::{obtain, shown_posts};
+use publish::{publish, record_state, render};
 use refresh::known_secrets;
 
 /// Per-run choices that are not part of the config file.
@@ -171,6 +171,19 @@ struct Shared<'a> {
     /// Decoding and encoding workers, shared so that feeds built at once do
     /// not each take every core.
     cpu: Arc<Semaphore>,
+}
+
+impl Shared<'_> {
+    /// Tells the progress display that `feed` starts or ends `stage`.
+    fn stage(&self, feed: &FeedConfig, stage: Stage, start: bool) {
+        if let Some(p) = self.options.progress.as_deref() {
+            if start {
+                p.start(&feed.name, stage, None);
+            } else {
+                p.finish(&feed.name, stage);
+            }
+        }
+    }
 }
 
 /// A feed's build and the store files its output uses.
@@ -423,78 +436,47 @@ async fn build_feed(
     let cx = FeedCx::default();
 
     // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
-    let stage = |stage, start: bool| {
-        if let Some(p) = shared.options.progress.as_deref() {
-            if start {
-                p.start(&feed.name, stage, None);
-            } else {
-                p.finish(&feed.name, stage);
-            }
-        }
-    };
-    stage(Stage::Fetch, true);
-    let StartingFeed {
-        candidates,
-        origin,
-        stale,
-        in_use,
-        mut left_out,
-        token_report,
-    } = obtain(shared, feed, &selection, &snapshot, &elsewhere, &cx).await?;
-    stage(Stage::Fetch, false);
-    let mut shown = shown_posts(feed, &selection, &candidates, origin, &cx);
+    shared.stage(feed, Stage::Fetch, true);
+    let obtained = obtain(shared, feed, &selection, &snapshot, &elsewhere, &cx).await?;
+    shared.stage(feed, Stage::Fetch, false);
+    let mut shown = shown_posts(feed, &selection, &obtained.candidates, obtained.origin, &cx);
 
     // 2. Media: originals and variants.
-    let api = in_use.as_ref().map(|(r, user)| {
+    let in_use = obtained.in_use.as_ref();
+    let api = in_use.map(|(r, user)| {
         InstagramClient::for_source(&shared.client, &feed.source, &r.state.token)
             .for_user(user)
             .with_retry(shared.config.http.retry)
             .counting(cx.requests())
     });
-    let made = make_media(
-        shared,
-        feed,
-        siblings,
-        &mut shown,
-        MediaSources {
-            origin,
-            api: api.as_ref(),
-            snapshot: &snapshot,
-            elsewhere: &elsewhere,
-        },
-    )
-    .await;
-    stage(Stage::Publish, true);
+    let sources = MediaSources {
+        origin: obtained.origin,
+        api: api.as_ref(),
+        snapshot: &snapshot,
+        elsewhere: &elsewhere,
+    };
+    let made = make_media(shared, feed, siblings, &mut shown, sources).await;
+    shared.stage(feed, Stage::Publish, true);
+    let mut left_out = obtained.left_out;
     left_out.extend(keep_what_was_made(&mut shown, &made, &cx)?);
-    let skipped_posts = left_out.len();
 
     // 3. Render, then publish the whole output folder in one swap.
-    let store = &shared.store;
-    let secrets = known_secrets(feed, in_use.as_ref().map(|(r, _)| &r.state.token));
-    let (documents, media_files) = render_documents(
-        feed,
-        &shown,
-        &made.manifest,
-        store,
-        &secrets,
-        shared.now,
-        &cx,
-    )?;
-    let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
-    write_data_file(feed, &documents)?;
+    let rendered = render(feed, &shown, &made.manifest, shared.now, &cx)?;
+    let secrets = known_secrets(feed, in_use.map(|(r, _)| &r.state.token));
+    let (published, media_files) = publish(feed, rendered, &shared.store, &secrets, &cx)?;
 
     // 4. Record state; the store is pruned once every feed is done.
+    let origin = obtained.origin;
     record_state(
         feed,
         &snapshot,
         origin,
-        &candidates,
+        &obtained.candidates,
         &shown,
         &made,
         shared.now,
     )?;
-
-    stage(Stage::Publish, false);
+    shared.stage(feed, Stage::Publish, false);
     let (api_requests, warnings) = cx.finish();
     Ok(Built {
         report: BuildReport {
@@ -503,7 +485,7 @@ async fn build_feed(
             origin,
             username: shown.account.username.clone(),
             posts: shown.posts.len(),
-            skipped_posts,
+            skipped_posts: left_out.len(),
             left_out_posts: left_out,
             left_out_images: made.failures.len(),
             api_requests,
@@ -512,8 +494,8 @@ async fn build_feed(
             pruned: published.removed,
             warnings,
             out_dir: feed.output.dir.clone(),
-            token: token_report,
-            stale,
+            token: obtained.token_report,
+            stale: obtained.stale,
         },
         media_files,
     })

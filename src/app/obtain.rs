@@ -16,7 +16,7 @@ use crate::source::snapshot::Snapshot;
 use crate::token;
 
 /// The feed a build starts from, and what getting it said.
-pub(super) struct StartingFeed {
+pub(super) struct Obtained {
     /// Every post read (before the filter and the overrides).
     pub(super) candidates: Feed,
     pub(super) origin: FeedOrigin,
@@ -37,13 +37,13 @@ pub(super) async fn obtain(
     snapshot: &Snapshot,
     elsewhere: &[Snapshot],
     cx: &FeedCx,
-) -> Result<StartingFeed, Error> {
+) -> Result<Obtained, Error> {
     let name = feed.name.as_str();
     let mut token_report = None;
     if shared.options.offline || feed.source.offline {
         let (recorded, saved_at) = load_snapshot(snapshot, &feed.token.env_var)?;
         tracing::info!("{name}: building offline from the snapshot saved {saved_at}");
-        return Ok(StartingFeed {
+        return Ok(Obtained {
             candidates: recorded,
             origin: FeedOrigin::Snapshot,
             stale: None,
@@ -54,7 +54,7 @@ pub(super) async fn obtain(
     }
     let fetched = fetch_online(shared, feed, selection, elsewhere, cx, &mut token_report).await;
     match fetched {
-        Ok((fetched, resolved, user, unusable)) => Ok(StartingFeed {
+        Ok((fetched, resolved, user, unusable)) => Ok(Obtained {
             candidates: fetched,
             origin: FeedOrigin::Api,
             stale: None,
@@ -75,7 +75,7 @@ pub(super) async fn obtain(
                 exit_code: e.exit_code(),
                 saved_at,
             };
-            Ok(StartingFeed {
+            Ok(Obtained {
                 candidates: fetched,
                 origin: FeedOrigin::Snapshot,
                 stale: Some(stale),

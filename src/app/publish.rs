@@ -1,4 +1,4 @@
-//! Rendering the documents and recording what the next build reuses.
+//! Rendering the documents, publishing them, and recording what the next build reuses.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -58,17 +58,27 @@ pub(super) fn record_state(
     Ok(())
 }
 
-/// The documents of one feed's output folder and the store files they use;
-/// checked for anything that would make visitors' browsers contact Meta.
-pub(super) fn render_documents(
+/// One feed's output, rendered and not yet written: the documents of its
+/// output folder, and the store files the build makes for them.
+pub(super) struct Rendered {
+    /// The output folder's files besides its media, by name.
+    documents: Documents,
+    /// The theme's stylesheet, by its content-addressed name.
+    css: Option<(String, String)>,
+    /// The viewer's script, by its content-addressed name.
+    viewer: Option<String>,
+    /// Every store file the documents use.
+    media_files: HashSet<String>,
+}
+
+/// Renders one feed's documents. Writes nothing: `publish` checks and writes them.
+pub(super) fn render(
     feed: &FeedConfig,
     shown: &Feed,
     manifest: &Manifest,
-    store: &ContentStore,
-    secrets: &[Token],
     now: DateTime<Utc>,
     cx: &FeedCx,
-) -> Result<(Documents, HashSet<String>), Error> {
+) -> Result<Rendered, Error> {
     let out = &feed.output;
     // Relative dates count from the build's clock (injectable for tests).
     let (lang, lang_warnings) = crate::lang::Language::new(
@@ -87,22 +97,18 @@ pub(super) fn render_documents(
         .collect();
     let css = if out.css {
         let text = crate::theme::stylesheet(out)?;
-        let (name, _) = store.put(text.as_bytes(), "css")?;
-        media_files.insert(name.clone());
-        Some((format!("{}/{name}", crate::output::MEDIA_DIR), name, text))
+        Some((output::content_name(text.as_bytes(), "css"), text))
     } else {
         None
     };
-    let css_file = css.as_ref().map(|(_, name, _)| name.as_str());
+    let viewer = out
+        .viewer
+        .then(|| output::content_name(render::VIEWER_JS.as_bytes(), "js"));
+    media_files.extend(css.iter().map(|(name, _)| name.clone()));
+    media_files.extend(viewer.iter().cloned());
+    let css_file = css.as_ref().map(|(name, _)| name.as_str());
     let views = render::views(shown, &manifest.assets, out, &feed.images.formats, &lang);
     let account = render::account_view(shown, &manifest.assets, out, &feed.images.formats, &lang);
-    let viewer = if out.viewer {
-        let (name, _) = store.put(render::VIEWER_JS.as_bytes(), "js")?;
-        media_files.insert(name.clone());
-        Some(name)
-    } else {
-        None
-    };
     let fragment =
         render::fragment_with(&views, &account, out, css_file, viewer.as_deref(), &lang)?;
     let mut documents = BTreeMap::new();
@@ -125,14 +131,42 @@ pub(super) fn render_documents(
             render::feeds::atom(&shown.account, &views, out, site, &lang)?.into_bytes(),
         );
     }
+    Ok(Rendered {
+        documents,
+        css,
+        viewer,
+        media_files,
+    })
+}
+
+/// Publishes a rendered feed: first the gates (the token never published;
+/// nothing that would make visitors' browsers contact Meta), then the
+/// store files, the output folder in one swap and the data file. Returns
+/// what was written and the store files the output uses.
+pub(super) fn publish(
+    feed: &FeedConfig,
+    rendered: Rendered,
+    store: &ContentStore,
+    secrets: &[Token],
+    cx: &FeedCx,
+) -> Result<(output::Published, HashSet<String>), Error> {
+    let Rendered {
+        documents,
+        css,
+        viewer,
+        media_files,
+    } = rendered;
+    let css_path = css
+        .as_ref()
+        .map(|(name, text)| (format!("{}/{name}", output::MEDIA_DIR), text.as_bytes()));
+    let checked = || {
+        documents
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+            .chain(css_path.iter().map(|(path, text)| (path.as_str(), *text)))
+    };
     // The token must never be published, whatever file the config names.
-    let holding: Vec<String> = documents
-        .iter()
-        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
-        .chain(
-            css.iter()
-                .map(|(path, _, text)| (path.as_str(), text.as_bytes())),
-        )
+    let holding: Vec<String> = checked()
         .filter(|(_, bytes)| secrets.iter().any(|t| t.is_in(bytes)))
         .map(|(name, _)| name.to_string())
         .collect();
@@ -140,17 +174,9 @@ pub(super) fn render_documents(
         return Err(Error::SecretInOutput { files: holding });
     }
     // Visitors' browsers must never contact Meta: check everything that would load.
-    let findings = crate::privacy::check(
-        documents
-            .iter()
-            .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
-            .chain(
-                css.iter()
-                    .map(|(path, _, text)| (path.as_str(), text.as_bytes())),
-            ),
-    );
+    let findings = crate::privacy::check(checked());
     if !findings.is_empty() {
-        match out.privacy {
+        match feed.output.privacy {
             crate::config::Privacy::Fail => return Err(Error::Privacy { findings }),
             crate::config::Privacy::Warn => cx.warn_all(
                 findings
@@ -159,14 +185,22 @@ pub(super) fn render_documents(
             ),
         }
     }
-    Ok((documents, media_files))
+    if let Some((_, text)) = &css {
+        store.put(text.as_bytes(), "css")?;
+    }
+    if viewer.is_some() {
+        store.put(render::VIEWER_JS.as_bytes(), "js")?;
+    }
+    let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
+    write_data_file(feed, &documents)?;
+    Ok((published, media_files))
 }
 
 /// Writes `output.data_file`, if set: the JSON data with the fragment as
 /// `html`, for generators that read data files but cannot read the output
 /// folder's (Hugo's `data/`). Written only when its bytes change, so a
 /// generator's dev server rebuilds only for a new feed.
-pub(super) fn write_data_file(feed: &FeedConfig, documents: &Documents) -> Result<(), Error> {
+fn write_data_file(feed: &FeedConfig, documents: &Documents) -> Result<(), Error> {
     let Some(path) = &feed.output.data_file else {
         return Ok(());
     };

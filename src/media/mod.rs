@@ -52,6 +52,27 @@ pub struct MediaStats {
     pub videos_downloaded: usize,
 }
 
+impl std::ops::AddAssign for MediaStats {
+    fn add_assign(&mut self, other: MediaStats) {
+        let MediaStats {
+            downloaded,
+            reused_originals,
+            decoded,
+            encoded,
+            reused_variants,
+            relinked,
+            videos_downloaded,
+        } = other;
+        self.downloaded += downloaded;
+        self.reused_originals += reused_originals;
+        self.decoded += decoded;
+        self.encoded += encoded;
+        self.reused_variants += reused_variants;
+        self.relinked += relinked;
+        self.videos_downloaded += videos_downloaded;
+    }
+}
+
 /// The outcome for one asset.
 #[derive(Debug)]
 pub struct AssetOutcome {

@@ -67,7 +67,6 @@ pub(super) fn child_asset(child: &wire::Media, post_id: &str) -> Result<Asset, S
 
 /// Turns one API media object into a post, or explains why it is skipped.
 pub(super) fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
-    let mut warnings = Vec::new();
     // Checked first: every warning below names the post by its id.
     if !crate::model::is_graph_id(&m.id) {
         return Err(format!(
@@ -86,7 +85,7 @@ pub(super) fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
                 printable(m.timestamp.as_deref().unwrap_or(""))
             )
         })?;
-    let (kind, assets) = kind_and_assets(&m, &id, &mut warnings)?;
+    let (kind, assets, mut warnings) = kind_and_assets(&m, &id)?;
     let caption = m.caption.map(|c| {
         if c.chars().count() > MAX_CAPTION_CHARS {
             warnings.push(format!(
@@ -126,17 +125,17 @@ pub(super) fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
     Ok((post, warnings))
 }
 
-/// The post's kind and the images to make for it, by `media_type`.
+/// The post's kind and the images to make for it, by `media_type`, with
+/// the warnings about its album items.
 fn kind_and_assets(
     m: &wire::Media,
     id: &str,
-    warnings: &mut Vec<String>,
-) -> Result<(PostKind, Vec<Asset>), String> {
+) -> Result<(PostKind, Vec<Asset>, Vec<String>), String> {
     match m.media_type.as_deref() {
         Some("IMAGE") => {
             let url = parse_url(m.media_url.as_deref())
                 .ok_or_else(|| format!("post {id}: image without media_url; skipped"))?;
-            Ok((PostKind::Image, vec![image(id, url)]))
+            Ok((PostKind::Image, vec![image(id, url)], Vec::new()))
         }
         Some("VIDEO") => {
             let url = parse_url(m.thumbnail_url.as_deref()).ok_or_else(|| {
@@ -148,14 +147,14 @@ fn kind_and_assets(
                 url: Some(url),
                 original: None,
             };
-            Ok((PostKind::Video, vec![poster]))
+            Ok((PostKind::Video, vec![poster], Vec::new()))
         }
         Some("CAROUSEL_ALBUM") => {
-            let assets = album_assets(m, id, warnings);
+            let (assets, warnings) = album_assets(m, id);
             if assets.is_empty() {
                 return Err(format!("post {id}: carousel without any image; skipped"));
             }
-            Ok((PostKind::Carousel, assets))
+            Ok((PostKind::Carousel, assets, warnings))
         }
         other => Err(format!(
             "post {id}: unknown media_type {:?}; skipped",
@@ -165,13 +164,14 @@ fn kind_and_assets(
 }
 
 /// An album's items, up to [`MAX_ALBUM_ITEMS`]; its cover when the items came
-/// without images, or when it came without items.
-fn album_assets(m: &wire::Media, id: &str, warnings: &mut Vec<String>) -> Vec<Asset> {
+/// without images, or when it came without items; and the warnings about them.
+fn album_assets(m: &wire::Media, id: &str) -> (Vec<Asset>, Vec<String>) {
+    let mut warnings = Vec::new();
     let cover = || parse_url(m.media_url.as_deref()).map(|url| image(id, url));
     let children = match &m.children {
         Some(children) if !children.data.is_empty() => &children.data,
         // Without children the album's own media_url is its first image.
-        _ => return cover().into_iter().collect(),
+        _ => return (cover().into_iter().collect(), warnings),
     };
     if children.len() > MAX_ALBUM_ITEMS {
         warnings.push(format!(
@@ -189,7 +189,7 @@ fn album_assets(m: &wire::Media, id: &str, warnings: &mut Vec<String>) -> Vec<As
     }
     if !assets.is_empty() {
         warnings.append(&mut left_out);
-        return assets;
+        return (assets, warnings);
     }
     // Live answers may carry children as ids only; the album's own media_url
     // is its cover, which is better than nothing.
@@ -198,11 +198,11 @@ fn album_assets(m: &wire::Media, id: &str, warnings: &mut Vec<String>) -> Vec<As
             warnings.push(format!(
                 "post {id}: its album items came without images; the album's cover is shown"
             ));
-            vec![cover]
+            (vec![cover], warnings)
         }
         None => {
             warnings.append(&mut left_out);
-            Vec::new()
+            (Vec::new(), warnings)
         }
     }
 }

@@ -128,7 +128,9 @@ impl<'a> InstagramClient<'a> {
     ) -> Result<bool, Error> {
         read.scanned += 1;
         let raw_id = printable(&m.id).into_owned();
-        self.more_children(&mut m, &mut read.warnings).await?;
+        if let Some(w) = self.more_children(&mut m).await? {
+            read.warnings.push(w);
+        }
         match convert(m) {
             Ok((post, mut w)) => {
                 let older = want.past_since(&post);
@@ -246,20 +248,16 @@ impl<'a> InstagramClient<'a> {
 
     /// Reads the rest of an album's items when its `children` edge has a
     /// next page (on the API host only, up to [`MAX_ALBUM_ITEMS`]). A failure
-    /// other than the token's keeps the items already read, with a warning.
-    async fn more_children(
-        &self,
-        m: &mut wire::Media,
-        warnings: &mut Vec<String>,
-    ) -> Result<(), Error> {
+    /// other than the token's keeps the items already read, and is the warning returned.
+    async fn more_children(&self, m: &mut wire::Media) -> Result<Option<String>, Error> {
         let id = printable(&m.id).into_owned();
         let Some(children) = m.children.as_mut() else {
-            return Ok(());
+            return Ok(None);
         };
         if self.discover.is_some() {
             // A discovered account's album cannot be read on its own: the inline items are all.
             children.paging = None;
-            return Ok(());
+            return Ok(None);
         }
         let mut next = children.paging.take().and_then(|p| p.next);
         while let Some(link) = next.take() {
@@ -274,12 +272,14 @@ impl<'a> InstagramClient<'a> {
                 }
                 Ok(_) => {}
                 Err(e @ Error::Token { .. }) => return Err(e),
-                Err(e) => warnings.push(format!(
-                    "post {id}: more album items could not be read ({e}); the first {} are shown",
-                    children.data.len()
-                )),
+                Err(e) => {
+                    return Ok(Some(format!(
+                        "post {id}: more album items could not be read ({e}); the first {} are shown",
+                        children.data.len()
+                    )));
+                }
             }
         }
-        Ok(())
+        Ok(None)
     }
 }
