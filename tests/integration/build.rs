@@ -190,7 +190,7 @@ fn a_removed_post_has_its_files_pruned() {
         .collect();
     let gone: HashSet<String> = files_of(&removed).difference(&kept).cloned().collect();
     assert!(!gone.is_empty());
-    let originals_before = tree(&site.path(".feedgen-cache/snapshot/originals")).len();
+    let originals_before = tree(&site.cache("snapshot/originals")).len();
 
     let removed_id = removed["id"].as_str().unwrap().to_string();
     fake.with(|s| s.posts.retain(|p| p.id != removed_id));
@@ -208,7 +208,7 @@ fn a_removed_post_has_its_files_pruned() {
             "{f} was pruned but is still used"
         );
     }
-    let originals_after = tree(&site.path(".feedgen-cache/snapshot/originals")).len();
+    let originals_after = tree(&site.cache("snapshot/originals")).len();
     assert!(
         originals_after < originals_before,
         "the removed post's original is pruned from the cache"
@@ -240,19 +240,15 @@ fn offline_builds_from_the_last_snapshot_without_network() {
 fn offline_without_a_snapshot_says_what_to_do() {
     let site = Site::new(CONFIG);
     let run = site.run(&["build", "--offline"], &[]).expect_code(5);
-    assert!(
-        run.stderr.contains("no recorded snapshot yet"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("FEEDGEN_TOKEN"), "{}", run.stderr);
+    run.stderr_has("no recorded snapshot yet");
+    run.stderr_has("FEEDGEN_TOKEN");
 }
 
 #[test]
 fn missing_token_is_a_token_error() {
     let site = Site::new(CONFIG);
     let run = site.run(&["build"], &[]).expect_code(3);
-    assert!(run.stderr.contains("Set FEEDGEN_TOKEN"), "{}", run.stderr);
+    run.stderr_has("Set FEEDGEN_TOKEN");
 }
 
 #[test]
@@ -265,17 +261,13 @@ fn expired_token_fails_cleanly_and_keeps_the_output() {
 
     fake.with(|s| s.error = Some(FakeError::expired_token()));
     let run = site.build(&fake, &[]).expect_code(3);
-    assert!(run.stderr.contains("has expired"), "{}", run.stderr);
+    run.stderr_has("has expired");
     assert!(
         run.stderr.contains("Generate token"),
         "the steps to a new token: {}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("previous output was left"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("previous output was left");
     assert_eq!(before, tree(&site.out()), "the previous output is intact");
 }
 
@@ -343,11 +335,7 @@ fn a_next_link_to_another_host_is_refused() {
     let mut env = fake_env(&fake);
     env[1].1 = format!("http://localhost:{}", fake.addr.port());
     let run = site.run(&["build"], &env).expect_code(4);
-    assert!(
-        run.stderr.contains("refusing to send the token there"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("refusing to send the token there");
     assert_eq!(
         fake.with(|s| s.graph_requests.len()),
         2,

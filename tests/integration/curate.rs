@@ -239,9 +239,5 @@ fn a_bad_overrides_file_names_the_file_and_the_entry() {
     );
     std::fs::remove_file(site.path("overrides.toml")).unwrap();
     let run = site.run(&["build", "--offline"], &[]).expect_code(2);
-    assert!(
-        run.stderr.contains("cannot read the overrides file"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("cannot read the overrides file");
 }

@@ -147,7 +147,7 @@ fn an_unknown_or_personal_username_is_a_config_error_that_names_it() {
             "personal",
             &format!("instagram.com/{name}"),
         ] {
-            assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+            run.stderr_has(needle);
         }
         // The server's (Norwegian) user text is not what feedgen tells.
         assert!(!run.stderr.contains("Finner ikke"), "{}", run.stderr);
@@ -158,20 +158,12 @@ fn an_unknown_or_personal_username_is_a_config_error_that_names_it() {
     fake.with(|s| s.facebook.as_mut().unwrap().discovery_calls.clear());
     let site = Site::new(&config("").replace("bluebottle", "x){id},media{id"));
     let run = site.run(&["build"], &facebook_env(&fake)).expect_code(2);
-    assert!(
-        run.stderr.contains("is not an Instagram username"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("is not an Instagram username");
     assert!(calls(&fake).is_empty());
     // And Business Discovery needs Facebook Login.
     let site = Site::new("[source]\nusername = \"bluebottle\"\n");
     let run = site.run(&["build"], &fake_env(&fake)).expect_code(2);
-    assert!(
-        run.stderr.contains("source.kind = \"facebook\""),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("source.kind = \"facebook\"");
 }
 
 #[test]
@@ -209,7 +201,7 @@ fn platform_throttling_is_waited_out_and_a_revoked_token_keeps_the_last_good_fee
     // The token is revoked: the last good feed of @bluebottle is published again.
     fake.with(|s| s.facebook.as_mut().unwrap().user_tokens.clear());
     let run = site.run(&["build"], &facebook_env(&fake)).expect_code(3);
-    assert!(run.stderr.contains("last good feed"), "{}", run.stderr);
+    run.stderr_has("last good feed");
     assert_eq!(tree(&site.out()), before, "the output stays as it was");
     assert_eq!(site.json()["account"]["username"], "bluebottle");
 
@@ -246,7 +238,7 @@ fn a_missing_permission_names_the_three_business_discovery_needs() {
         "instagram_manage_insights",
         "pages_read_engagement",
     ] {
-        assert!(run.stderr.contains(p), "{p}: {}", run.stderr);
+        run.stderr_has(p);
         assert!(fix.contains(p), "{p}: {fix}");
     }
 }
@@ -367,7 +359,7 @@ fn a_cursor_outside_the_graph_alphabet_is_never_sent() {
     fake.with(|s| s.facebook.as_mut().unwrap().hostile_cursor = Some(hostile.into()));
     let site = Site::new(&config(""));
     let run = site.run(&["build"], &facebook_env(&fake)).expect_code(4);
-    assert!(run.stderr.contains("is not one"), "{}", run.stderr);
+    run.stderr_has("is not one");
     let sent = calls(&fake);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(sent.iter().all(|c| !c.contains("biography")), "{sent:?}");

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::support::docs::{blocks, claimed, doc_block};
-use crate::support::repo;
+use crate::support::{missing, repo};
 
 /// The pages (and the part of each, from the heading that starts with the
 /// given text to the next of its level; `# ` is the whole page) whose every
@@ -342,11 +342,7 @@ fn mdbook() -> Option<PathBuf> {
     {
         return Some(PathBuf::from("mdbook"));
     }
-    assert!(
-        std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-        "FEEDGEN_MDBOOK is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run installs mdBook"
-    );
-    eprintln!("SKIPPED: mdBook is not installed (bash .ci/run installs it)");
+    missing("mdBook (FEEDGEN_MDBOOK)");
     None
 }
 

@@ -136,7 +136,7 @@ fn several_instagram_accounts_ask_which_one_and_none_says_how_to_connect_one() {
         "Page Feedgen Test Shop (page_id 100000000000012) → ig_user_id 17841400000000001",
         "Page Second Shop (page_id 100000000000013) → ig_user_id 17841400000000099",
     ] {
-        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+        run.stderr_has(needle);
     }
     // Naming the Page picks its account, with one request for the lookup.
     fake.reset_counts();
@@ -147,11 +147,7 @@ fn several_instagram_accounts_ask_which_one_and_none_says_how_to_connect_one() {
     // The fake serves only the first account: "Unsupported get request" on the
     // account node means this token cannot read it, a token problem (exit 3).
     let run = site.run(&["build"], &facebook_env(&fake)).expect_code(3);
-    assert!(
-        run.stderr.contains("cannot read this Instagram account"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("cannot read this Instagram account");
     assert_eq!(
         requests(&fake)[..2],
         [
@@ -159,7 +155,7 @@ fn several_instagram_accounts_ask_which_one_and_none_says_how_to_connect_one() {
             "/v25.0/17841400000000099".into()
         ]
     );
-    assert!(run.stderr.contains("17841400000000099"), "{}", run.stderr);
+    run.stderr_has("17841400000000099");
 
     fake.with(|s| {
         for p in &mut s.facebook.as_mut().unwrap().pages {
@@ -173,7 +169,7 @@ fn several_instagram_accounts_ask_which_one_and_none_says_how_to_connect_one() {
         "pages_show_list",
         "Linked accounts",
     ] {
-        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+        run.stderr_has(needle);
     }
 }
 
@@ -211,7 +207,7 @@ fn throttling_is_retried_and_a_revoked_token_keeps_the_last_good_feed() {
 
     fake.with(|s| s.facebook.as_mut().unwrap().user_tokens.clear());
     let run = site.run(&["build"], &facebook_env(&fake)).expect_code(3);
-    assert!(run.stderr.contains("last good feed"), "{}", run.stderr);
+    run.stderr_has("last good feed");
     assert_eq!(tree(&site.out()), before, "the output stays as it was");
     assert_no_tokens(&site, &[&first, &run]);
 }
@@ -233,7 +229,7 @@ fn token_exchange_stores_a_page_token_that_later_builds_use() {
         "{}",
         exchange.stdout
     );
-    let state = feedgen::token::load_state(&site.path(".feedgen-cache/token-state.json"))
+    let state = feedgen::token::load_state(&site.token_state())
         .unwrap()
         .unwrap();
     assert_eq!(state.token.expose(), FB_PAGE_TOKEN);
@@ -247,11 +243,7 @@ fn token_exchange_stores_a_page_token_that_later_builds_use() {
         status.stdout
     );
     let refresh = site.run(&["token", "refresh"], &env).expect_code(2);
-    assert!(
-        refresh.stderr.contains("token exchange"),
-        "{}",
-        refresh.stderr
-    );
+    refresh.stderr_has("token exchange");
 
     fake.reset_counts();
     site.run(&["build"], &env).expect_code(0);

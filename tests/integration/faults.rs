@@ -93,8 +93,8 @@ fn throttled_beyond_the_budget_republishes_the_last_good_feed() {
         1,
         "no call while blocked"
     );
-    assert!(run.stderr.contains("last good feed"), "{}", run.stderr);
-    assert!(run.stderr.contains("throttling"), "{}", run.stderr);
+    run.stderr_has("last good feed");
+    run.stderr_has("throttling");
     assert!(
         run.stdout.contains("from the last good snapshot"),
         "{}",
@@ -103,7 +103,7 @@ fn throttled_beyond_the_budget_republishes_the_last_good_feed() {
     assert_eq!(before, tree(&site.out()), "the same feed is published");
 
     let strict = site.build(&fake, &["--strict"]).expect_code(6);
-    assert!(strict.stderr.contains("--strict"), "{}", strict.stderr);
+    strict.stderr_has("--strict");
 }
 
 #[test]
@@ -118,11 +118,7 @@ fn high_usage_headers_slow_the_build_down_with_a_warning() {
     });
     let site = Site::new(CONFIG);
     let run = site.build(&fake, &[]).expect_code(0);
-    assert!(
-        run.stderr.contains("95% of this app's rate limit"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("95% of this app's rate limit");
 }
 
 #[test]
@@ -185,16 +181,8 @@ fn garbage_json_on_a_page_is_a_clear_error_then_stale_on_error() {
     ] {
         fake.with(|s| s.sticky_faults = vec![("after=QVFI2".into(), Fault::Raw(garbage.to_vec()))]);
         let run = site.build(&fake, &[]).expect_code(0);
-        assert!(
-            run.stderr.contains("does not have the documented shape"),
-            "{}",
-            run.stderr
-        );
-        assert!(
-            run.stderr.contains("gave up after 3 retries"),
-            "{}",
-            run.stderr
-        );
+        run.stderr_has("does not have the documented shape");
+        run.stderr_has("gave up after 3 retries");
         assert_eq!(
             site.json()["posts"].as_array().unwrap().len(),
             4,
@@ -204,11 +192,7 @@ fn garbage_json_on_a_page_is_a_clear_error_then_stale_on_error() {
 
     let fresh = Site::new(CONFIG);
     let run = fresh.build(&fake, &[]).expect_code(4);
-    assert!(
-        run.stderr.contains("does not have the documented shape"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("does not have the documented shape");
     assert!(!fresh.out().exists(), "nothing half-published");
 }
 
@@ -328,11 +312,7 @@ fn hostile_media_and_data_fail_alone_with_specific_messages() {
     );
 
     let strict = site.build(&fake, &["--strict"]).expect_code(7);
-    assert!(
-        strict.stderr.contains("left out (--strict)"),
-        "{}",
-        strict.stderr
-    );
+    strict.stderr_has("left out (--strict)");
 }
 
 #[test]
@@ -371,7 +351,7 @@ fn a_second_build_on_the_same_output_waits_then_says_why() {
     let fake = FakeInstagram::start(posts, images);
     let site = Site::new("[output]\nlock_timeout = 1\n");
     // The lock lives in the cache, named by the output folder's path.
-    let path = feedgen::output::lock_path(&site.out(), &site.path(".feedgen-cache")).unwrap();
+    let path = feedgen::output::lock_path(&site.out(), &site.cache("")).unwrap();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let lock = std::fs::File::create(&path).unwrap();
     lock.lock().unwrap();
@@ -433,7 +413,7 @@ fn an_output_folder_with_foreign_files_is_refused() {
     std::fs::create_dir_all(site.path("public")).unwrap();
     std::fs::write(site.path("public/index.html"), "my site").unwrap();
     let run = site.build(&fake, &[]).expect_code(2);
-    assert!(run.stderr.contains("did not write"), "{}", run.stderr);
+    run.stderr_has("did not write");
     assert_eq!(
         std::fs::read_to_string(site.path("public/index.html")).unwrap(),
         "my site"
@@ -485,7 +465,7 @@ fn a_page_of_unusable_posts_never_blanks_a_published_feed() {
     let site = Site::new(CONFIG);
     site.build(&fake, &[]).expect_code(0);
     let before = tree(&site.out());
-    let snapshot = std::fs::read(site.path(".feedgen-cache/snapshot/feed.json")).unwrap();
+    let snapshot = std::fs::read(site.snapshot()).unwrap();
     fake.with(|s| s.sticky_faults = vec![("/media".into(), unusable_page())]);
 
     let run = site.build(&fake, &[]).expect_code(0);
@@ -495,7 +475,7 @@ fn a_page_of_unusable_posts_never_blanks_a_published_feed() {
         run.stderr
     );
     assert_eq!(tree(&site.out()), before, "the published feed stays");
-    let after = std::fs::read(site.path(".feedgen-cache/snapshot/feed.json")).unwrap();
+    let after = std::fs::read(site.snapshot()).unwrap();
     assert_eq!(after, snapshot, "the snapshot is not overwritten");
     site.build(&fake, &["--strict"]).expect_code(6);
 
@@ -553,11 +533,7 @@ fn an_album_whose_items_carry_ids_only_shows_its_cover() {
     fake.with(|s| s.children_ids_only = true);
     let site = Site::new(CONFIG);
     let run = site.build(&fake, &["--report", "json"]).expect_code(0);
-    assert!(
-        run.stderr.contains("the album's cover is shown"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("the album's cover is shown");
     assert_eq!(album_images(&site, &album), [album.as_str()]);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["skipped_posts"], 0, "{report}");
@@ -621,7 +597,7 @@ fn a_build_cut_short_leaves_its_finished_work_for_the_next() {
     assert_eq!(n("decoded"), n("downloaded"), "{report}");
     assert_eq!(n("reused_variants"), 6 * n("reused_originals"), "{report}");
     assert_eq!(fake.with(|s| s.cdn_requests) as u64, n("downloaded"));
-    assert!(!site.path(".feedgen-cache/manifest.journal").exists());
+    assert!(!site.cache("manifest.journal").exists());
 }
 
 #[test]
@@ -633,7 +609,7 @@ fn sigterm_stops_cleanly_with_143_and_the_next_build_goes_on() {
     site.build(&fake, &[]).expect_code(0);
     let before = tree(&site.out());
     // The cache is lost and one photo stalls; the rest of the work is done meanwhile.
-    std::fs::remove_dir_all(site.path(".feedgen-cache")).unwrap();
+    std::fs::remove_dir_all(site.cache("")).unwrap();
     fake.with(|s| s.stalled_images = vec![stalled]);
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_feedgen"))
         .arg("build")

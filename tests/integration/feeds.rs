@@ -85,16 +85,16 @@ fn two_feeds_build_in_one_run_and_a_dead_token_keeps_only_its_last_good_output()
     assert!(shop.with(|s| s.tokens_seen.iter().all(|t| t == FB_USER_TOKEN)));
     for feed in ["photos", "shop"] {
         assert!(
-            site.path(&format!(".feedgen-cache/feeds/{feed}/snapshot/feed.json"))
+            site.cache(&format!("feeds/{feed}/snapshot/feed.json"))
                 .is_file()
         );
         assert!(
-            site.path(&format!(".feedgen-cache/feeds/{feed}/token-state.json"))
+            site.cache(&format!("feeds/{feed}/token-state.json"))
                 .is_file()
         );
     }
     // The same photos on both accounts are encoded once, into the one store.
-    let store = media_files(&site.path(".feedgen-cache/media"));
+    let store = media_files(&site.cache("media"));
     let photos_media = media_files(&site.path("public/feed/photos/media"));
     let shop_media = media_files(&site.path("public/feed/shop/media"));
     assert!(
@@ -150,7 +150,7 @@ fn two_feeds_build_in_one_run_and_a_dead_token_keeps_only_its_last_good_output()
         second.stderr
     );
     // The store still holds every file either output uses.
-    let store = media_files(&site.path(".feedgen-cache/media"));
+    let store = media_files(&site.cache("media"));
     assert!(store.is_superset(&media_files(&site.path("public/feed/shop/media"))));
     assert!(store.is_superset(&media_files(&site.path("public/feed/photos/media"))));
 
@@ -278,11 +278,7 @@ fn going_from_one_feed_to_several_leaves_no_stale_output() {
     )
     .unwrap();
     let run = site.build(&fake, &[]).expect_code(0);
-    assert!(
-        run.stderr.contains("old files are removed"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("old files are removed");
     let left: BTreeSet<String> = std::fs::read_dir(site.out())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

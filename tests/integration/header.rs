@@ -106,7 +106,7 @@ fn a_host_without_profile_fields_gives_a_header_with_the_username_only() {
     });
     let site = Site::new(CONFIG);
     let run = site.build(&fake, &[]).expect_code(0);
-    assert!(run.stderr.contains("serves no profile"), "{}", run.stderr);
+    run.stderr_has("serves no profile");
     let h = header(&site);
     assert!(h.contains("@feedgen.test") && !h.contains("<img"), "{h}");
 }
@@ -177,7 +177,7 @@ fn a_tampered_snapshot_cannot_point_the_avatar_elsewhere() {
     // An original outside the snapshot's content store is never read.
     with(&|a| a["avatar"]["original"]["file"] = serde_json::json!("../../feedgen.toml"));
     let run = site.run(&["build"], &[]).expect_code(0);
-    assert!(run.stderr.contains("profile picture"), "{}", run.stderr);
+    run.stderr_has("profile picture");
     assert!(!header(&site).contains("<img"));
     // An account id that is not one makes the snapshot unusable, with a way out.
     with(&|a| a["id"] = serde_json::json!("1 OR 1=1"));

@@ -64,13 +64,7 @@ const HOSTILE: &str =
 /// The built site in Chromium (tests/node/site-check.mjs): `posts` posts on
 /// each page, every image loaded, nothing off the site, no script run.
 fn in_chromium(root: &Path, posts: usize, pages: &[&str]) {
-    let node_modules = repo().join("tests/node/node_modules");
-    if !node_modules.join("playwright-core").exists() || !Path::new("/usr/bin/chromium").exists() {
-        assert!(
-            std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-            "Chromium and tests/node are required (FEEDGEN_REQUIRE_TOOLS is set)"
-        );
-        eprintln!("SKIPPED: Chromium or tests/node is not installed (bash .ci/run installs them)");
+    if !chromium_ready() {
         return;
     }
     let out = Command::new("node")
@@ -742,11 +736,7 @@ pub fn hugo_releases() -> Vec<(PathBuf, bool)> {
     match std::env::var_os("FEEDGEN_HUGO_NEWEST") {
         Some(path) => found.push((PathBuf::from(path), true)),
         None => {
-            assert!(
-                std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-                "FEEDGEN_HUGO_NEWEST is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run installs it"
-            );
-            eprintln!("SKIPPED: the newest Hugo (FEEDGEN_HUGO_NEWEST is not set)");
+            missing("the newest Hugo (FEEDGEN_HUGO_NEWEST)");
         }
     }
     found
@@ -953,11 +943,7 @@ pub fn node_22(packages: &str) -> Option<PathBuf> {
     if node.exists() {
         return Some(node);
     }
-    assert!(
-        std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
-        "{packages} is required (FEEDGEN_REQUIRE_TOOLS is set): bash .ci/run installs it"
-    );
-    eprintln!("SKIPPED: {packages} is not installed");
+    missing(packages);
     None
 }
 

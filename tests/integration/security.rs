@@ -14,8 +14,6 @@ use crate::support::fake_instagram::{
 use crate::support::*;
 
 const CONFIG: &str = "[source]\nmax_posts = 6\n[http]\nbackoff_ms = 10\nretries = 1\n";
-const MANIFEST: &str = ".feedgen-cache/manifest.json";
-const SNAPSHOT: &str = ".feedgen-cache/snapshot/feed.json";
 const CONFIG_SECRET: &str = "IGAAconfigsecret0123456789abcdefXYZ";
 
 fn edit_json(path: &std::path::Path, f: impl FnOnce(&mut serde_json::Value)) {
@@ -52,7 +50,7 @@ fn a_poisoned_manifest_names_no_path_and_truncates_nothing() {
     // An attacker with write access to the CI cache names the config and
     // another file of the site as variants, and plants a symlink in the store.
     let mut planted = String::new();
-    edit_json(&site.path(MANIFEST), |m| {
+    edit_json(&site.cache("manifest.json"), |m| {
         let assets = m["assets"].as_object_mut().unwrap();
         let mut entries = assets.values_mut();
         let first = entries.next().unwrap();
@@ -68,7 +66,7 @@ fn a_poisoned_manifest_names_no_path_and_truncates_nothing() {
         let third = entries.next().unwrap();
         third["original"] = "../../feedgen.toml".into();
     });
-    let store_file = site.path(&format!(".feedgen-cache/media/{planted}"));
+    let store_file = site.cache(&format!("media/{planted}"));
     std::fs::remove_file(&store_file).unwrap();
     std::os::unix::fs::symlink(site.path("feedgen.toml"), &store_file).unwrap();
 
@@ -108,20 +106,16 @@ fn a_poisoned_snapshot_publishes_no_local_file() {
     // A private photo elsewhere on the build machine.
     let private = site.path("private.jpg");
     std::fs::write(&private, sample_images()[5].1.clone()).unwrap();
-    edit_json(&site.path(SNAPSHOT), |v| {
+    edit_json(&site.snapshot(), |v| {
         let post = &mut v["feed"]["posts"][0];
         post["assets"][0]["original"]["file"] = "../../../private.jpg".into();
         post["permalink"] = "javascript:alert(document.cookie)".into();
     });
-    std::fs::remove_file(site.path(MANIFEST)).unwrap();
+    std::fs::remove_file(site.cache("manifest.json")).unwrap();
 
     // Offline, the post whose original is not a content name has no image.
     let run = site.build(&fake, &["--offline"]).expect_code(0);
-    assert!(
-        run.stderr.contains("not named by its content"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("not named by its content");
     assert_eq!(post_ids(&site.json()), [posts[1].id.clone()]);
     let html = std::fs::read_to_string(site.out().join("feed.html")).unwrap();
     assert!(!html.contains("javascript:"), "{html}");
@@ -201,7 +195,7 @@ fn an_absurd_expires_in_keeps_the_new_token_and_does_not_panic() {
         last_refresh_attempt: None,
         last_refresh_error: None,
     };
-    let state_file = site.path(".feedgen-cache/token-state.json");
+    let state_file = site.token_state();
     token::save_state(&state_file, &state).unwrap();
     let new = "IGAAnewtokenafterabsurdrefresh0123456789";
     fake.with(|s| {
@@ -223,7 +217,7 @@ fn an_absurd_expires_in_keeps_the_new_token_and_does_not_panic() {
         ));
     });
     let run = site.build(&fake, &[]).expect_code(0);
-    assert!(run.stderr.contains("not believable"), "{}", run.stderr);
+    run.stderr_has("not believable");
     let saved = token::load_state(&state_file).unwrap().unwrap();
     assert_eq!(saved.token.expose(), new);
     let days = (saved.expires_at.unwrap() - Utc::now()).num_days();
@@ -394,7 +388,7 @@ fn extra_css_publishes_stylesheets_only_and_never_a_token() {
         ),
     ] {
         let run = with_extra(extra).expect_code(2);
-        assert!(run.stderr.contains(needle), "{extra}: {}", run.stderr);
+        run.stderr_has(needle);
     }
     // A stylesheet that holds the token (a copy-paste accident) is refused.
     std::fs::write(site.path("site.css"), format!("/* {TEST_TOKEN} */")).unwrap();
@@ -455,23 +449,19 @@ fn server_text_cannot_forge_workflow_commands() {
 fn token_values_stay_out_of_config_errors_and_token_files_are_bounded() {
     let site = Site::new(&format!("[source]\ntoken = \"{CONFIG_SECRET}\" oops\n"));
     let run = site.run(&["build"], &[]).expect_code(2);
-    assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+    run.stderr_has("line 2");
     assert!(!run.stderr.contains(CONFIG_SECRET), "{}", run.stderr);
 
     let site = Site::new("[token]\nfile = \"/dev/zero\"\n");
     let started = Instant::now();
     let run = site.run(&["build"], &[]).expect_code(2);
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(run.stderr.contains("larger than"), "{}", run.stderr);
+    run.stderr_has("larger than");
 
     let site = Site::new("[token]\nfile = \"token.txt\"\n");
     std::fs::write(site.path("token.txt"), "IGAAone\nIGAAtwo\n").unwrap();
     let run = site.run(&["build"], &[]).expect_code(2);
-    assert!(
-        run.stderr.contains("does not look like an access token"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("does not look like an access token");
 }
 
 #[test]
@@ -481,11 +471,7 @@ fn careless_paths_are_refused_or_followed() {
 
     let site = Site::new("[output]\ndir = \"~/feed\"\n");
     let run = site.build(&fake, &[]).expect_code(2);
-    assert!(
-        run.stderr.contains("only a shell expands"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("only a shell expands");
     assert!(!site.path("~").exists());
 
     // A symlinked output folder is published into, and stays a symlink.
@@ -523,7 +509,7 @@ fn an_oversized_api_answer_is_not_asked_for_again() {
     fake.with(|s| s.faults.push_back(Fault::Raw(huge.into_bytes())));
     let site = Site::new("[http]\nbackoff_ms = 10\nretries = 3\n");
     let run = site.build(&fake, &[]).expect_code(4);
-    assert!(run.stderr.contains("byte limit"), "{}", run.stderr);
+    run.stderr_has("byte limit");
     assert_eq!(fake.with(|s| s.graph_requests.len()), 1, "{}", run.stderr);
 }
 
@@ -542,11 +528,7 @@ fn a_stalled_api_ends_at_the_build_deadline_with_the_output_kept() {
         "{:?}",
         started.elapsed()
     );
-    assert!(
-        run.stderr.contains("build.deadline (2 s)"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("build.deadline (2 s)");
     assert_eq!(tree(&site.out()), before, "the previous output stays");
 }
 
@@ -575,11 +557,7 @@ fn pinned_posts_are_fetched_one_by_one_only_as_far_as_the_feed_shows() {
             .count()
     });
     assert_eq!(singles, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("only the first 2 (source.max_posts)"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("only the first 2 (source.max_posts)");
 }
 
 #[test]
@@ -589,7 +567,7 @@ fn a_state_token_with_a_line_break_is_a_damaged_state_never_exported() {
     let (posts, images) = account(1);
     let fake = FakeInstagram::start(posts, images);
     let site = Site::new(CONFIG);
-    let state_file = site.path(".feedgen-cache/token-state.json");
+    let state_file = site.token_state();
     let now = Utc::now();
     let planted = format!("{TEST_TOKEN}\n::set-env name=NODE_OPTIONS::--require=/tmp/evil.js");
     let state = serde_json::json!({
@@ -611,7 +589,7 @@ fn a_state_token_with_a_line_break_is_a_damaged_state_never_exported() {
             &fake_env(&fake),
         )
         .expect_code(2);
-    assert!(export.stderr.contains("is damaged"), "{}", export.stderr);
+    export.stderr_has("is damaged");
     assert!(!exported.exists(), "nothing is exported");
     for run in [&export, &site.build(&fake, &[]).expect_code(2)] {
         assert!(!run.stderr.contains("::set-env") && !run.stdout.contains("::set-env"));
@@ -665,7 +643,7 @@ fn files_that_would_overwrite_each_other_or_be_published_are_refused() {
         let site = Site::new(config);
         let run = site.build(&fake, args).expect_code(2);
         for key in keys {
-            assert!(run.stderr.contains(key), "{config}: {}", run.stderr);
+            run.stderr_has(key);
         }
         // Nothing was written, least of all the token into the output.
         for dir in ["public", "site", "data"] {
@@ -696,11 +674,7 @@ fn a_base_url_that_climbs_out_of_the_site_is_refused_by_feedgen_and_the_plugin()
     for base in hostile {
         let site = Site::new(&format!("[output]\nbase_url = \"{base}\"\n"));
         let run = site.run(&["paths"], &[]).expect_code(2);
-        assert!(
-            run.stderr.contains("output.base_url"),
-            "{base}: {}",
-            run.stderr
-        );
+        run.stderr_has("output.base_url");
     }
     for base in [
         "",

@@ -12,7 +12,6 @@ use crate::support::fake_instagram::{APP_ID, APP_SECRET, AUTH_CODE, REDIRECT_URI
 use crate::support::*;
 
 const CONFIG: &str = "[source]\nmax_posts = 10\n[http]\nbackoff_ms = 10\n";
-const STATE: &str = ".feedgen-cache/token-state.json";
 
 /// Seeds the site's state file and the fake's record of TEST_TOKEN with the same age and expiry.
 fn seed(site: &Site, fake: &FakeInstagram, age: Duration, left: Duration) {
@@ -27,7 +26,7 @@ fn seed(site: &Site, fake: &FakeInstagram, age: Duration, left: Duration) {
         last_refresh_attempt: None,
         last_refresh_error: None,
     };
-    token::save_state(&site.path(STATE), &state).unwrap();
+    token::save_state(&site.token_state(), &state).unwrap();
     fake.with(|s| {
         let t = s.tokens.get_mut(TEST_TOKEN).unwrap();
         t.issued_at = s.now - age.num_seconds();
@@ -36,7 +35,7 @@ fn seed(site: &Site, fake: &FakeInstagram, age: Duration, left: Duration) {
 }
 
 fn state(site: &Site) -> TokenState {
-    token::load_state(&site.path(STATE))
+    token::load_state(&site.token_state())
         .unwrap()
         .expect("a state file")
 }
@@ -98,7 +97,7 @@ fn a_day_old_token_near_expiry_is_refreshed_once_and_persisted() {
         expires_in, 5_183_944,
         "the API's expires_in, not an assumed 60 days"
     );
-    let mode = std::fs::metadata(site.path(STATE))
+    let mode = std::fs::metadata(site.token_state())
         .unwrap()
         .permissions()
         .mode()
@@ -136,13 +135,13 @@ fn a_two_hour_old_token_is_not_touched() {
     let fake = FakeInstagram::start(posts, images);
     let site = Site::new(CONFIG);
     seed(&site, &fake, Duration::hours(2), Duration::days(20));
-    let before = std::fs::read(site.path(STATE)).unwrap();
+    let before = std::fs::read(site.token_state()).unwrap();
 
     let run = site.build(&fake, &[]).expect_code(0);
     assert_eq!(refreshes(&fake), 0);
     assert_eq!(
         before,
-        std::fs::read(site.path(STATE)).unwrap(),
+        std::fs::read(site.token_state()).unwrap(),
         "state unchanged"
     );
     assert!(run.stdout.contains("token: 19 days left"), "{}", run.stdout);
@@ -162,11 +161,7 @@ fn a_refresh_error_keeps_the_old_token_and_retries_a_day_later() {
     });
 
     let run = site.build(&fake, &[]).expect_code(0);
-    assert!(
-        run.stderr.contains("could not be refreshed"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("could not be refreshed");
     assert!(
         run.stderr.contains("expires in 9 days"),
         "warned within 14 days of expiry: {}",
@@ -202,8 +197,8 @@ fn an_expired_token_fails_cleanly_with_the_output_intact() {
 
     fake.with(|s| s.now += 21 * 86_400); // the fake's clock passes the expiry
     let run = site.build(&fake, &["-vv"]).expect_code(3);
-    assert!(run.stderr.contains("has expired"), "{}", run.stderr);
-    assert!(run.stderr.contains("Generate token"), "{}", run.stderr);
+    run.stderr_has("has expired");
+    run.stderr_has("Generate token");
     assert_eq!(before, tree(&site.out()));
     assert_no_secrets(&fake, &[&run]);
 }
@@ -257,7 +252,7 @@ fn token_sources_follow_the_documented_precedence() {
     assert!(fake.with(|f| f.tokens_seen.iter().all(|t| *t == file_token)));
 
     fake.reset_counts();
-    std::fs::remove_file(site.path(STATE)).unwrap();
+    std::fs::remove_file(site.token_state()).unwrap();
     site.build(&fake, &[]).expect_code(0); // FEEDGEN_TOKEN beats the file
     assert!(fake.with(|f| f.tokens_seen.iter().all(|t| t == TEST_TOKEN)));
 
@@ -363,11 +358,7 @@ fn exchange_code_then_build_from_the_stored_long_lived_token() {
     let mut no_secret = env.clone();
     no_secret.remove(0);
     let missing = site.run(&args, &no_secret).expect_code(2);
-    assert!(
-        missing.stderr.contains("FEEDGEN_APP_SECRET"),
-        "{}",
-        missing.stderr
-    );
+    missing.stderr_has("FEEDGEN_APP_SECRET");
     assert_no_secrets(&fake, &[&run, &build, &again, &missing]);
 }
 
@@ -438,8 +429,8 @@ fn retired_token_kinds_get_the_migration_path_without_a_request() {
         let mut env = fake_env(&fake);
         env[0].1 = token.to_string();
         let run = site.run(&["build"], &env).expect_code(3);
-        assert!(run.stderr.contains(needle), "{}", run.stderr);
-        assert!(run.stderr.contains("Business or Creator"), "{}", run.stderr);
+        run.stderr_has(needle);
+        run.stderr_has("Business or Creator");
         assert!(!run.stderr.contains(token));
     }
     assert_eq!(fake.with(|s| s.graph_requests.len()), 0);
@@ -459,15 +450,11 @@ fn a_crash_while_writing_the_state_leaves_the_previous_token_readable() {
         last_refresh_attempt: None,
         last_refresh_error: None,
     };
-    token::save_state(&site.path(STATE), &state_v1).unwrap();
+    token::save_state(&site.token_state(), &state_v1).unwrap();
     // What a kill during the next write leaves: a half-written temp file beside it.
-    std::fs::write(
-        site.path(".feedgen-cache/.feedgen-tmp-abc123"),
-        "{\"version\": 1, \"tok",
-    )
-    .unwrap();
+    std::fs::write(site.cache(".feedgen-tmp-abc123"), "{\"version\": 1, \"tok").unwrap();
     assert_eq!(state(&site).token.expose(), "IGAAprevious-NOT-REAL");
-    let mode = std::fs::metadata(site.path(STATE))
+    let mode = std::fs::metadata(site.token_state())
         .unwrap()
         .permissions()
         .mode()

@@ -10,8 +10,6 @@ use crate::support::*;
 
 const CONFIG: &str = "[images]\nvideo = \"mp4\"\n[output]\nviewer = true\n\
                       [http]\nbackoff_ms = 10\nretries = 1\n";
-const STORE: &str = ".feedgen-cache/media";
-const ORIGINALS: &str = ".feedgen-cache/snapshot/originals";
 
 /// The sample site's clip (H.264, 3 s).
 fn clip() -> Vec<u8> {
@@ -82,7 +80,7 @@ fn assert_published_by_content(site: &Site) {
 #[test]
 fn a_same_length_script_or_stylesheet_in_the_cache_is_never_published() {
     let (fake, site) = built();
-    let store = site.path(STORE);
+    let store = site.cache("media");
     let script = files(&store, "js")
         .pop()
         .expect("the viewer script is stored");
@@ -124,7 +122,7 @@ fn a_variant_hard_linked_to_the_sites_secrets_is_never_published() {
     let (fake, site) = built();
     let secret = site.path(".env");
     std::fs::write(&secret, "DEPLOY_KEY=hunter2-do-not-publish\n").unwrap();
-    let store = site.path(STORE);
+    let store = site.cache("media");
     let variant = files(&store, "webp").remove(0);
     let victim = files(&store, "jpg").remove(0);
     // A tar-restored cache keeps hard links: a regular file, the site's `.env`.
@@ -136,7 +134,7 @@ fn a_variant_hard_linked_to_the_sites_secrets_is_never_published() {
 
     std::fs::remove_dir_all(site.out()).unwrap();
     let run = site.build(&fake, &["--offline"]).expect_code(0);
-    assert!(run.stderr.contains("tampered cache"), "{}", run.stderr);
+    run.stderr_has("tampered cache");
     for (path, bytes) in tree(&site.out()) {
         assert!(
             !String::from_utf8_lossy(&bytes).contains("hunter2"),
@@ -154,20 +152,20 @@ fn a_variant_hard_linked_to_the_sites_secrets_is_never_published() {
 #[test]
 fn a_replaced_video_or_original_is_made_again_from_its_true_bytes() {
     let (fake, site) = built();
-    let video = files(&site.path(STORE), "mp4").remove(0);
+    let video = files(&site.cache("media"), "mp4").remove(0);
     let len = std::fs::metadata(&video).unwrap().len() as usize;
     plant(&video, &same_length("<html>phishing</html>", len));
     // Its copy in the snapshot too, and one original photo: online, both come
     // again from the CDN.
-    let kept = files(&site.path(ORIGINALS), "mp4").remove(0);
+    let kept = files(&site.cache("snapshot/originals"), "mp4").remove(0);
     plant(&kept, &same_length("<html>phishing</html>", len));
-    let original = files(&site.path(ORIGINALS), "jpg").remove(0);
+    let original = files(&site.cache("snapshot/originals"), "jpg").remove(0);
     let original_len = std::fs::metadata(&original).unwrap().len() as usize;
     plant(&original, &same_length("not a photo", original_len));
 
     std::fs::remove_dir_all(site.out()).unwrap();
     let run = site.build(&fake, &["--report", "json"]).expect_code(0);
-    assert!(run.stderr.contains("tampered cache"), "{}", run.stderr);
+    run.stderr_has("tampered cache");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["media"]["videos_downloaded"], 1, "{}", run.stdout);
     assert!(
@@ -185,14 +183,14 @@ fn offline_a_replaced_original_is_left_out_not_decoded() {
     let (fake, site) = built();
     // Every original photo replaced, and every variant gone: offline there is
     // nothing true to make them from.
-    for original in files(&site.path(ORIGINALS), "jpg") {
+    for original in files(&site.cache("snapshot/originals"), "jpg") {
         let len = std::fs::metadata(&original).unwrap().len() as usize;
         plant(&original, &same_length("not a photo", len));
     }
-    std::fs::remove_dir_all(site.path(STORE)).unwrap();
+    std::fs::remove_dir_all(site.cache("media")).unwrap();
     std::fs::remove_dir_all(site.out()).unwrap();
     let run = site.build(&fake, &["--offline"]);
-    assert!(run.stderr.contains("tampered cache"), "{}", run.stderr);
+    run.stderr_has("tampered cache");
     if run.code == 0 {
         assert_published_by_content(&site);
     }

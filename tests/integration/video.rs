@@ -103,7 +103,7 @@ fn a_video_is_downloaded_once_and_played_from_the_site() {
     );
 
     // Offline with an emptied store: the snapshot keeps the video.
-    std::fs::remove_dir_all(site.path(".feedgen-cache/media")).unwrap();
+    std::fs::remove_dir_all(site.cache("media")).unwrap();
     site.run(&["build", "--offline"], &[]).expect_code(0);
     assert_eq!(std::fs::read(site.out().join(url)).unwrap(), bytes);
 
@@ -180,7 +180,7 @@ fn a_tampered_snapshot_video_cannot_publish_a_local_file() {
     }
     std::fs::write(&path, snap.to_string()).unwrap();
     let run = site.run(&["build"], &[]).expect_code(0);
-    assert!(run.stderr.contains("shows its poster"), "{}", run.stderr);
+    run.stderr_has("shows its poster");
     let json = site.json();
     assert!(
         json["posts"]
@@ -248,10 +248,10 @@ fn a_stored_video_is_checked_again_when_reused() {
     let page = b"<!--ftyp--><script>alert(document.domain)</script>";
     let hash = blake3::hash(page).to_hex();
     let planted = format!("{}.mp4", &hash[..32]);
-    for dir in [".feedgen-cache/media", ".feedgen-cache/snapshot/originals"] {
-        std::fs::write(site.path(dir).join(&planted), page).unwrap();
+    for dir in ["media", "snapshot/originals"] {
+        std::fs::write(site.cache(dir).join(&planted), page).unwrap();
     }
-    let snapshot = site.path(".feedgen-cache/snapshot/feed.json");
+    let snapshot = site.snapshot();
     let mut snap: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&snapshot).unwrap()).unwrap();
     for post in snap["feed"]["posts"].as_array_mut().unwrap() {
@@ -260,7 +260,7 @@ fn a_stored_video_is_checked_again_when_reused() {
         }
     }
     std::fs::write(&snapshot, snap.to_string()).unwrap();
-    let manifest = site.path(".feedgen-cache/manifest.json");
+    let manifest = site.cache("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
     let old = site.json()["posts"][2]["video"]["url"]
         .as_str()
@@ -271,7 +271,7 @@ fn a_stored_video_is_checked_again_when_reused() {
 
     std::fs::remove_dir_all(site.out()).unwrap();
     let run = site.run(&["build", "--offline"], &[]).expect_code(0);
-    assert!(run.stderr.contains("shows its poster"), "{}", run.stderr);
+    run.stderr_has("shows its poster");
     for (path, bytes) in tree(&site.out()) {
         assert!(
             !String::from_utf8_lossy(&bytes).contains("alert(document.domain)"),

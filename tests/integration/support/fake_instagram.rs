@@ -583,81 +583,94 @@ fn handle(state: &Mutex<State>, addr: SocketAddr, uri: &Uri) -> Response<Body> {
 fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
     let path = uri.path().to_string();
     let q = query_map(uri);
-
-    if let Some(rest) = path.strip_prefix("/cdn/v/t51.29350-15/") {
-        s.cdn_requests += 1;
-        let name = rest.to_string();
-        let (Some(oe), Some(oh)) = (q.get("oe"), q.get("oh")) else {
-            return text(403, "Bad URL hash");
-        };
-        if *oh != signature(&name, oe) {
-            return text(403, "Bad URL hash");
-        }
-        let expiry = i64::from_str_radix(oe, 16).unwrap_or(0);
-        if s.now > expiry {
-            return text(403, "URL signature expired");
-        }
-        if flaky_hit(s) {
-            return text(503, "Service Unavailable");
-        }
-        match s.cdn_faults.get(&name) {
-            Some(CdnFault::Status(code, body)) => return text(*code, body),
-            Some(CdnFault::Redirect(to)) => {
-                return Response::builder()
-                    .status(302)
-                    .header(header::LOCATION, to.as_str())
-                    .body(Body::empty())
-                    .unwrap();
-            }
-            Some(CdnFault::Typed(kind)) => {
-                return Response::builder()
-                    .status(200)
-                    .header(header::CONTENT_TYPE, *kind)
-                    .body(Body::from(s.images.get(&name).cloned().unwrap_or_default()))
-                    .unwrap();
-            }
-            Some(CdnFault::Trickle) => {
-                let bytes = s.images.get(&name).cloned().unwrap_or_default();
-                let len = bytes.len();
-                let body = futures_util::stream::unfold(0, move |i| {
-                    let byte = bytes.get(i).copied();
-                    async move {
-                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                        byte.map(|b| (Ok::<_, std::io::Error>(vec![b]), i + 1))
-                    }
-                });
-                return Response::builder()
-                    .status(200)
-                    .header(header::CONTENT_TYPE, "video/mp4")
-                    .header(header::CONTENT_LENGTH, len)
-                    .body(Body::from_stream(body))
-                    .unwrap();
-            }
-            None => {}
-        }
-        return match s.images.get(&name) {
-            Some(bytes) => Response::builder()
-                .status(200)
-                .header(
-                    header::CONTENT_TYPE,
-                    if name.ends_with(".mp4") {
-                        "video/mp4"
-                    } else {
-                        "image/jpeg"
-                    },
-                )
-                .body(Body::from(bytes.clone()))
-                .unwrap(),
-            None => text(404, "Not Found"),
-        };
+    if let Some(name) = path.strip_prefix("/cdn/v/t51.29350-15/") {
+        return cdn(s, name, &q);
     }
-
     s.graph_requests.push(path.clone());
     if let Some(t) = q.get("access_token") {
         s.tokens_seen.push(t.clone());
     }
+    if let Some(r) = scripted(s, addr, uri) {
+        return r;
+    }
+    graph(s, addr, &path, &q)
+}
+
+/// The CDN host: signed, expiring image and video URLs, and the faults a test set on them.
+fn cdn(s: &mut State, name: &str, q: &HashMap<String, String>) -> Response<Body> {
+    s.cdn_requests += 1;
+    let name = name.to_string();
+    let (Some(oe), Some(oh)) = (q.get("oe"), q.get("oh")) else {
+        return text(403, "Bad URL hash");
+    };
+    if *oh != signature(&name, oe) {
+        return text(403, "Bad URL hash");
+    }
+    let expiry = i64::from_str_radix(oe, 16).unwrap_or(0);
+    if s.now > expiry {
+        return text(403, "URL signature expired");
+    }
+    if flaky_hit(s) {
+        return text(503, "Service Unavailable");
+    }
+    match s.cdn_faults.get(&name) {
+        Some(CdnFault::Status(code, body)) => return text(*code, body),
+        Some(CdnFault::Redirect(to)) => {
+            return Response::builder()
+                .status(302)
+                .header(header::LOCATION, to.as_str())
+                .body(Body::empty())
+                .unwrap();
+        }
+        Some(CdnFault::Typed(kind)) => {
+            return Response::builder()
+                .status(200)
+                .header(header::CONTENT_TYPE, *kind)
+                .body(Body::from(s.images.get(&name).cloned().unwrap_or_default()))
+                .unwrap();
+        }
+        Some(CdnFault::Trickle) => {
+            let bytes = s.images.get(&name).cloned().unwrap_or_default();
+            let len = bytes.len();
+            let body = futures_util::stream::unfold(0, move |i| {
+                let byte = bytes.get(i).copied();
+                async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    byte.map(|b| (Ok::<_, std::io::Error>(vec![b]), i + 1))
+                }
+            });
+            return Response::builder()
+                .status(200)
+                .header(header::CONTENT_TYPE, "video/mp4")
+                .header(header::CONTENT_LENGTH, len)
+                .body(Body::from_stream(body))
+                .unwrap();
+        }
+        None => {}
+    }
+    match s.images.get(&name) {
+        Some(bytes) => Response::builder()
+            .status(200)
+            .header(
+                header::CONTENT_TYPE,
+                if name.ends_with(".mp4") {
+                    "video/mp4"
+                } else {
+                    "image/jpeg"
+                },
+            )
+            .body(Body::from(bytes.clone()))
+            .unwrap(),
+        None => text(404, "Not Found"),
+    }
+}
+
+/// What a test scripted for the Graph host, before any real answer: a
+/// fixed error, faults (sticky, or next in line), endless paging, flakiness.
+fn scripted(s: &mut State, addr: SocketAddr, uri: &Uri) -> Option<Response<Body>> {
+    let path = uri.path();
     if let Some(e) = s.error.clone() {
-        return e.response();
+        return Some(e.response());
     }
     let full = uri.to_string();
     if let Some((_, f)) = s
@@ -665,10 +678,10 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         .iter()
         .find(|(needle, _)| full.contains(needle.as_str()))
     {
-        return f.response_to(&full);
+        return Some(f.response_to(&full));
     }
     if let Some(f) = s.faults.pop_front() {
-        return f.response_to(&full);
+        return Some(f.response_to(&full));
     }
     if let Some(same_cursor) = s.endless_paging
         && path.ends_with("/media")
@@ -679,17 +692,27 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         } else {
             format!("QVFI{}", s.graph_requests.len())
         };
-        return graph_json(
+        return Some(graph_json(
             200,
             &json!({"data": [], "paging": {"cursors": {"after": cursor},
                 "next": format!("http://{addr}{path}?limit=25&after={cursor}")}}),
-        );
+        ));
     }
     if flaky_hit(s) {
-        return Fault::unavailable().response();
+        return Some(Fault::unavailable().response());
     }
+    None
+}
+
+/// The Graph host: the token's checks, then the resource asked for.
+fn graph(
+    s: &mut State,
+    addr: SocketAddr,
+    path: &str,
+    q: &HashMap<String, String>,
+) -> Response<Body> {
     if s.facebook.is_some() && path.ends_with("/oauth/access_token") {
-        return super::fake_facebook::exchange(s, &q);
+        return super::fake_facebook::exchange(s, q);
     }
     let Some(token) = q.get("access_token").cloned() else {
         return graph_error(
@@ -701,10 +724,10 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         );
     };
     if s.facebook.is_some() {
-        return super::fake_facebook::handle(s, addr, &path, &q, &token);
+        return super::fake_facebook::handle(s, addr, path, q, &token);
     }
     if path == "/access_token" {
-        return exchange(s, &q, &token);
+        return exchange(s, q, &token);
     }
     let Some(issued) = s.tokens.get(&token).cloned() else {
         return graph_error(
@@ -719,7 +742,7 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
         return FakeError::expired_token().response();
     }
     if path == "/refresh_access_token" {
-        return refresh(s, &q, &issued);
+        return refresh(s, q, &issued);
     }
 
     // Strip an optional version prefix: /v21.0/...
@@ -732,61 +755,10 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
     }
     let is_user = |seg: &str| seg == "me" || seg == s.user_id;
     match segments.as_slice() {
-        [u] if is_user(u) => {
-            let fields = q.get("fields").map(String::as_str).unwrap_or("id");
-            let mut obj = Map::new();
-            for f in split_fields(fields) {
-                match f.as_str() {
-                    "id" => {}
-                    "username" => {
-                        obj.insert("username".into(), json!(s.username));
-                    }
-                    "account_type" => {
-                        obj.insert("account_type".into(), json!("BUSINESS"));
-                    }
-                    "media_count" => {
-                        obj.insert("media_count".into(), json!(s.posts.len()));
-                    }
-                    "name" => {
-                        obj.insert("name".into(), json!(s.name));
-                    }
-                    "followers_count" => {
-                        obj.insert("followers_count".into(), json!(s.followers));
-                    }
-                    "profile_picture_url" => {
-                        if let Some(p) = &s.picture {
-                            obj.insert(f.clone(), json!(cdn_url(addr, p, s.now)));
-                        }
-                    }
-                    other => return nonexisting(other, "User"),
-                }
-            }
-            obj.insert("id".into(), json!(s.user_id));
-            graph_json(200, &Value::Object(obj))
-        }
-        [u, "media"] if is_user(u) => media_page(s, addr, &q, &token, API_VERSION),
-        [media_id] => media_node(s, addr, media_id, &q, "IGApiException"),
-        [album_id, "children"] => {
-            let Some(p) = s.posts.iter().find(|p| p.id == *album_id) else {
-                return graph_error(
-                    400,
-                    100,
-                    Some(33),
-                    "IGApiException",
-                    "Unsupported get request.",
-                );
-            };
-            let from = q
-                .get("after")
-                .and_then(|a| a.strip_prefix("QVFI"))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            let fields = q.get("fields").map(String::as_str).unwrap_or("id");
-            match children_page(p, fields, from, s, addr, true) {
-                Ok(v) => graph_json(200, &v),
-                Err(UnknownField(f)) => nonexisting(&f, "Media"),
-            }
-        }
+        [u] if is_user(u) => user_node(s, addr, q),
+        [u, "media"] if is_user(u) => media_page(s, addr, q, &token, API_VERSION),
+        [media_id] => media_node(s, addr, media_id, q, "IGApiException"),
+        [album_id, "children"] => album_children(s, addr, album_id, q),
         _ => graph_error(
             400,
             100,
@@ -794,6 +766,68 @@ fn handle_locked(s: &mut State, addr: SocketAddr, uri: &Uri) -> Response<Body> {
             "IGApiException",
             "Unsupported request - method type: get",
         ),
+    }
+}
+
+/// `GET /me` (or the user id): the account's fields asked for.
+fn user_node(s: &State, addr: SocketAddr, q: &HashMap<String, String>) -> Response<Body> {
+    let fields = q.get("fields").map(String::as_str).unwrap_or("id");
+    let mut obj = Map::new();
+    for f in split_fields(fields) {
+        match f.as_str() {
+            "id" => {}
+            "username" => {
+                obj.insert("username".into(), json!(s.username));
+            }
+            "account_type" => {
+                obj.insert("account_type".into(), json!("BUSINESS"));
+            }
+            "media_count" => {
+                obj.insert("media_count".into(), json!(s.posts.len()));
+            }
+            "name" => {
+                obj.insert("name".into(), json!(s.name));
+            }
+            "followers_count" => {
+                obj.insert("followers_count".into(), json!(s.followers));
+            }
+            "profile_picture_url" => {
+                if let Some(p) = &s.picture {
+                    obj.insert(f.clone(), json!(cdn_url(addr, p, s.now)));
+                }
+            }
+            other => return nonexisting(other, "User"),
+        }
+    }
+    obj.insert("id".into(), json!(s.user_id));
+    graph_json(200, &Value::Object(obj))
+}
+
+/// `GET /{album-id}/children`: one page of an album's items.
+fn album_children(
+    s: &State,
+    addr: SocketAddr,
+    album_id: &str,
+    q: &HashMap<String, String>,
+) -> Response<Body> {
+    let Some(p) = s.posts.iter().find(|p| p.id == *album_id) else {
+        return graph_error(
+            400,
+            100,
+            Some(33),
+            "IGApiException",
+            "Unsupported get request.",
+        );
+    };
+    let from = q
+        .get("after")
+        .and_then(|a| a.strip_prefix("QVFI"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let fields = q.get("fields").map(String::as_str).unwrap_or("id");
+    match children_page(p, fields, from, s, addr, true) {
+        Ok(v) => graph_json(200, &v),
+        Err(UnknownField(f)) => nonexisting(&f, "Media"),
     }
 }
 

@@ -118,6 +118,33 @@ pub fn account(n: usize) -> (Vec<FakePost>, HashMap<String, Vec<u8>>) {
     (posts, images.into_iter().collect())
 }
 
+/// The one rule for a real tool that is not installed: the test says
+/// SKIPPED and passes, so the README's test command works on a fresh
+/// machine, unless FEEDGEN_REQUIRE_TOOLS is set (`.ci/run` sets it after
+/// installing every tool), which makes the skip a failure.
+#[track_caller]
+pub fn missing(what: &str) {
+    assert!(
+        std::env::var_os("FEEDGEN_REQUIRE_TOOLS").is_none(),
+        "{what} is required (FEEDGEN_REQUIRE_TOOLS is set) but not installed; bash .ci/run installs it"
+    );
+    eprintln!("SKIPPED: {what} is not installed (bash .ci/run installs it)");
+}
+
+/// Whether Chromium and the browser scripts' packages (tests/node) are
+/// installed; [`missing`] when not.
+#[track_caller]
+pub fn chromium_ready() -> bool {
+    let ready = repo()
+        .join("tests/node/node_modules/playwright-core")
+        .exists()
+        && Path::new("/usr/bin/chromium").exists();
+    if !ready {
+        missing("Chromium or tests/node");
+    }
+    ready
+}
+
 /// What a run of the binary printed and returned.
 #[derive(Debug)]
 pub struct Run {
@@ -130,6 +157,17 @@ impl Run {
     /// stdout as JSON (`--report json`): panics with the text when it is not.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+
+    /// Panics with stderr unless it holds `needle`; returns the run for more checks.
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
     }
 
     /// Panics with both streams unless the exit code is `code`.
@@ -158,6 +196,21 @@ impl Site {
 
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
+    }
+
+    /// A file or folder in the default cache folder (`.feedgen-cache/REL`).
+    pub fn cache(&self, rel: &str) -> PathBuf {
+        self.path(".feedgen-cache").join(rel)
+    }
+
+    /// The token state of the default config's one feed.
+    pub fn token_state(&self) -> PathBuf {
+        self.cache("token-state.json")
+    }
+
+    /// The snapshot of the default config's one feed.
+    pub fn snapshot(&self) -> PathBuf {
+        self.cache("snapshot/feed.json")
     }
 
     /// The output folder of the default config.
