@@ -13,14 +13,20 @@ out=${2:-target/dist}
 version=$(bash dist/version.sh)
 name="feedgen-$target-v$version"
 
+# The executable's name and the archive's kind come from the one list of targets.
+targets=dist/npm/feedgen/lib/targets.json
+if ! exe=$(jq -er --arg t "$target" '.[] | select(.target == $t) | .exe' "$targets") ||
+  ! kind=$(jq -er --arg t "$target" '.[] | select(.target == $t) | .archive' "$targets"); then
+  echo "error: $target is not a release target ($targets lists them)" >&2
+  exit 1
+fi
+
 case "$target" in
   *-linux-gnu | *-windows-msvc) export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" ;;
 esac
 # The `dist` profile (Cargo.toml): thin LTO, for a smaller download.
 cargo build --profile dist --locked --target "$target"
 
-exe=feedgen
-case "$target" in *-windows-*) exe=feedgen.exe ;; esac
 bin="target/$target/dist/$exe"
 
 if [[ "$target" == *-linux-* ]]; then
@@ -38,13 +44,13 @@ trap 'rm -rf "$stage"' EXIT
 mkdir "$stage/$name"
 cp "$bin" README.md LICENSE-MIT LICENSE-APACHE "$stage/$name/"
 
-case "$target" in
-  *-windows-*)
+case "$kind" in
+  zip)
     archive="$name.zip"
     rm -f "$out/$archive"
     (cd "$stage" && 7z a -tzip -bso0 "$archive" "$name") && mv "$stage/$archive" "$out/"
     ;;
-  *)
+  tar.gz)
     archive="$name.tar.gz"
     tar_flags=()
     if tar --version 2>/dev/null | grep -q GNU; then

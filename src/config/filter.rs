@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
+use crate::config::layer::set;
 use crate::config::places::Places;
 use crate::error::ConfigError;
 use crate::model::PostKind;
@@ -137,9 +138,7 @@ impl FilterConfig {
             overrides,
         } = layer;
         let mut filter = FilterConfig::default();
-        if let Some(t) = types {
-            filter.types = t;
-        }
+        set(&mut filter.types, types);
         filter.since = since
             .map(|d| parse_date("filter.since", d, false))
             .transpose()?;
@@ -148,9 +147,7 @@ impl FilterConfig {
             .transpose()?;
         filter.include_hashtags = hashtags("filter.include_hashtags", include_hashtags)?;
         filter.exclude_hashtags = hashtags("filter.exclude_hashtags", exclude_hashtags)?;
-        if let Some(r) = exclude_reels {
-            filter.exclude_reels = r;
-        }
+        set(&mut filter.exclude_reels, exclude_reels);
         filter.overrides = overrides.map(|p| places.resolve(p));
         filter.check()?;
         Ok(filter)

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::config::layer::set;
 use crate::error::ConfigError;
 
 /// `[http]`: timeouts and the retry policy, for the API and the CDN alike.
@@ -45,9 +46,7 @@ impl HttpConfig {
         if let Some(t) = timeout {
             http.timeout = Duration::from_secs(t);
         }
-        if let Some(r) = retries {
-            http.retry.max_retries = r;
-        }
+        set(&mut http.retry.max_retries, retries);
         if let Some(ms) = backoff_ms {
             http.retry.base_delay = Duration::from_millis(ms);
         }

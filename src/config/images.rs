@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::config::layer::set;
 use crate::error::ConfigError;
 use crate::kinds::{EncodeSettings, ImageFormat};
 
@@ -129,12 +130,8 @@ impl ImageConfig {
             images.encode.webp_quality = q;
             images.encode.jpeg_quality = q;
         }
-        if let Some(e) = effort {
-            images.encode.effort = e;
-        }
-        if let Some(p) = placeholder {
-            images.placeholder = p;
-        }
+        set(&mut images.encode.effort, effort);
+        set(&mut images.placeholder, placeholder);
         if let Some(v) = video {
             images.video = v == VideoMode::Mp4;
         }

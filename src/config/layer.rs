@@ -38,3 +38,10 @@ macro_rules! layer {
 }
 
 pub(super) use layer;
+
+/// Sets `field` to a layer's value, when the layer has one.
+pub(super) fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *field = v;
+    }
+}

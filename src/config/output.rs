@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::config::layer::set;
 use crate::config::places::{Placement, Places, data_file_of, extra_css_file};
 use crate::config::values::{check_base_url, check_lang, check_selector, validate_file_name};
 use crate::error::ConfigError;
@@ -300,11 +301,6 @@ impl OutputConfig {
             header_counts,
         } = layer;
         let mut o = OutputConfig::default();
-        let set = |field: &mut String, v: Option<String>| {
-            if let Some(v) = v {
-                *field = v;
-            }
-        };
         set(&mut o.html, html);
         set(&mut o.json, json);
         set(&mut o.jsonfeed, jsonfeed);
@@ -312,39 +308,25 @@ impl OutputConfig {
         set(&mut o.base_url, base_url);
         // `page = ""` is how a feed turns off a page the top level asks for.
         o.page = page.filter(|p| !p.is_empty());
-        if let Some(l) = layout {
-            o.layout = l;
-        }
+        set(&mut o.layout, layout);
         o.sizes = sizes.unwrap_or_else(|| o.layout.default_sizes().to_string());
         o.label = label;
-        if let Some(c) = css {
-            o.css = c;
-        }
+        set(&mut o.css, css);
         if let Some(t) = lock_timeout {
             o.lock_timeout = std::time::Duration::from_secs(t);
         }
-        if let Some(t) = theme {
-            o.theme = t;
-        }
+        set(&mut o.theme, theme);
         o.theme_dir = theme_dir.map(|p| places.resolve(p));
         o.extra_css = extra_css
             .unwrap_or_default()
             .into_iter()
             .map(|p| places.resolve(p))
             .collect();
-        if let Some(c) = captions {
-            o.captions = c;
-        }
-        if let Some(n) = caption_length {
-            o.caption_length = n;
-        }
-        if let Some(l) = caption_links {
-            o.caption_links = l;
-        }
+        set(&mut o.captions, captions);
+        set(&mut o.caption_length, caption_length);
+        set(&mut o.caption_links, caption_links);
         o.site_url = site_url;
-        if let Some(p) = privacy {
-            o.privacy = p;
-        }
+        set(&mut o.privacy, privacy);
         o.dark_selector = dark_selector
             .map(|s| check_selector("output.dark_selector", &s))
             .transpose()?;
@@ -352,9 +334,7 @@ impl OutputConfig {
             .map(|s| check_selector("output.light_selector", &s))
             .transpose()?;
         o.initial = initial;
-        if let Some(v) = viewer {
-            o.viewer = v;
-        }
+        set(&mut o.viewer, viewer);
         o.lang = lang.map(|l| check_lang(&l)).transpose()?;
         if let Some(f) = date_format {
             o.date_format = crate::lang::DateFormat::parse(&f)
@@ -365,15 +345,9 @@ impl OutputConfig {
             .transpose()
             .map_err(|why| ConfigError::invalid("output.time_zone", &why))?;
         o.text = text.unwrap_or_default();
-        if let Some(h) = header {
-            o.header = h;
-        }
-        if let Some(h) = header_counts {
-            o.header_counts = h;
-        }
-        if let Some(dir) = dir {
-            o.dir = dir;
-        }
+        set(&mut o.header, header);
+        set(&mut o.header_counts, header_counts);
+        set(&mut o.dir, dir);
         o.place(places, data_file)?;
         o.check(places.cache_dir)?;
         Ok(o)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use url::Url;
 
+use crate::config::layer::set;
 use crate::config::places::Places;
 use crate::error::ConfigError;
 use crate::http::is_loopback;
@@ -224,9 +225,7 @@ impl SourceConfig {
         source.snapshot_dir = snapshot
             .map(|p| places.resolve(p))
             .unwrap_or_else(|| places.records.join(&source.snapshot_dir));
-        if let Some(n) = max_posts {
-            source.max_posts = n;
-        }
+        set(&mut source.max_posts, max_posts);
         if source.max_posts == 0 {
             return Err(ConfigError::invalid(
                 "source.max_posts",
@@ -246,12 +245,8 @@ impl SourceConfig {
             Some(n) => n,
             None => DEFAULT_SCAN_LIMIT.max(source.max_posts).min(MAX_SCAN_LIMIT),
         };
-        if let Some(hosts) = media_hosts {
-            source.media_hosts = hosts;
-        }
-        if let Some(k) = kind {
-            source.kind = k;
-        }
+        set(&mut source.media_hosts, media_hosts);
+        set(&mut source.kind, kind);
         // Each kind has its own key for its graph host.
         match source.kind {
             SourceKind::Instagram => source.api_base = api_base.unwrap_or(source.api_base),
@@ -261,22 +256,16 @@ impl SourceConfig {
                 })
             }
         }
-        if let Some(v) = api_version {
-            source.api_version = v;
-        }
+        set(&mut source.api_version, api_version);
         source.ig_user_id = digits("source.ig_user_id", ig_user_id)?;
         source.page_id = digits("source.page_id", page_id)?;
         source.username = username
             .map(|u| check_username(&u))
             .transpose()
             .map_err(|why| ConfigError::invalid("source.username", &why))?;
-        if let Some(c) = counts {
-            source.counts = c;
-        }
+        set(&mut source.counts, counts);
         source.token = token.map(Token::new);
-        if let Some(o) = offline {
-            source.offline = o;
-        }
+        set(&mut source.offline, offline);
         source.check()?;
         Ok(source)
     }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::config::layer::set;
 use crate::config::places::Places;
 use crate::error::ConfigError;
 use crate::secret::Token;
@@ -114,19 +115,11 @@ impl TokenConfig {
         token.state_file = state
             .map(|p| places.resolve(p))
             .unwrap_or_else(|| places.records.join(&token.state_file));
-        if let Some(v) = env {
-            token.env_var = v;
-        }
+        set(&mut token.env_var, env);
         token.file = file.map(|p| places.resolve(p));
-        if let Some(a) = auto_refresh {
-            token.policy.auto = a;
-        }
-        if let Some(d) = refresh_days_left {
-            token.policy.refresh_days_left = d;
-        }
-        if let Some(d) = warn_days_left {
-            token.policy.warn_days_left = d;
-        }
+        set(&mut token.policy.auto, auto_refresh);
+        set(&mut token.policy.refresh_days_left, refresh_days_left);
+        set(&mut token.policy.warn_days_left, warn_days_left);
         token.check()?;
         Ok(token)
     }

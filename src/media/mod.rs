@@ -6,6 +6,7 @@
 //! holds, and decode the original once to make only the missing ones. A
 //! failing asset is reported and left out; it never fails the build.
 
+mod jpeg;
 pub mod pipeline;
 pub mod video;
 

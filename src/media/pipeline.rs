@@ -16,13 +16,14 @@ use image::{ImageDecoder, ImageReader, Limits};
 
 use crate::kinds::ImageFormat;
 pub use crate::kinds::{EncodeSettings, Placeholder};
+use crate::media::jpeg::{decode_with_jpeg_decoder, jpeg_is_complete, jpeg_scans_per_component};
 
 /// Largest side accepted, in pixels (Instagram serves at most 1440).
 pub const MAX_SIDE: u32 = 12_000;
 /// Largest area accepted: 50 megapixels; anything more is a decompression bomb here.
 pub const MAX_PIXELS: u64 = 50_000_000;
 /// Memory the decoder may allocate.
-const MAX_DECODE_ALLOC: u64 = 512 * 1024 * 1024;
+pub(super) const MAX_DECODE_ALLOC: u64 = 512 * 1024 * 1024;
 
 /// Why an image could not be used; shown with the asset's id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,14 +96,6 @@ fn reader(bytes: &[u8], header_only: bool) -> Result<ImageReader<Cursor<&[u8]>>,
     Ok(r)
 }
 
-/// A JPEG's entropy data cannot contain `FF D9` (it is byte-stuffed), so a file
-/// without that end-of-image marker near its end was cut short. The decoder
-/// would fill the missing part with grey instead of failing.
-fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(4096)..];
-    tail.windows(2).any(|w| w == [0xFF, 0xD9])
-}
-
 /// Largest compressed ICC profile read from a PNG. Real profiles are a few KB
 /// (sRGB, Display P3) to a few hundred KB compressed... rarely; a 1 MB PNG can
 /// carry a zlib bomb there that inflates to 512 MB before a pixel is read.
@@ -153,7 +146,7 @@ pub fn inspect(bytes: &[u8]) -> Result<(u32, u32), ImageError> {
     })
 }
 
-fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
+pub(super) fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
     if width == 0 || height == 0 {
         return Err(ImageError::Decode("zero width or height".into()));
     }
@@ -169,92 +162,6 @@ fn decode_error(e: image::ImageError) -> ImageError {
         image::ImageError::Limits(l) => ImageError::Decode(format!("over the size limits: {l}")),
         other => ImageError::Decode(other.to_string()),
     }
-}
-
-/// Whether `bytes` is a sequential JPEG whose first scan holds fewer
-/// components than the frame: one scan per component ("non-interleaved").
-/// zune-jpeg 0.5.15 decodes those to wrong colours and reports success
-/// (zune-image#419, #422), so [`decode`] gives them to jpeg-decoder. Read
-/// from untrusted bytes: every offset is checked, and anything unexpected
-/// answers `false` (the usual decoder then judges the file).
-fn jpeg_scans_per_component(bytes: &[u8]) -> bool {
-    let byte = |i: usize| bytes.get(i).copied();
-    if bytes.get(..2) != Some(&[0xFF, 0xD8][..]) {
-        return false;
-    }
-    let mut at = 2;
-    let mut components = None;
-    while let (Some(0xFF), Some(marker)) = (byte(at), byte(at + 1)) {
-        match marker {
-            // Fill bytes before a marker.
-            0xFF => at += 1,
-            0x01 | 0xD0..=0xD7 => at += 2,
-            _ => {
-                let (Some(hi), Some(lo)) = (byte(at + 2), byte(at + 3)) else {
-                    return false;
-                };
-                let length = usize::from(u16::from_be_bytes([hi, lo]));
-                match marker {
-                    // Baseline and extended sequential frames: the component count.
-                    0xC0 | 0xC1 => components = byte(at + 9),
-                    // Progressive, lossless or arithmetic frames are not this case.
-                    0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return false,
-                    0xDA => {
-                        return matches!((components, byte(at + 4)), (Some(n), Some(s)) if s < n);
-                    }
-                    _ => {}
-                }
-                if length < 2 {
-                    return false;
-                }
-                at += 2 + length;
-            }
-        }
-    }
-    false
-}
-
-/// [`decode`] for the JPEGs of [`jpeg_scans_per_component`], through
-/// jpeg-decoder: pixels, EXIF orientation and ICC profile as `image` gives them.
-fn decode_with_jpeg_decoder(
-    bytes: &[u8],
-) -> Result<(image::DynamicImage, Option<Vec<u8>>), ImageError> {
-    use jpeg_decoder::PixelFormat;
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.set_max_decoding_buffer_size(MAX_DECODE_ALLOC as usize);
-    decoder
-        .read_info()
-        .map_err(|e| ImageError::Decode(e.to_string()))?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| ImageError::Decode("no JPEG frame header".into()))?;
-    check_size(u32::from(info.width), u32::from(info.height))?;
-    let pixels = decoder
-        .decode()
-        .map_err(|e| ImageError::Decode(e.to_string()))?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    let short =
-        || ImageError::Decode("the JPEG decoded to fewer pixels than its header says".into());
-    let mut img = match info.pixel_format {
-        PixelFormat::RGB24 => {
-            image::RgbImage::from_raw(w, h, pixels).map(image::DynamicImage::ImageRgb8)
-        }
-        PixelFormat::L8 => {
-            image::GrayImage::from_raw(w, h, pixels).map(image::DynamicImage::ImageLuma8)
-        }
-        other => {
-            return Err(ImageError::Decode(format!(
-                "a JPEG of one scan per component in {other:?}, which is not supported"
-            )));
-        }
-    }
-    .ok_or_else(short)?;
-    let orientation = decoder
-        .exif_data()
-        .and_then(image::metadata::Orientation::from_exif_chunk)
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    img.apply_orientation(orientation);
-    Ok((img, decoder.icc_profile()))
 }
 
 /// Decodes to RGB with EXIF orientation applied (so width/height are as displayed).

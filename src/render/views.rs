@@ -326,6 +326,36 @@ pub(super) fn trimmed(text: &str, max: usize) -> String {
     caption::truncate(&caption::one_line(text), max)
 }
 
+/// A post's alt text: the author's, else the caption trimmed, else "Photo by …".
+fn post_alt(post: &Post, lang: &Language, by: &[(&str, &str)]) -> String {
+    post.alt_text
+        .as_deref()
+        .map(|a| trimmed(a, ALT_MAX_CHARS * 4))
+        .or_else(|| post.caption.as_deref().map(|c| trimmed(c, ALT_MAX_CHARS)))
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| {
+            let what = match post.kind {
+                crate::model::PostKind::Video => Key::VideoBy,
+                _ => Key::PhotoBy,
+            };
+            lang.text(what, by)
+        })
+}
+
+/// Each image's alt text: the post's for the first, "… (image i of n)" after.
+fn image_alts(alt: &str, n: usize, lang: &Language) -> Vec<String> {
+    let total = lang.number(n as u64);
+    (1..=n)
+        .map(|i| match i {
+            1 => alt.to_string(),
+            i => lang.text(
+                Key::ImageOf,
+                &[("alt", alt), ("i", &lang.number(i as u64)), ("n", &total)],
+            ),
+        })
+        .collect()
+}
+
 fn post_view(
     post: &Post,
     username: &str,
@@ -348,19 +378,7 @@ fn post_view(
     let date = lang.date(post.timestamp);
     let fixed_date = lang.fixed_date(post.timestamp);
     let by = [("user", username), ("date", fixed_date.as_str())];
-    let alt = post
-        .alt_text
-        .as_deref()
-        .map(|a| trimmed(a, ALT_MAX_CHARS * 4))
-        .or_else(|| post.caption.as_deref().map(|c| trimmed(c, ALT_MAX_CHARS)))
-        .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| {
-            let what = match post.kind {
-                crate::model::PostKind::Video => Key::VideoBy,
-                _ => Key::PhotoBy,
-            };
-            lang.text(what, &by)
-        });
+    let alt = post_alt(post, lang, &by);
     let alt_dir = match crate::text::runs_right_to_left(&alt) {
         Some(rtl) if rtl != lang.rtl() => Some(if rtl { "rtl" } else { "ltr" }),
         _ => None,
@@ -368,16 +386,7 @@ fn post_view(
     for image in &mut images {
         image.alt_dir = alt_dir;
     }
-    let total = lang.number(images.len() as u64);
-    let alts = (1..=images.len())
-        .map(|i| match i {
-            1 => alt.clone(),
-            i => lang.text(
-                Key::ImageOf,
-                &[("alt", &alt), ("i", &lang.number(i as u64)), ("n", &total)],
-            ),
-        })
-        .collect();
+    let alts = image_alts(&alt, images.len(), lang);
     let caption_parts = match (&post.caption, output.captions) {
         (Some(c), true) => caption::parts(
             &caption::truncate(c, output.caption_length),

@@ -10,8 +10,9 @@ const path = require('node:path');
  * target each is built for, from targets.json: the one list of release
  * targets, which the release workflow and the packing script read too.
  */
+const TARGETS = require('./targets.json');
 const PLATFORMS = Object.fromEntries(
-  require('./targets.json').map(({ node, target }) => [node, { pkg: `@feedgen/cli-${node.replace(' ', '-')}`, target }]),
+  TARGETS.map(({ node, target, exe }) => [node, { pkg: `@feedgen/cli-${node.replace(' ', '-')}`, target, exe }]),
 );
 
 const FROM_SOURCE =
@@ -22,9 +23,10 @@ function platformPackage(platform, arch) {
   return PLATFORMS[`${platform} ${arch}`] || null;
 }
 
-/** The executable's file name inside its platform package. */
+/** The executable's file name on `platform` (targets.json says), inside its platform package. */
 function executableName(platform) {
-  return platform === 'win32' ? 'feedgen.exe' : 'feedgen';
+  const found = TARGETS.find(({ node }) => node.split(' ')[0] === platform);
+  return found ? found.exe : 'feedgen';
 }
 
 /**

@@ -19,13 +19,13 @@ use icu_locale_core::Locale;
 use icu_plurals::{PluralCategory, PluralRuleType, PluralRules};
 use serde::Deserialize;
 
-include!(concat!(env!("OUT_DIR"), "/catalogues.rs"));
+mod texts;
+
+pub use texts::{CATALOGUES, check_text};
+use texts::{catalogue, chosen_texts, closest_catalogue, missing_plural_forms, parse_catalogue};
 
 /// The language whose catalogue every other one follows, and the fallback.
 pub const FALLBACK: &str = "en";
-
-/// Longest text accepted in `[output.text]`, in characters.
-const MAX_TEXT_CHARS: usize = 300;
 
 /// One text of the fragment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -243,126 +243,6 @@ fn category_name(c: PluralCategory) -> &'static str {
     }
 }
 
-/// The `{name}` placeholders of `s`, or why its braces do not parse.
-fn placeholders_of(s: &str) -> Result<Vec<&str>, String> {
-    let mut found = Vec::new();
-    let mut rest = s;
-    while let Some(open) = rest.find(['{', '}']) {
-        if rest[open..].starts_with('}') {
-            return Err("has a `}` without its `{`".into());
-        }
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| "has a `{` without its `}`".to_string())?;
-        found.push(&after[..close]);
-        rest = &after[close + 1..];
-    }
-    Ok(found)
-}
-
-/// Checks one `[output.text]` entry; the error says what to write instead.
-pub fn check_text(key: &str, text: &Text) -> Result<(), String> {
-    let Some(k) = Key::named(key) else {
-        let known: Vec<&str> = Key::ALL.iter().map(|k| k.name()).collect();
-        return Err(match crate::text::closest(key, known.iter().copied()) {
-            Some(n) => format!("is not a text of feedgen's; did you mean `{n}`?"),
-            None => format!(
-                "is not a text of feedgen's; the texts are {}",
-                known.join(", ")
-            ),
-        });
-    };
-    let forms: Vec<(&str, &str)> = match text {
-        Text::Plain(s) => vec![("", s.as_str())],
-        Text::Plural(_) if !k.counted() => {
-            return Err("has no count, so it takes one string, not plural forms".to_string());
-        }
-        Text::Plural(map) => {
-            if !map.contains_key("other") {
-                return Err(
-                    "needs an `other` form: the words for any number no other form covers".into(),
-                );
-            }
-            if let Some(bad) = map
-                .keys()
-                .find(|c| PluralCategory::get_for_cldr_string(c).is_none())
-            {
-                return Err(format!(
-                    "has a form `{}`; plural forms are zero, one, two, few, many and other",
-                    crate::secret::printable(bad)
-                ));
-            }
-            map.iter().map(|(c, s)| (c.as_str(), s.as_str())).collect()
-        }
-    };
-    for (form, s) in forms {
-        let form = if form.is_empty() {
-            String::new()
-        } else {
-            format!(" (form `{form}`)")
-        };
-        if s.chars().count() > MAX_TEXT_CHARS || s.chars().any(char::is_control) {
-            return Err(
-                format!("{form} must be one line of at most {MAX_TEXT_CHARS} characters")
-                    .trim_start()
-                    .to_string(),
-            );
-        }
-        for p in placeholders_of(s).map_err(|why| format!("{why}{form}"))? {
-            if !k.placeholders().contains(&p) {
-                let allowed = match k.placeholders() {
-                    [] => "takes no placeholders".to_string(),
-                    ps => format!(
-                        "may use {}",
-                        ps.iter()
-                            .map(|p| format!("{{{p}}}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                };
-                return Err(format!(
-                    "uses {{{}}}{form}, but it {allowed}",
-                    crate::secret::printable(p)
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A catalogue file of `locales/`.
-#[derive(Debug, Deserialize)]
-struct Catalogue {
-    /// `ltr` or `rtl`.
-    direction: Option<String>,
-    #[serde(flatten)]
-    texts: BTreeMap<String, Text>,
-}
-
-fn catalogue(tag: &str) -> Option<(&'static str, &'static str)> {
-    CATALOGUES
-        .iter()
-        .copied()
-        .find(|(t, _)| t.eq_ignore_ascii_case(tag))
-}
-
-/// The catalogue for `tag`: its own, else that of a shorter tag (`pt-BR` →
-/// `pt`), as (tag, text).
-fn closest_catalogue(tag: &str) -> Option<(&'static str, &'static str)> {
-    let mut tag = tag;
-    loop {
-        if let Some(found) = catalogue(tag) {
-            return Some(found);
-        }
-        tag = &tag[..tag.rfind('-')?];
-    }
-}
-
-fn parse_catalogue(text: &str) -> Result<Catalogue, String> {
-    toml::from_str(text).map_err(|e| e.message().to_string())
-}
-
 /// The feed's language, ready to write words, counts and dates.
 pub struct Language {
     tag: String,
@@ -437,44 +317,11 @@ impl Language {
                 None
             }
         };
-        let mut texts = BTreeMap::new();
-        for key in Key::ALL {
-            let name = key.name();
-            let text = if let Some(t) = overrides.get(name) {
-                t.clone()
-            } else if let Some(t) = own.as_ref().and_then(|(_, c)| c.texts.get(name)) {
-                t.clone()
-            } else {
-                if let Some((found, _)) = &own {
-                    warnings.push(format!(
-                        "locales/{found}.toml has no `{name}`; it is written in English. Set output.text.{name}, or add it to the file"
-                    ));
-                }
-                english
-                    .texts
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_else(|| Text::Plain(name.to_string()))
-            };
-            texts.insert(key, text);
-        }
+        let (texts, gaps) = chosen_texts(overrides, own.as_ref(), &english);
+        warnings.extend(gaps);
         let plurals = PluralRules::try_new((&locale).into(), PluralRuleType::Cardinal.into())
             .expect("compiled data has plural rules for every locale, falling back to the root");
-        for (name, text) in overrides {
-            if let Text::Plural(forms) = text {
-                let missing: Vec<&str> = plurals
-                    .categories()
-                    .map(category_name)
-                    .filter(|c| !forms.contains_key(*c))
-                    .collect();
-                if !missing.is_empty() {
-                    warnings.push(format!(
-                        "output.text.{name} has no {} form, which {wanted} uses; `other` is written instead",
-                        missing.join(", ")
-                    ));
-                }
-            }
-        }
+        warnings.extend(missing_plural_forms(overrides, &plurals, wanted));
         let numbers = DecimalFormatter::try_new((&locale).into(), Default::default())
             .expect("compiled data has decimal formats for every locale");
         let formatter = |length: YMD| {
