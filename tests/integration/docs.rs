@@ -718,7 +718,7 @@ fn the_environment_page_lists_every_variable_read() {
 #[test]
 fn the_exit_codes_page_lists_the_codes_of_the_code() {
     // Every `pub const X: u8 = N;` of the module, so a new code is seen.
-    let source = std::fs::read_to_string(repo().join("src/error.rs")).unwrap();
+    let source = std::fs::read_to_string(repo().join("src/error/mod.rs")).unwrap();
     let module = source
         .split("pub mod exit {")
         .nth(1)
