@@ -172,8 +172,18 @@ pub(super) async fn fetch_online(
     cx.warn_all(fetched.warnings);
     let unusable = fetched.unusable;
     let mut fetched_feed = fetched.feed;
-    // Reuse originals already downloaded, by asset id (CDN URLs change every
-    // fetch): this feed's, else another feed's of the same account.
+    reuse_originals(&mut fetched_feed, feed, elsewhere, cx);
+    Ok((fetched_feed, resolved, user, unusable))
+}
+
+/// Reuses the originals already downloaded, by asset id (CDN URLs change
+/// every fetch): this feed's snapshot's, else another feed's of the same account.
+fn reuse_originals(
+    fetched_feed: &mut Feed,
+    feed: &FeedConfig,
+    elsewhere: &[Snapshot],
+    cx: &FeedCx,
+) {
     let mut known: HashMap<String, Original> = HashMap::new();
     let mut known_videos: HashMap<String, crate::model::Video> = HashMap::new();
     let own = Snapshot::new(&feed.source.snapshot_dir);
@@ -215,5 +225,4 @@ pub(super) async fn fetch_online(
             v.bytes = prev.bytes;
         }
     }
-    Ok((fetched_feed, resolved, user, unusable))
 }

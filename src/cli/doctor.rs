@@ -175,6 +175,23 @@ fn check_token(config: &FeedConfig, r: &mut Report) -> Option<(token::Resolved, 
 /// config does not name it) and its type; `None` after a failed line. The
 /// token's ✔ `token_line` comes first, once the API has accepted the token:
 /// a token it refused gets a ✘ line instead.
+/// Reports a token the API refused, as the token's line; false for other errors.
+fn refused(e: &Error, r: &mut Report, token_line: &str) -> bool {
+    if e.exit_code() != exit::TOKEN {
+        return false;
+    }
+    r.fail(
+        &format!(
+            "{}: refused by the API: {}",
+            token_line.split(';').next().unwrap_or("token"),
+            e.without_build_note()
+        ),
+        &e.fix(),
+        exit::TOKEN,
+    );
+    true
+}
+
 fn check_account<'a>(
     rt: &tokio::runtime::Runtime,
     api: InstagramClient<'a>,
@@ -182,22 +199,7 @@ fn check_account<'a>(
     token_line: &str,
     r: &mut Report,
 ) -> Option<InstagramClient<'a>> {
-    let refused = |e: &Error, r: &mut Report| {
-        if e.exit_code() == exit::TOKEN {
-            r.fail(
-                &format!(
-                    "{}: refused by the API: {}",
-                    token_line.split(';').next().unwrap_or("token"),
-                    e.without_build_note()
-                ),
-                &e.fix(),
-                exit::TOKEN,
-            );
-            true
-        } else {
-            false
-        }
-    };
+    let refused = |e: &Error, r: &mut Report| refused(e, r, token_line);
     // Printed before the first line of an answer that accepted the token.
     let mut pending = Some(token_line);
     let mut accepted = |r: &mut Report| {

@@ -257,6 +257,47 @@ pub(super) fn redact_token_values(text: &str, message: &str) -> String {
     message
 }
 
+/// The line (1-based) of `text` that sets `key` (`output.caption_length`,
+/// `output.text.posts`): in the `[[feed]]` named `feed` first (its
+/// `[feed.output]`), else at the top level; `None` when the file does not
+/// set it there (a default, a derived value, an inline table).
+pub(super) fn line_of(text: &str, key: &str, feed: Option<&str>) -> Option<usize> {
+    let (table, name) = key.rsplit_once('.')?;
+    let own_table = format!("feed.{table}");
+    let mut current = String::new();
+    let mut feed_name: Option<String> = None;
+    let (mut top, mut own) = (None, None);
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix("[[").and_then(|l| l.split("]]").next()) {
+            current = header.trim().to_string();
+            feed_name = None;
+            continue;
+        }
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            current = header.trim().to_string();
+            continue;
+        }
+        let Some((k, value)) = line.split_once('=') else {
+            continue;
+        };
+        let k = k.trim().trim_matches(['"', '\'']);
+        if current == "feed" && k == "name" {
+            let value = value.split(" #").next().unwrap_or(value);
+            feed_name = Some(value.trim().trim_matches(['"', '\'']).to_string());
+        }
+        if k != name {
+            continue;
+        }
+        if current == table {
+            top = top.or(Some(i + 1));
+        } else if current == own_table && feed.is_some() && feed_name.as_deref() == feed {
+            own = own.or(Some(i + 1));
+        }
+    }
+    own.or(top)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -260,6 +260,12 @@ impl Config {
         base_dir: &Path,
         over: &Overrides,
     ) -> Result<Config, ConfigError> {
+        Config::laid(text, base_dir, over)
+            .map_err(|e| e.at_line(|key, feed| explain::line_of(text, key, feed)))
+    }
+
+    /// [`Config::parse_with`], before its errors are given their line.
+    fn laid(text: &str, base_dir: &Path, over: &Overrides) -> Result<Config, ConfigError> {
         let file: FileLayer = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: None,
             message: explain::redact_token_values(text, &explain::explain(text, &e)),

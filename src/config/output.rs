@@ -312,49 +312,54 @@ impl OutputConfig {
         o.sizes = sizes.unwrap_or_else(|| o.layout.default_sizes().to_string());
         o.label = label;
         set(&mut o.css, css);
-        if let Some(t) = lock_timeout {
-            o.lock_timeout = std::time::Duration::from_secs(t);
-        }
+        set(
+            &mut o.lock_timeout,
+            lock_timeout.map(std::time::Duration::from_secs),
+        );
         set(&mut o.theme, theme);
-        o.theme_dir = theme_dir.map(|p| places.resolve(p));
-        o.extra_css = extra_css
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| places.resolve(p))
-            .collect();
         set(&mut o.captions, captions);
         set(&mut o.caption_length, caption_length);
         set(&mut o.caption_links, caption_links);
         o.site_url = site_url;
         set(&mut o.privacy, privacy);
-        o.dark_selector = dark_selector
-            .map(|s| check_selector("output.dark_selector", &s))
-            .transpose()?;
-        o.light_selector = light_selector
-            .map(|s| check_selector("output.light_selector", &s))
-            .transpose()?;
+        let selector = |key, s: Option<String>| s.map(|s| check_selector(key, &s)).transpose();
+        o.dark_selector = selector("output.dark_selector", dark_selector)?;
+        o.light_selector = selector("output.light_selector", light_selector)?;
         o.initial = initial;
         set(&mut o.viewer, viewer);
-        o.lang = lang.map(|l| check_lang(&l)).transpose()?;
-        if let Some(f) = date_format {
-            o.date_format = crate::lang::DateFormat::parse(&f)
-                .map_err(|why| ConfigError::invalid("output.date_format", &why))?;
-        }
-        o.time_zone = time_zone
-            .map(|z| crate::lang::check_time_zone(&z))
-            .transpose()
-            .map_err(|why| ConfigError::invalid("output.time_zone", &why))?;
+        o.set_language(lang, date_format, time_zone)?;
         o.text = text.unwrap_or_default();
         set(&mut o.header, header);
         set(&mut o.header_counts, header_counts);
         set(&mut o.dir, dir);
+        o.theme_dir = theme_dir;
+        o.extra_css = extra_css.unwrap_or_default();
         o.place(places, data_file)?;
         o.check(places.cache_dir)?;
         Ok(o)
     }
 
-    /// Where the output goes: `dir` from the config file's folder, and a
-    /// named feed that shares the top level's `dir`, `base_url` or
+    /// The language keys, each parsed: `lang`, `date_format`, `time_zone`.
+    fn set_language(
+        &mut self,
+        lang: Option<String>,
+        date_format: Option<String>,
+        time_zone: Option<String>,
+    ) -> Result<(), ConfigError> {
+        self.lang = lang.map(|l| check_lang(&l)).transpose()?;
+        if let Some(f) = date_format {
+            self.date_format = crate::lang::DateFormat::parse(&f)
+                .map_err(|why| ConfigError::invalid("output.date_format", &why))?;
+        }
+        self.time_zone = time_zone
+            .map(|z| crate::lang::check_time_zone(&z))
+            .transpose()
+            .map_err(|why| ConfigError::invalid("output.time_zone", &why))?;
+        Ok(())
+    }
+
+    /// Where the output goes: its paths from the config file's folder, and
+    /// a named feed that shares the top level's `dir`, `base_url` or
     /// `data_file` gets its own, by its name.
     fn place(
         &mut self,
@@ -373,6 +378,11 @@ impl OutputConfig {
         self.data_file = data_file.map(|p| data_file_of(p, places)).transpose()?;
         check_base_url(&self.base_url)?;
         self.dir = places.resolve(std::mem::take(&mut self.dir));
+        self.theme_dir = self.theme_dir.take().map(|p| places.resolve(p));
+        self.extra_css = std::mem::take(&mut self.extra_css)
+            .into_iter()
+            .map(|p| places.resolve(p))
+            .collect();
         if let Placement::Named {
             own_dir,
             own_base_url,

@@ -517,3 +517,35 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_wrong_value_names_the_line_that_sets_it() {
+    let e = err("[source]\nmax_posts = 30\n\n[output]\ncss = true\ncaption_length = 0\n");
+    assert!(
+        e.contains("`output.caption_length` line 6: must be at least 1"),
+        "{e}"
+    );
+    // In a `[[feed]]` file: the line of the feed that sets it, not another feed's.
+    let text = "[source]\nmax_posts = 30\n\n[[feed]]\nname = \"a\"\n[feed.source]\nmax_posts = 10\n\n[[feed]]\nname = \"b\"\n[feed.source]\nmax_posts = 0\n";
+    let e = err(text);
+    assert!(e.contains("`source.max_posts` of feed `b` line 12:"), "{e}");
+    // Set at the top level only: that line.
+    let e = err("[source]\nmax_posts = 0\n\n[[feed]]\nname = \"a\"\n");
+    assert!(e.contains("`source.max_posts` of feed `a` line 2:"), "{e}");
+    // A rule between keys: the line of the key the error names.
+    let e = err("[source]\nmax_posts = 600\nscan_limit = 500\n");
+    assert!(e.contains("`source.scan_limit` line 3:"), "{e}");
+    let e = with_env(
+        "",
+        EnvOverrides {
+            api_base: Some("ftp://x".into()),
+            ..EnvOverrides::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("`FEEDGEN_API_BASE`:"),
+        "the environment has no line: {e}"
+    );
+}

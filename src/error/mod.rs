@@ -57,7 +57,7 @@ pub enum ConfigError {
         message: String,
     },
     /// A value is out of range or inconsistent.
-    #[error("invalid setting `{key}`{}{}: {reason}", feed.as_ref().map(|f| format!(" of feed `{f}`")).unwrap_or_default(), path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
+    #[error("invalid setting `{key}`{}{}{}: {reason}", feed.as_ref().map(|f| format!(" of feed `{f}`")).unwrap_or_default(), path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default(), line.map(|n| format!(" line {n}")).unwrap_or_default())]
     Invalid {
         /// The key, as written in the file (or the environment variable).
         key: String,
@@ -67,6 +67,8 @@ pub enum ConfigError {
         feed: Option<String>,
         /// The file, once known.
         path: Option<PathBuf>,
+        /// The line of the file that sets the key, when the file sets it.
+        line: Option<usize>,
     },
     /// `feedgen init` would overwrite a file.
     #[error("{} already exists, so `feedgen init` left it as it is. Edit it, or run `feedgen init --force` to write it anew (your changes to it are then lost)", path.display())]
@@ -84,6 +86,7 @@ impl ConfigError {
             reason: reason.to_string(),
             feed: None,
             path: None,
+            line: None,
         }
     }
 
@@ -91,11 +94,37 @@ impl ConfigError {
     pub fn in_feed(self, name: &str) -> Self {
         match self {
             ConfigError::Invalid {
-                key, reason, path, ..
+                key,
+                reason,
+                path,
+                line,
+                ..
             } => ConfigError::Invalid {
                 key,
                 reason,
                 feed: Some(name.to_string()),
+                path,
+                line,
+            },
+            other => other,
+        }
+    }
+
+    /// The same error, with the line of `text` that sets its key (a value
+    /// the file did not write, or one from the environment, has none).
+    pub(crate) fn at_line(self, line_of: impl Fn(&str, Option<&str>) -> Option<usize>) -> Self {
+        match self {
+            ConfigError::Invalid {
+                key,
+                reason,
+                feed,
+                path,
+                line: None,
+            } if !key.starts_with("FEEDGEN_") && !key.starts_with("--") => ConfigError::Invalid {
+                line: line_of(&key, feed.as_deref()),
+                key,
+                reason,
+                feed,
                 path,
             },
             other => other,
@@ -109,12 +138,17 @@ impl ConfigError {
                 message,
             },
             ConfigError::Invalid {
-                key, reason, feed, ..
+                key,
+                reason,
+                feed,
+                line,
+                ..
             } if !key.starts_with("FEEDGEN_") && !key.starts_with("--") => ConfigError::Invalid {
                 key,
                 reason,
                 feed,
                 path: Some(file.to_path_buf()),
+                line,
             },
             other => other,
         }

@@ -22,7 +22,7 @@ use serde::Deserialize;
 mod texts;
 
 pub use texts::{CATALOGUES, check_text};
-use texts::{catalogue, chosen_texts, closest_catalogue, missing_plural_forms, parse_catalogue};
+use texts::{catalogue, chosen_texts, missing_plural_forms, own_catalogue, parse_catalogue};
 
 /// The language whose catalogue every other one follows, and the fallback.
 pub const FALLBACK: &str = "en";
@@ -300,23 +300,8 @@ impl Language {
         });
         let english = parse_catalogue(catalogue(FALLBACK).expect("locales/en.toml").1)
             .expect("locales/en.toml parses (a unit test checks it)");
-        let own = match closest_catalogue(wanted) {
-            Some((found, text)) => match parse_catalogue(text) {
-                Ok(c) => Some((found, c)),
-                Err(why) => {
-                    warnings.push(format!(
-                        "locales/{found}.toml does not parse ({why}); English is used"
-                    ));
-                    None
-                }
-            },
-            None => {
-                warnings.push(format!(
-                    "feedgen has no texts in \"{wanted}\" yet; English is used. Write them in [output.text], or add locales/{wanted}.toml (see locales/en.toml)"
-                ));
-                None
-            }
-        };
+        let (own, why_english) = own_catalogue(wanted);
+        warnings.extend(why_english);
         let (texts, gaps) = chosen_texts(overrides, own.as_ref(), &english);
         warnings.extend(gaps);
         let plurals = PluralRules::try_new((&locale).into(), PluralRuleType::Cardinal.into())

@@ -133,6 +133,28 @@ pub(super) fn parse_catalogue(text: &str) -> Result<Catalogue, String> {
     toml::from_str(text).map_err(|e| e.message().to_string())
 }
 
+/// The catalogue of the language `wanted` (or its closest: `pt` for
+/// `pt-BR`), with its name; or why English is used instead.
+pub(super) fn own_catalogue(wanted: &str) -> (Option<(&'static str, Catalogue)>, Option<String>) {
+    match closest_catalogue(wanted) {
+        Some((found, text)) => match parse_catalogue(text) {
+            Ok(c) => (Some((found, c)), None),
+            Err(why) => (
+                None,
+                Some(format!(
+                    "locales/{found}.toml does not parse ({why}); English is used"
+                )),
+            ),
+        },
+        None => (
+            None,
+            Some(format!(
+                "feedgen has no texts in \"{wanted}\" yet; English is used. Write them in [output.text], or add locales/{wanted}.toml (see locales/en.toml)"
+            )),
+        ),
+    }
+}
+
 /// Every text by key: the site's own (`[output.text]`), else the language's
 /// catalogue (`own`, with its name), else English; with a warning for each
 /// text the language's catalogue lacks.

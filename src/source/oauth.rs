@@ -84,27 +84,8 @@ pub async fn exchange_code(
             url: shown.clone(),
             reason: scrub(&reason.to_string()),
         })?;
-    if let Ok(err) = serde_json::from_slice::<wire::ErrorBody>(&bytes)
-        && (err.error.is_some() || err.error_message.is_some())
-    {
-        let (code, message) = match err.error {
-            Some(g) => (g.code.unwrap_or(0), g.message.unwrap_or_default()),
-            None => (
-                err.code.unwrap_or(i64::from(status)),
-                err.error_message.unwrap_or_default(),
-            ),
-        };
-        return Err(ApiError::Graph {
-            url: shown,
-            status,
-            code,
-            subcode: None,
-            message: scrub(&message),
-            hint: Some(
-                "Authorization codes are single-use and expire after an hour, and redirect_uri must equal the one used to authorize: authorize again and pass the new code".into(),
-            ),
-        }
-        .into());
+    if let Some(refused) = refusal(&bytes, status, &shown, &scrub) {
+        return Err(refused);
     }
     let parsed: wire::CodeResponse =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Unexpected {
@@ -131,6 +112,38 @@ pub async fn exchange_code(
         token: Token::new(grant.access_token),
         user_id: grant.user_id,
     })
+}
+
+/// The OAuth server's refusal of a code, if `bytes` is one (both error shapes).
+fn refusal(
+    bytes: &[u8],
+    status: u16,
+    shown: &str,
+    scrub: &dyn Fn(&str) -> String,
+) -> Option<Error> {
+    let err = serde_json::from_slice::<wire::ErrorBody>(bytes).ok()?;
+    if err.error.is_none() && err.error_message.is_none() {
+        return None;
+    }
+    let (code, message) = match err.error {
+        Some(g) => (g.code.unwrap_or(0), g.message.unwrap_or_default()),
+        None => (
+            err.code.unwrap_or(i64::from(status)),
+            err.error_message.unwrap_or_default(),
+        ),
+    };
+    let hint = "Authorization codes are single-use and expire after an hour, and redirect_uri must equal the one used to authorize: authorize again and pass the new code";
+    Some(
+        ApiError::Graph {
+            url: shown.to_string(),
+            status,
+            code,
+            subcode: None,
+            message: scrub(&message),
+            hint: Some(hint.into()),
+        }
+        .into(),
+    )
 }
 
 #[cfg(test)]
