@@ -90,6 +90,13 @@ pub struct OutputConfig {
     pub header: bool,
     /// With the header, also the account's post and follower counts.
     pub header_counts: bool,
+    /// The first this many posts' images load at once with high priority
+    /// (a feed above the fold: its first images are the page's largest
+    /// paint); the rest load lazily. 0: every image is lazy.
+    pub eager: usize,
+    /// The standalone page's meta description; unset, the language's
+    /// "The latest Instagram posts of @user".
+    pub description: Option<String>,
 }
 
 /// How the posts are laid out.
@@ -193,6 +200,8 @@ super::layer::layer! {
         text: BTreeMap<String, crate::lang::Text>,
         header: bool,
         header_counts: bool,
+        eager: usize,
+        description: String,
     }
 }
 
@@ -254,6 +263,8 @@ impl Default for OutputConfig {
             initial: None,
             header: false,
             header_counts: false,
+            eager: 0,
+            description: None,
         }
     }
 }
@@ -299,6 +310,8 @@ impl OutputConfig {
             text,
             header,
             header_counts,
+            eager,
+            description,
         } = layer;
         let mut o = OutputConfig::default();
         set(&mut o.html, html);
@@ -331,6 +344,8 @@ impl OutputConfig {
         o.text = text.unwrap_or_default();
         set(&mut o.header, header);
         set(&mut o.header_counts, header_counts);
+        set(&mut o.eager, eager);
+        o.description = description;
         set(&mut o.dir, dir);
         o.theme_dir = theme_dir;
         o.extra_css = extra_css.unwrap_or_default();
@@ -453,6 +468,14 @@ impl OutputConfig {
             return Err(ConfigError::invalid(
                 "output.caption_length",
                 "must be at least 1",
+            ));
+        }
+        if let Some(d) = &self.description
+            && (d.trim().is_empty() || d.chars().count() > 300 || d.chars().any(char::is_control))
+        {
+            return Err(ConfigError::invalid(
+                "output.description",
+                "must be one line of 1 to 300 characters: search engines show about 160 of it under the page's title",
             ));
         }
         Ok(())

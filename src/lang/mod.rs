@@ -50,6 +50,8 @@ pub enum Key {
     NextImage,
     /// The feed's accessible name and page title, unless `output.label` is set.
     Label,
+    /// The standalone page's meta description, unless `output.description` is set.
+    Description,
     /// A relative date of the build's day.
     Today,
     /// A relative date of the day before.
@@ -76,7 +78,7 @@ pub enum Key {
 
 impl Key {
     /// Every key, in catalogue order.
-    pub const ALL: [Key; 21] = [
+    pub const ALL: [Key; 22] = [
         Key::PhotoBy,
         Key::VideoBy,
         Key::PostBy,
@@ -87,6 +89,7 @@ impl Key {
         Key::PreviousImage,
         Key::NextImage,
         Key::Label,
+        Key::Description,
         Key::Today,
         Key::Yesterday,
         Key::Likes,
@@ -113,6 +116,7 @@ impl Key {
             Key::PreviousImage => "previous_image",
             Key::NextImage => "next_image",
             Key::Label => "label",
+            Key::Description => "description",
             Key::Today => "today",
             Key::Yesterday => "yesterday",
             Key::Likes => "likes",
@@ -132,6 +136,7 @@ impl Key {
         match self {
             Key::PhotoBy | Key::VideoBy | Key::PostBy => &["user", "date"],
             Key::ImageOf => &["alt", "i", "n"],
+            Key::Description => &["user"],
             k if k.counted() => &["n"],
             _ => &[],
         }

@@ -102,6 +102,8 @@ pub struct PageTemplate<'a> {
     pub username: &'a str,
     /// The rendered fragment (already escaped).
     pub fragment: &'a str,
+    /// The page's meta description.
+    pub description: &'a str,
 }
 
 /// Renders the fragment; with `output.header`, the account's profile header above the posts.
@@ -184,6 +186,10 @@ pub fn page(
         rtl: lang.rtl(),
         username,
         fragment,
+        description: &output
+            .description
+            .clone()
+            .unwrap_or_else(|| lang.text(Key::Description, &[("user", username)])),
     };
     let mut html = t
         .render()

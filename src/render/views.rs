@@ -86,6 +86,9 @@ pub struct VideoView {
 pub struct PostView {
     /// The media id.
     pub id: String,
+    /// One of the first `output.eager` posts: its images load at once, with
+    /// high priority (the rest wait until they near the viewport).
+    pub eager: bool,
     /// `image`, `video` or `carousel`.
     pub kind: &'static str,
     /// The instagram.com link, if the API gave a valid one.
@@ -249,10 +252,15 @@ pub fn views(
     formats: &[ImageFormat],
     lang: &Language,
 ) -> Vec<PostView> {
-    feed.posts
+    let mut views: Vec<PostView> = feed
+        .posts
         .iter()
         .filter_map(|post| post_view(post, &feed.account.username, entries, output, formats, lang))
-        .collect()
+        .collect();
+    for view in views.iter_mut().take(output.eager) {
+        view.eager = true;
+    }
+    views
 }
 
 pub(super) fn media_url(output: &OutputConfig, file: &str) -> String {
@@ -411,6 +419,7 @@ fn post_view(
         like_count: post.like_count,
         comments_count: post.comments_count,
         id: post.id.clone(),
+        eager: false,
         kind: post.kind.as_str(),
         permalink: post.permalink.as_ref().map(|u| u.to_string()),
         timestamp: post.timestamp.to_rfc3339_opts(SecondsFormat::Secs, true),

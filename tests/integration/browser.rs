@@ -57,9 +57,11 @@ fn every_layout_and_theme_in_chromium() {
         work.path(),
         "grid-light",
         &root.join("grid-light"),
-        &format!("{page}\ntheme = \"light\"\nheader = true\nheader_counts = true"),
+        &format!("{page}\ntheme = \"light\"\nheader = true\nheader_counts = true\neager = 3"),
         &[],
     );
+    // Checked by browser.mjs: the first three posts' images load at once.
+    std::fs::write(root.join("grid-light/eager.json"), r#"{"n": 3}"#).unwrap();
     build(
         work.path(),
         "masonry-dark",

@@ -390,3 +390,81 @@ fn the_language_is_declared_and_captions_find_their_direction() {
         );
     }
 }
+
+/// `output.eager`: the first N posts' images load at once with high priority
+/// and the rest lazily; the standalone page has a meta description, in the
+/// feed's language or the site's own words.
+#[test]
+fn the_first_images_load_first_and_the_page_is_described() {
+    let (feed, entries) = fixed_feed();
+    let parse = |t: &str| {
+        Config::parse(t, std::path::Path::new("/site"))
+            .unwrap()
+            .feeds
+            .remove(0)
+    };
+    let render = |c: &FeedConfig| {
+        let l = lang(c);
+        let views = render::views(&feed, &entries, &c.output, &c.images.formats, &l);
+        let account = render::account_view(&feed, &entries, &c.output, &c.images.formats, &l);
+        let fragment = render::fragment(&views, &account, &c.output, None, &l).unwrap();
+        let page = render::page(&fragment, "sample", &c.output, &l).unwrap();
+        (fragment, page)
+    };
+    let loading = |html: &str| -> Vec<&'static str> {
+        html.split("<img ")
+            .skip(1)
+            .map(|img| {
+                let img = img.split('>').next().unwrap();
+                match (
+                    img.contains(r#"loading="eager" fetchpriority="high""#),
+                    img.contains(r#"loading="lazy""#),
+                ) {
+                    (true, false) => "eager",
+                    (false, true) => "lazy",
+                    _ => panic!("an image with both or neither: {img}"),
+                }
+            })
+            .collect()
+    };
+    let (all_lazy, page) = render(&parse(""));
+    let n = loading(&all_lazy).len();
+    assert!(n >= 3, "{all_lazy}");
+    assert_eq!(
+        loading(&all_lazy),
+        vec!["lazy"; n],
+        "eager = 0 is the default"
+    );
+    assert!(
+        page.contains(
+            r#"<meta name="description" content="The latest Instagram posts of @sample">"#
+        ),
+        "{page}"
+    );
+    let (first_two, _) = render(&parse("[output]\neager = 2\n"));
+    let mut wanted = vec!["lazy"; n];
+    wanted[..2].fill("eager");
+    assert_eq!(loading(&first_two), wanted);
+    let (_, german) = render(&parse("[output]\nlang = \"de\"\n"));
+    assert!(
+        german.contains(r#"content="Die neuesten Instagram-Beiträge von @sample""#),
+        "{german}"
+    );
+    let (_, own) = render(&parse(
+        "[output]\ndescription = \"Photos from the <workshop> & more\"\n",
+    ));
+    assert!(
+        own.contains(r#"content="Photos from the &#60;workshop&#62; &#38; more""#)
+            || own.contains(r#"content="Photos from the &lt;workshop&gt; &amp; more""#),
+        "{own}"
+    );
+    for bad in ["\"\"", "\"a\\nb\""] {
+        let e = Config::parse(
+            &format!("[output]\ndescription = {bad}\n"),
+            std::path::Path::new("/site"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("output.description"), "{e}");
+    }
+}

@@ -8,7 +8,8 @@
 // the smallest srcset candidate that covers each image's rendered slot; shift
 // no layout (CLS 0); show a profile header's avatar at 48 px from the site;
 // log no console error; request nothing off its origin; pass axe-core with no
-// violation; open no dialog (hostile captions). Fragments are
+// violation; open no dialog (hostile captions); carry a meta description, and
+// load only the first output.eager posts' images at once (eager.json). Fragments are
 // validated by html-validate, the JSON Feed against the 1.1 rules, and the Atom
 // file parsed as XML. Screenshots go to ROOT/screenshots. Prints a JSON summary;
 // exits non-zero with every failure listed.
@@ -178,6 +179,24 @@ async function visit(variant, width, dpr, screenshot) {
       if (got !== want) fail(where, `${selector} ${what} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
     }
   }
+  // feedgen's own page (output.page; not a site's page around the fragment)
+  // describes itself; with eager.json ({"n": N}, output.eager) the first N
+  // posts' images load at once with high priority, all others lazily.
+  const description = await page.evaluate(() =>
+    document.querySelector("main > h1 > small") ? (document.querySelector('meta[name="description"]')?.content ?? "") : null,
+  );
+  if (description !== null && !description.trim()) fail(where, "the page has no meta description");
+  const eagerFile = path.join(root, variant, "eager.json");
+  const eager = fs.existsSync(eagerFile) ? JSON.parse(fs.readFileSync(eagerFile, "utf8")).n : 0;
+  const loading = await page.evaluate(() =>
+    [...document.querySelectorAll(".feedgen-item")].map((item) =>
+      [...item.querySelectorAll(".feedgen-media img")].map((i) => `${i.loading}/${i.getAttribute("fetchpriority") ?? "auto"}`).join(","),
+    ),
+  );
+  loading.forEach((got, i) => {
+    const want = i < eager ? "eager/high" : "lazy/auto";
+    if (got.split(",").some((l) => l !== want)) fail(where, `post ${i + 1} loads its images ${got}, expected ${want}`);
+  });
   const cls = await page.evaluate(() => window.__cls);
   if (cls > 0) fail(where, `layout shift ${cls}`);
   if (errors.length) fail(where, `console errors: ${errors.join(" | ")}`);
