@@ -7,6 +7,7 @@
 #   action.sh install  install the release into a fresh folder; outputs binary, sha256
 #   action.sh build    check the binary, refuse a cached token state next to
 #                      update-secret, run feedgen build; outputs exit-code
+#                      and changed
 #   action.sh secret   check the binary, export the token, refuse one that is
 #                      not a single line, store it in the secret, delete the state
 #
@@ -78,8 +79,15 @@ build() {
   if [ -z "${FEEDGEN_TOKEN:-}" ]; then unset FEEDGEN_TOKEN; fi
   local extra code=0
   read -r -a extra <<< "${ARGS:-}"
-  "$FEEDGEN_BINARY" build --config "$CONFIG" ${extra[@]+"${extra[@]}"} || code=$?
+  # 99: built, and no published file changed (the `changed` output says which).
+  "$FEEDGEN_BINARY" build --config "$CONFIG" --unchanged-exit 99 ${extra[@]+"${extra[@]}"} || code=$?
+  local changed=false
+  case "$code" in
+    0) changed=true ;;
+    99) code=0 ;;
+  esac
   echo "exit-code=$code" >> "$GITHUB_OUTPUT"
+  echo "changed=$changed" >> "$GITHUB_OUTPUT"
   # The site's own build (the npm plugins) then reads this feed instead of
   # fetching it again.
   if [ "$code" = 0 ] && [ -n "${GITHUB_ENV:-}" ]; then echo "FEEDGEN_PREBUILT=1" >> "$GITHUB_ENV"; fi

@@ -383,7 +383,7 @@ async fn build_feed(
     // 3. Render, then publish the whole output folder in one swap.
     let rendered = render(feed, &shown, &made.manifest, shared.now, &cx)?;
     let secrets = known_secrets(feed, in_use.map(|(r, _)| &r.state.token));
-    let (published, media_files) = publish(feed, rendered, &shared.store, &secrets, &cx)?;
+    let published = publish(feed, rendered, &shared.store, &secrets, &cx)?;
 
     // 4. Record state; the store is pruned once every feed is done.
     let origin = obtained.origin;
@@ -398,7 +398,7 @@ async fn build_feed(
     )?;
     shared.stage(feed, Stage::Publish, false);
     Ok(Built {
-        report: report(feed, obtained, &shown, &made, left_out, published, cx),
-        media_files,
+        report: report(feed, obtained, &shown, &made, left_out, &published, cx),
+        media_files: published.media_files,
     })
 }

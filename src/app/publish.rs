@@ -139,17 +139,24 @@ pub(super) fn render(
     })
 }
 
+/// What publishing did: the output folder's files, the store files the
+/// output uses, and whether the output differs from the last published one.
+pub(super) struct Publication {
+    pub(super) files: output::Published,
+    pub(super) media_files: HashSet<String>,
+    pub(super) changed: bool,
+}
+
 /// Publishes a rendered feed: first the gates (the token never published;
 /// nothing that would make visitors' browsers contact Meta), then the
-/// store files, the output folder in one swap and the data file. Returns
-/// what was written and the store files the output uses.
+/// store files, the output folder in one swap and the data file.
 pub(super) fn publish(
     feed: &FeedConfig,
     rendered: Rendered,
     store: &ContentStore,
     secrets: &[Token],
     cx: &FeedCx,
-) -> Result<(output::Published, HashSet<String>), Error> {
+) -> Result<Publication, Error> {
     let Rendered {
         documents,
         css,
@@ -191,9 +198,46 @@ pub(super) fn publish(
     if viewer.is_some() {
         store.put(render::VIEWER_JS.as_bytes(), "js")?;
     }
-    let published = output::publish(&feed.output.dir, &documents, &media_files, store)?;
+    let files = output::publish(&feed.output.dir, &documents, &media_files, store)?;
     write_data_file(feed, &documents)?;
-    Ok((published, media_files))
+    let changed = record_publication(feed, &documents, &media_files)?;
+    Ok(Publication {
+        files,
+        media_files,
+        changed,
+    })
+}
+
+/// Records what was published (one blake3 over every document's name and
+/// bytes and every store file's name) in the feed's records in the cache,
+/// and says whether it differs from the record of the last publish. The
+/// record, not the output folder, is compared: a CI job often starts from a
+/// fresh checkout whose output folder is empty, while the cache is carried.
+fn record_publication(
+    feed: &FeedConfig,
+    documents: &Documents,
+    media_files: &HashSet<String>,
+) -> Result<bool, Error> {
+    let mut hasher = blake3::Hasher::new();
+    for (name, bytes) in documents {
+        hasher.update(&(name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let mut media: Vec<&String> = media_files.iter().collect();
+    media.sort();
+    for name in media {
+        hasher.update(name.as_bytes());
+        hasher.update(b"\n");
+    }
+    let digest = format!("{}\n", hasher.finalize().to_hex());
+    let record = feed.manifest.with_file_name("published.blake3");
+    if std::fs::read_to_string(&record).is_ok_and(|old| old == digest) {
+        return Ok(false);
+    }
+    output::write_atomic(&record, digest.as_bytes())?;
+    Ok(true)
 }
 
 /// Writes `output.data_file`, if set: the JSON data with the fragment as

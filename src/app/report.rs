@@ -9,12 +9,12 @@ use serde::Serialize;
 use crate::app::FeedCx;
 use crate::app::images::Made;
 use crate::app::obtain::Obtained;
+use crate::app::publish::Publication;
 use crate::config::FeedConfig;
 use crate::error::Error;
 use crate::kinds::SourceKind;
 use crate::media::MediaStats;
 use crate::model::Feed;
-use crate::output::Published;
 use crate::source::instagram::LeftOut;
 use crate::token::TokenOrigin;
 
@@ -56,6 +56,10 @@ pub struct BuildReport {
     pub files_written: usize,
     /// Files of the previous output no longer published.
     pub pruned: usize,
+    /// Whether the published output differs from the last one published
+    /// (as recorded in the cache): false when a scheduled run found nothing
+    /// new, so CI may skip the deploy.
+    pub changed: bool,
     /// Problems that did not stop the build, each naming its item.
     pub warnings: Vec<String>,
     /// The output folder.
@@ -103,7 +107,7 @@ pub(super) fn report(
     shown: &Feed,
     made: &Made,
     left_out: Vec<LeftOut>,
-    published: Published,
+    published: &Publication,
     cx: FeedCx,
 ) -> BuildReport {
     let (api_requests, warnings) = cx.finish();
@@ -118,8 +122,9 @@ pub(super) fn report(
         left_out_images: made.failures.len(),
         api_requests,
         media: made.stats.clone(),
-        files_written: published.written,
-        pruned: published.removed,
+        files_written: published.files.written,
+        pruned: published.files.removed,
+        changed: published.changed,
         warnings,
         out_dir: feed.output.dir.clone(),
         token: obtained.token_report,

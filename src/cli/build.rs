@@ -39,6 +39,10 @@ pub struct BuildArgs {
     /// How to report the result on stdout.
     #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
     report: ReportFormat,
+    /// Exit with CODE (8 to 255) when every feed built and no published file
+    /// changed, so a scheduled job can skip its deploy (the report's `changed`).
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u8).range(8..=255))]
+    unchanged_exit: Option<u8>,
 }
 
 /// Runs `feedgen build`. With `--report json`, stdout gets exactly one JSON
@@ -121,7 +125,8 @@ fn build_and_report(
     // A config without [[feed]] reports exactly as it always did.
     if !config.named_feeds {
         let report = run.into_single()?;
-        return Ok(ExitCode::from(finish(args, global, None, &report, started)));
+        let code = finish(args, global, None, &report, started);
+        return Ok(ExitCode::from(unchanged(args, code, [&report])));
     }
     if args.report == ReportFormat::Json {
         let feeds: Vec<serde_json::Value> = run
@@ -152,7 +157,25 @@ fn build_and_report(
             code = this;
         }
     }
+    let built: Option<Vec<&BuildReport>> =
+        run.feeds.iter().map(|f| f.result.as_ref().ok()).collect();
+    if let Some(reports) = built {
+        code = unchanged(args, code, reports);
+    }
     Ok(ExitCode::from(code))
+}
+
+/// `--unchanged-exit`: its code when the run succeeded and no feed's
+/// published output changed; `code` otherwise.
+fn unchanged<'a>(
+    args: &BuildArgs,
+    code: u8,
+    reports: impl IntoIterator<Item = &'a BuildReport>,
+) -> u8 {
+    match args.unchanged_exit {
+        Some(unchanged) if code == exit::OK && reports.into_iter().all(|r| !r.changed) => unchanged,
+        _ => code,
+    }
 }
 
 /// The exit code one feed's report calls for.

@@ -369,3 +369,37 @@ fn out_flag_overrides_the_output_folder() {
     assert!(site.path("elsewhere/feed.html").is_file());
     assert!(!site.out().exists());
 }
+
+/// The report's `changed` says whether the published output differs from the
+/// previous build's; `--unchanged-exit CODE` turns "nothing new" into an exit
+/// code a scheduled job can skip its deploy on.
+#[test]
+fn changed_says_whether_the_published_output_differs() {
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let site = Site::new(CONFIG);
+    let flags = ["--report", "json", "--unchanged-exit", "9"];
+    let first = site.build(&fake, &flags).expect_code(0);
+    assert_eq!(first.json()["changed"], true, "{}", first.stdout);
+    let again = site.build(&fake, &flags).expect_code(9);
+    assert_eq!(again.json()["changed"], false, "{}", again.stdout);
+    // Without the flag, nothing new is a success like any other.
+    site.build(&fake, &[]).expect_code(0);
+    // A CI job's fresh checkout: no output folder, the cache carried. The
+    // cache's record of the last publish is what counts.
+    std::fs::remove_dir_all(site.out()).unwrap();
+    let fresh = site.build(&fake, &flags).expect_code(9);
+    assert_eq!(fresh.json()["changed"], false, "{}", fresh.stdout);
+    assert!(site.out().join("feed.html").is_file());
+    // A post deleted on Instagram: the output changes.
+    fake.with(|s| s.posts.remove(0));
+    let third = site.build(&fake, &flags).expect_code(0);
+    assert_eq!(third.json()["changed"], true, "{}", third.stdout);
+    // A failure keeps its own code.
+    fake.with(|s| s.error = Some(FakeError::expired_token()));
+    site.build(&fake, &flags).expect_code(3);
+    // feedgen's own codes cannot be chosen.
+    site.build(&fake, &["--unchanged-exit", "3"])
+        .expect_code(2)
+        .stderr_has("--unchanged-exit");
+}

@@ -831,6 +831,14 @@ fn the_action_installs_into_a_fresh_folder_and_runs_nothing_it_did_not_verify() 
     // The site's npm plugin, run next in the job, reads this feed: no second fetch.
     let job_env = std::fs::read_to_string(runner_temp.path().join("github_env")).unwrap();
     assert_eq!(job_env, "FEEDGEN_PREBUILT=1\n");
+    assert!(outputs.contains("changed=true"), "{outputs}");
+    // The next scheduled run finds nothing new: a success that says so.
+    let (out, outputs) = action_step("build", runner_temp.path(), &site, &verified);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        outputs.contains("exit-code=0") && outputs.contains("changed=false"),
+        "{outputs}"
+    );
 
     // Replaced after the install (a restored cache, an earlier step): refused
     // before it runs with the token.
