@@ -98,6 +98,10 @@ pub struct Post {
     /// Whether it was published as a reel (`media_product_type` `REELS`, or a `/reel/` permalink).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reel: bool,
+    /// A reel's `is_shared_to_feed`: `Some(false)` for a reel that is not on
+    /// the profile grid (trial reels too); `None` when the API did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_to_feed: Option<bool>,
     /// Likes, when asked for (`source.counts`) and the owner does not hide them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like_count: Option<u64>,
@@ -402,6 +406,7 @@ mod tests {
             permalink: Some(Url::parse("javascript:alert(1)").unwrap()),
             timestamp: "2026-11-30T10:00:00Z".parse().unwrap(),
             reel: false,
+            shared_to_feed: None,
             like_count: None,
             comments_count: None,
             video: None,

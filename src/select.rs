@@ -253,7 +253,12 @@ impl Selection {
     /// Whether `post` passes `[filter]`.
     pub fn passes_filter(&self, post: &Post) -> bool {
         let f = &self.filter;
-        if !f.types.contains(&post.kind) || (f.exclude_reels && post.reel) {
+        if !f.types.contains(&post.kind)
+            || (f.exclude_reels && post.reel)
+            || (f.only_reels && !post.reel)
+            // As Instagram's profile grid: a reel not shared to it stays in the Reels tab.
+            || (!f.unshared_reels && post.reel && post.shared_to_feed == Some(false))
+        {
             return false;
         }
         if f.since.is_some_and(|s| post.timestamp < s)
@@ -375,6 +380,7 @@ mod tests {
                 .with_ymd_and_hms(2024, 5, day, 12, 0, 0)
                 .unwrap(),
             reel: false,
+            shared_to_feed: None,
             like_count: None,
             comments_count: None,
             video: None,

@@ -25,6 +25,11 @@ pub struct FilterConfig {
     pub until: Option<DateTime<Utc>>,
     /// Leave out reels (videos published as reels).
     pub exclude_reels: bool,
+    /// Show only reels (Instagram's Reels tab).
+    pub only_reels: bool,
+    /// Also show reels that are not on the profile grid
+    /// (`is_shared_to_feed: false`, trial reels too), which Instagram's grid hides.
+    pub unshared_reels: bool,
     /// The overrides file: posts hidden, pinned, or given other alt text or captions.
     pub overrides: Option<PathBuf>,
 }
@@ -38,6 +43,8 @@ impl Default for FilterConfig {
             since: None,
             until: None,
             exclude_reels: false,
+            only_reels: false,
+            unshared_reels: false,
             overrides: None,
         }
     }
@@ -63,6 +70,8 @@ super::layer::layer! {
         since: RawDate,
         until: RawDate,
         exclude_reels: bool,
+        only_reels: bool,
+        unshared_reels: bool,
         overrides: PathBuf,
     }
 }
@@ -135,6 +144,8 @@ impl FilterConfig {
             since,
             until,
             exclude_reels,
+            only_reels,
+            unshared_reels,
             overrides,
         } = layer;
         let mut filter = FilterConfig::default();
@@ -148,6 +159,8 @@ impl FilterConfig {
         filter.include_hashtags = hashtags("filter.include_hashtags", include_hashtags)?;
         filter.exclude_hashtags = hashtags("filter.exclude_hashtags", exclude_hashtags)?;
         set(&mut filter.exclude_reels, exclude_reels);
+        set(&mut filter.only_reels, only_reels);
+        set(&mut filter.unshared_reels, unshared_reels);
         filter.overrides = overrides.map(|p| places.resolve(p));
         filter.check()?;
         Ok(filter)
@@ -167,6 +180,12 @@ impl FilterConfig {
             return Err(ConfigError::invalid(
                 "filter.until",
                 "is before filter.since, so no post could be shown",
+            ));
+        }
+        if self.exclude_reels && self.only_reels {
+            return Err(ConfigError::invalid(
+                "filter.only_reels",
+                "and filter.exclude_reels together would show nothing; keep one",
             ));
         }
         Ok(())

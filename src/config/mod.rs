@@ -57,7 +57,7 @@ use http::HttpLayer;
 use images::ImagesLayer;
 pub use images::{DEFAULT_VIDEO_MAX_MB, DEFAULT_WIDTHS, ImageConfig, Profile, VideoMode};
 use output::OutputLayer;
-pub use output::{DEFAULT_OUT_DIR, DEFAULT_SIZES, Layout, OutputConfig, Privacy, Theme};
+pub use output::{DEFAULT_OUT_DIR, DEFAULT_SIZES, Layout, OutputConfig, Privacy, Theme, Tile};
 use places::{Placement, Places, check_distinct, check_feed_name};
 use source::SourceLayer;
 pub use source::{

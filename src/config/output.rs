@@ -97,6 +97,8 @@ pub struct OutputConfig {
     /// The standalone page's meta description; unset, the language's
     /// "The latest Instagram posts of @user".
     pub description: Option<String>,
+    /// The grid's tiles: square, or Instagram's 3:4.
+    pub tile: Tile,
 }
 
 /// How the posts are laid out.
@@ -128,6 +130,16 @@ impl Layout {
             Layout::Carousel => "(min-width: 640px) 320px, 80vw",
         }
     }
+}
+
+/// The shape of the grid's tiles (`output.tile`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tile {
+    /// Square tiles (the default).
+    Square,
+    /// 3:4 tiles, as Instagram's current profile grid shows posts.
+    Portrait,
 }
 
 /// A built-in theme.
@@ -202,6 +214,7 @@ super::layer::layer! {
         header_counts: bool,
         eager: usize,
         description: String,
+        tile: Tile,
     }
 }
 
@@ -265,6 +278,7 @@ impl Default for OutputConfig {
             header_counts: false,
             eager: 0,
             description: None,
+            tile: Tile::Square,
         }
     }
 }
@@ -312,6 +326,7 @@ impl OutputConfig {
             header_counts,
             eager,
             description,
+            tile,
         } = layer;
         let mut o = OutputConfig::default();
         set(&mut o.html, html);
@@ -345,6 +360,7 @@ impl OutputConfig {
         set(&mut o.header, header);
         set(&mut o.header_counts, header_counts);
         set(&mut o.eager, eager);
+        set(&mut o.tile, tile);
         o.description = description;
         set(&mut o.dir, dir);
         o.theme_dir = theme_dir;
@@ -468,6 +484,12 @@ impl OutputConfig {
             return Err(ConfigError::invalid(
                 "output.caption_length",
                 "must be at least 1",
+            ));
+        }
+        if self.tile == Tile::Portrait && self.layout != Layout::Grid {
+            return Err(ConfigError::invalid(
+                "output.tile",
+                "shapes the grid's tiles, so it works with layout = \"grid\" (masonry and carousel show each image at its own shape)",
             ));
         }
         if let Some(d) = &self.description

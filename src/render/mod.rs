@@ -52,6 +52,8 @@ pub struct FragmentTemplate<'a> {
     pub label: String,
     /// `grid`, `masonry` or `carousel`.
     pub layout: &'a str,
+    /// Grid tiles in Instagram's 3:4 profile-grid shape (`output.tile = "portrait"`).
+    pub portrait: bool,
     /// Whether captions are shown.
     pub captions: bool,
     /// Whether an album shows all its images (masonry, carousel) or its first (grid).
@@ -152,6 +154,7 @@ pub fn fragment_with(
         header_counts: output.header_counts,
         label: label(output, lang),
         layout: output.layout.name(),
+        portrait: output.tile == crate::config::Tile::Portrait,
         captions: output.captions,
         show_all_images: output.layout != crate::config::Layout::Grid,
         css_href: css_file.map(|f| media_url(output, f)),

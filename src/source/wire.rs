@@ -69,6 +69,10 @@ pub(crate) struct Media {
     pub timestamp: Option<String>,
     pub alt_text: Option<String>,
     pub media_product_type: Option<String>,
+    /// Reels only: whether the reel is also on the profile grid. Anything
+    /// but a boolean (or "true"/"false") counts as not said.
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub is_shared_to_feed: Option<bool>,
     pub like_count: Option<u64>,
     pub comments_count: Option<u64>,
     pub children: Option<Children>,
@@ -164,9 +168,34 @@ fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
+/// A boolean as the Graph API sends it, or `None` for anything else: one
+/// odd field must not cost the whole page.
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => Some(b),
+        serde_json::Value::String(s) if s == "true" => Some(true),
+        serde_json::Value::String(s) if s == "false" => Some(false),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_odd_is_shared_to_feed_is_not_said_and_costs_nothing_else() {
+        let said = |json: &str| {
+            serde_json::from_str::<Media>(json)
+                .unwrap()
+                .is_shared_to_feed
+        };
+        assert_eq!(said(r#"{"id":"1","is_shared_to_feed":false}"#), Some(false));
+        assert_eq!(said(r#"{"id":"1","is_shared_to_feed":"true"}"#), Some(true));
+        assert_eq!(said(r#"{"id":"1","is_shared_to_feed":1}"#), None);
+        assert_eq!(said(r#"{"id":"1","is_shared_to_feed":null}"#), None);
+        assert_eq!(said(r#"{"id":"1"}"#), None);
+    }
 
     #[test]
     fn numeric_ids_keep_every_digit() {

@@ -80,6 +80,19 @@ fn every_layout_and_theme_in_chromium() {
         ),
         &[],
     );
+    // Instagram's 3:4 tiles, cropped without a shift (CLS is checked on every page).
+    build(
+        work.path(),
+        "grid-portrait",
+        &root.join("grid-portrait"),
+        &format!("{page}\ntile = \"portrait\"\nheader = true"),
+        &[],
+    );
+    std::fs::write(
+        root.join("grid-portrait/expect.json"),
+        r#"[{"selector": ".feedgen-media", "property": "aspect-ratio", "value": "3 / 4"}]"#,
+    )
+    .unwrap();
     build(
         work.path(),
         "grid-minimal",
@@ -274,6 +287,7 @@ fn every_layout_and_theme_in_chromium() {
             "carousel-auto",
             "de-text",
             "grid-light",
+            "grid-portrait",
             "masonry-dark",
             "rtl-ar"
         ],

@@ -241,3 +241,50 @@ fn a_bad_overrides_file_names_the_file_and_the_entry() {
     let run = site.run(&["build", "--offline"], &[]).expect_code(2);
     run.stderr_has("cannot read the overrides file");
 }
+
+/// A reel not shared to the profile grid (`is_shared_to_feed: false`, trial
+/// reels too) is hidden, as Instagram's grid hides it, also when the feed is
+/// rebuilt from its snapshot; `unshared_reels` shows it, `only_reels` makes
+/// a Reels-tab feed.
+#[test]
+fn reels_off_the_profile_grid_are_hidden_as_on_instagram() {
+    let (mut posts, images) = account(12);
+    let reels: Vec<String> = posts
+        .iter()
+        .filter(|p| p.product() == "REELS")
+        .map(|p| p.id.clone())
+        .collect();
+    assert_eq!(reels.len(), 2, "account(12) has two reels");
+    posts
+        .iter_mut()
+        .find(|p| p.id == reels[0])
+        .unwrap()
+        .shared_to_feed = Some(false);
+    let all: Vec<String> = posts.iter().map(|p| p.id.clone()).collect();
+    let fake = FakeInstagram::start(posts, images);
+    let shown = |filter: &str, extra: &[&str]| {
+        let site = Site::new(&format!("[source]\nmax_posts = 50\n[filter]\n{filter}\n"));
+        site.build(&fake, &[]).expect_code(0);
+        if !extra.is_empty() {
+            site.build(&fake, extra).expect_code(0);
+        }
+        post_ids(&site.json())
+    };
+    let without = |id: &String| all.iter().filter(|x| *x != id).cloned().collect::<Vec<_>>();
+    assert_eq!(shown("", &[]), without(&reels[0]), "the grid's posts");
+    assert_eq!(
+        shown("", &["--offline"]),
+        without(&reels[0]),
+        "the snapshot remembers which reel is off the grid"
+    );
+    assert_eq!(shown("unshared_reels = true", &[]), all);
+    assert_eq!(shown("only_reels = true", &[]), vec![reels[1].clone()]);
+    assert_eq!(
+        shown("only_reels = true\nunshared_reels = true", &[]),
+        reels
+    );
+    Site::new("[filter]\nonly_reels = true\nexclude_reels = true\n")
+        .build(&fake, &[])
+        .expect_code(2)
+        .stderr_has("filter.only_reels");
+}

@@ -49,6 +49,7 @@ fn feed() -> (Feed, BTreeMap<String, AssetEntry>) {
             ),
             timestamp: now() - chrono::Duration::days(days),
             reel: false,
+            shared_to_feed: None,
             like_count: Some(likes),
             comments_count: Some(counts[4 - i]),
             video: None,

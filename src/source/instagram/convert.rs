@@ -109,6 +109,7 @@ pub(super) fn convert(m: wire::Media) -> Result<(Post, Vec<String>), String> {
         kind,
         timestamp,
         reel,
+        shared_to_feed: if reel { m.is_shared_to_feed } else { None },
         like_count: m.like_count,
         comments_count: m.comments_count,
         // Absent for licensed audio and for reels with downloads off.

@@ -50,7 +50,7 @@ use listing::{Reading, page_size};
 pub const BASE_FIELDS: &str = "id,caption,media_type,media_url,permalink,thumbnail_url,timestamp,username,children{id,media_type,media_url,thumbnail_url}";
 
 /// Instagram-Login extras; dropped automatically if the API says they do not exist.
-pub const EXTRA_FIELDS: &str = "alt_text,media_product_type";
+pub const EXTRA_FIELDS: &str = "alt_text,media_product_type,is_shared_to_feed";
 
 /// Profile fields of your own account, asked for when the feed shows a header.
 pub const PROFILE_FIELDS: &str = "id,username,name,profile_picture_url,followers_count,media_count";

@@ -88,6 +88,9 @@ pub struct FakePost {
     /// A video's file: a name in [`State::images`] served by the CDN, or an
     /// absolute URL as it is; without one, a link to nothing.
     pub video: Option<String>,
+    /// A reel's `is_shared_to_feed`: `Some(false)` for a reel kept off the
+    /// profile grid (a trial reel too); reels answer `true` otherwise.
+    pub shared_to_feed: Option<bool>,
 }
 
 impl FakePost {
@@ -1034,6 +1037,12 @@ pub(super) fn render_media(
             }
             "media_product_type" => {
                 obj.insert(f.clone(), json!(p.product()));
+            }
+            // Reels only, as the reference says.
+            "is_shared_to_feed" => {
+                if p.product() == "REELS" {
+                    obj.insert(f.clone(), json!(p.shared_to_feed.unwrap_or(true)));
+                }
             }
             "like_count" => {
                 if let Some(n) = p.like_count {
