@@ -17,7 +17,7 @@
 //!   `impl Default` (the only place defaults live), the file's top-level
 //!   tables, the feed's `[[feed]]`, then the environment (`FEEDGEN_*`) and
 //!   the command line ([`Overrides`]). Each table is a layer type with every
-//!   key optional ([`layer`]), read from the text in one parse; each step
+//!   key optional (the `layer` module), read from the text in one parse; each step
 //!   destructures every key, so a key that is not handled fails to compile.
 //! - **Layout.** Each table has its file (`source`, `images`, `output`,
 //!   `token`, `filter`, `http`) holding its resolved struct, its layer, its

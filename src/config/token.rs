@@ -27,7 +27,7 @@ pub(super) const RESERVED_ENV: [&str; 8] = [
 pub struct TokenConfig {
     /// The variable the token is read from (`token.env`, default `FEEDGEN_TOKEN`).
     pub env_var: String,
-    /// That variable's value (set by [`Config::apply_env`](crate::config::Config::apply_env)); wins over every other source.
+    /// That variable's value (the environment layer of [`Config::parse_with`](crate::config::Config::parse_with)); wins over every other source.
     pub env: Option<Token>,
     /// A file holding the token (`token.file`, `FEEDGEN_TOKEN_FILE`).
     pub file: Option<PathBuf>,
