@@ -8,7 +8,7 @@ use crate::config::FeedConfig;
 use crate::error::Error;
 use crate::manifest::{Journal, Manifest};
 use crate::media::{MediaStage, MediaStats};
-use crate::model::{Feed, Original};
+use crate::model::{Asset, Feed, Original};
 use crate::progress::Stage;
 use crate::source::instagram::{InstagramClient, LeftOut};
 use crate::source::snapshot::Snapshot;
@@ -48,13 +48,12 @@ pub(super) async fn make_media(
     shared: &Shared<'_>,
     feed: &FeedConfig,
     siblings: &[&FeedConfig],
-    shown: &mut Feed,
+    shown: &Feed,
     from: MediaSources<'_>,
 ) -> Made {
     let progress = shared.options.progress.as_deref();
     let name = feed.name.as_str();
     let journal = Journal::beside(&feed.manifest);
-    let previous = earlier_work(feed, siblings, shown, from.snapshot, &journal);
     let post_of: HashMap<String, String> = shown
         .posts
         .iter()
@@ -65,12 +64,13 @@ pub(super) async fn make_media(
         .header
         .then(|| shown.account.avatar.clone())
         .flatten();
-    let assets: Vec<_> = shown
+    let mut assets: Vec<_> = shown
         .posts
         .iter()
         .flat_map(|p| p.assets.iter().cloned())
         .chain(avatar)
         .collect();
+    let previous = earlier_work(feed, siblings, &mut assets, from.snapshot, &journal);
     let stage = MediaStage {
         feed: name,
         http: (from.origin == FeedOrigin::Api).then_some(&shared.client),
@@ -122,12 +122,12 @@ pub(super) async fn make_media(
 }
 
 /// What earlier builds made that this one may reuse: the manifest, the
-/// finished assets of an interrupted build (whose originals are attached to
-/// the posts shown), and the variants of feeds of the same account.
+/// finished assets of an interrupted build (whose originals are given to
+/// `assets`, the stage's copies), and the variants of feeds of the same account.
 fn earlier_work(
     feed: &FeedConfig,
     siblings: &[&FeedConfig],
-    shown: &mut Feed,
+    assets: &mut [Asset],
     snapshot: &Snapshot,
     journal: &Journal,
 ) -> Manifest {
@@ -137,14 +137,12 @@ fn earlier_work(
     for (id, (_, entry)) in &unfinished {
         previous.assets.insert(id.clone(), entry.clone());
     }
-    for post in &mut shown.posts {
-        for asset in &mut post.assets {
-            if asset.original.is_none()
-                && let Some((original, _)) = unfinished.get(&asset.id)
-                && snapshot.has_original(&original.file)
-            {
-                asset.original = Some(original.clone());
-            }
+    for asset in assets {
+        if asset.original.is_none()
+            && let Some((original, _)) = unfinished.get(&asset.id)
+            && snapshot.has_original(&original.file)
+        {
+            asset.original = Some(original.clone());
         }
     }
     for other in siblings {
@@ -183,10 +181,10 @@ async fn make_videos(stage: &MediaStage<'_>, shown: &Feed, made: &mut Made) {
 /// image left out, and returns the posts left out; an error when posts were
 /// fetched but none of them kept an image (publishing would blank the feed).
 pub(super) fn keep_what_was_made(
-    shown: &mut Feed,
+    mut shown: Feed,
     made: &Made,
     cx: &FeedCx,
-) -> Result<Vec<LeftOut>, Error> {
+) -> Result<(Feed, Vec<LeftOut>), Error> {
     for (asset_id, reason) in &made.failures {
         if shown
             .account
@@ -213,7 +211,7 @@ pub(super) fn keep_what_was_made(
         ));
     }
     let fetched_posts = shown.posts.len();
-    let left_out = attach_or_leave_out(shown, made);
+    let left_out = attach_or_leave_out(&mut shown, made);
     if fetched_posts > 0 && shown.posts.is_empty() {
         let first = made
             .failures
@@ -226,7 +224,7 @@ pub(super) fn keep_what_was_made(
             first_problem: first,
         });
     }
-    Ok(left_out)
+    Ok((shown, left_out))
 }
 
 /// Gives each shown post its made originals; a post left with no image is

@@ -359,7 +359,7 @@ async fn build_feed(
     shared.stage(feed, Stage::Fetch, true);
     let mut obtained = obtain(shared, feed, &selection, &snapshot, &elsewhere, &cx).await?;
     shared.stage(feed, Stage::Fetch, false);
-    let mut shown = shown_posts(feed, &selection, &obtained.candidates, obtained.origin, &cx);
+    let shown = shown_posts(feed, &selection, &obtained.candidates, obtained.origin, &cx);
 
     // 2. Media: originals and variants.
     let in_use = obtained.in_use.as_ref();
@@ -375,10 +375,11 @@ async fn build_feed(
         snapshot: &snapshot,
         elsewhere: &elsewhere,
     };
-    let made = make_media(shared, feed, siblings, &mut shown, sources).await;
+    let made = make_media(shared, feed, siblings, &shown, sources).await;
     shared.stage(feed, Stage::Publish, true);
     let mut left_out = std::mem::take(&mut obtained.left_out);
-    left_out.extend(keep_what_was_made(&mut shown, &made, &cx)?);
+    let (shown, more_left_out) = keep_what_was_made(shown, &made, &cx)?;
+    left_out.extend(more_left_out);
 
     // 3. Render, then publish the whole output folder in one swap.
     let rendered = render(feed, &shown, &made.manifest, shared.now, &cx)?;
