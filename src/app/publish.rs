@@ -219,6 +219,12 @@ fn record_publication(
     media_files: &HashSet<String>,
 ) -> Result<bool, Error> {
     let mut hasher = blake3::Hasher::new();
+    // Where it was published is part of what was published (a new output.dir).
+    for place in std::iter::once(&feed.output.dir).chain(&feed.output.data_file) {
+        let place = place.as_os_str().as_encoded_bytes();
+        hasher.update(&(place.len() as u64).to_le_bytes());
+        hasher.update(place);
+    }
     for (name, bytes) in documents {
         hasher.update(&(name.len() as u64).to_le_bytes());
         hasher.update(name.as_bytes());

@@ -395,6 +395,27 @@ fn changed_says_whether_the_published_output_differs() {
     fake.with(|s| s.posts.remove(0));
     let third = site.build(&fake, &flags).expect_code(0);
     assert_eq!(third.json()["changed"], true, "{}", third.stdout);
+    // A record planted or damaged in the cache only makes the next build
+    // count as changed, and is replaced.
+    let record = site.cache("published.blake3");
+    std::fs::write(&record, "not a digest").unwrap();
+    let planted = site.build(&fake, &flags).expect_code(0);
+    assert_eq!(planted.json()["changed"], true, "{}", planted.stdout);
+    assert_ne!(std::fs::read_to_string(&record).unwrap(), "not a digest");
+    site.build(&fake, &flags).expect_code(9);
+    // The same feed published somewhere else has changed.
+    site.build(
+        &fake,
+        &[
+            "--report",
+            "json",
+            "--unchanged-exit",
+            "9",
+            "--out",
+            "elsewhere",
+        ],
+    )
+    .expect_code(0);
     // A failure keeps its own code.
     fake.with(|s| s.error = Some(FakeError::expired_token()));
     site.build(&fake, &flags).expect_code(3);

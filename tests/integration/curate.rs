@@ -283,6 +283,10 @@ fn reels_off_the_profile_grid_are_hidden_as_on_instagram() {
         shown("only_reels = true\nunshared_reels = true", &[]),
         reels
     );
+    Site::new("[output]\nlayout = \"masonry\"\ntile = \"portrait\"\n")
+        .build(&fake, &[])
+        .expect_code(2)
+        .stderr_has("output.tile");
     Site::new("[filter]\nonly_reels = true\nexclude_reels = true\n")
         .build(&fake, &[])
         .expect_code(2)
