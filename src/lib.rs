@@ -36,6 +36,7 @@
 
 pub mod app;
 pub mod config;
+pub mod embed;
 pub mod error;
 pub mod http;
 pub mod kinds;

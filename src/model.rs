@@ -393,6 +393,51 @@ impl Post {
     }
 }
 
+/// The shortcode of an Instagram post link (`/p/<code>/`, `/reel/<code>/`,
+/// `/tv/<code>/`, also under a user name: `/<user>/p/<code>/`).
+pub fn shortcode(url: &url::Url) -> Option<String> {
+    let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    let code = match segments.as_slice() {
+        ["p" | "reel" | "reels" | "tv", code, ..] => code,
+        [_user, "p" | "reel" | "tv", code, ..] => code,
+        _ => return None,
+    };
+    is_code(code).then(|| code.to_string())
+}
+
+/// Whether `text` can be a post's shortcode: base64url letters, at most 64
+/// (11 today, fewer on old posts, longer on private ones).
+pub fn is_code(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The shortcode a post is named by: a bare code, or a post link with or
+/// without scheme and `www.` (`instagram.com/p/CODE/`, `/reel/`, `/tv/`).
+pub fn post_code(text: &str) -> Option<String> {
+    let t = text.trim();
+    if is_code(t) && !is_graph_id(t) {
+        return Some(t.to_string());
+    }
+    let with_scheme = if t.starts_with("http://") || t.starts_with("https://") {
+        t.to_string()
+    } else {
+        format!("https://{t}")
+    };
+    url::Url::parse(&with_scheme)
+        .ok()
+        .filter(|u| matches!(u.host_str(), Some("www.instagram.com" | "instagram.com")))
+        .and_then(|u| shortcode(&u))
+}
+
+/// The shortcode in a post's permalink, if it has one.
+pub fn code_of(post: &Post) -> Option<String> {
+    post.permalink.as_ref().and_then(shortcode)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::config::{FeedConfig, FilterConfig};
 use crate::error::{ConfigError, Error};
-use crate::model::Post;
+use crate::model::{Post, code_of, shortcode};
 use crate::text::hashtags;
 
 /// A post named in the overrides file: by media id, or by its permalink's shortcode.
@@ -71,21 +71,6 @@ impl PostRef {
                 .and_then(shortcode)
                 .is_some_and(|c| c == *code),
         }
-    }
-}
-
-/// The shortcode of an Instagram post link (`/p/<code>/`, `/reel/<code>/`, `/tv/<code>/`).
-fn shortcode(url: &url::Url) -> Option<String> {
-    let mut segments = url.path_segments()?.filter(|s| !s.is_empty());
-    match (segments.next(), segments.next()) {
-        (Some("p" | "reel" | "reels" | "tv"), Some(code))
-            if code
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
-        {
-            Some(code.to_string())
-        }
-        _ => None,
     }
 }
 
@@ -223,6 +208,12 @@ pub struct Selection {
     pub max_posts: usize,
     /// `source.scan_limit`.
     pub scan_limit: usize,
+    /// Posts embedded one by one (`[embed]`): kept while paging, whatever
+    /// the filter says, but never shown in the feed for that.
+    pub embeds: crate::embed::Wanted,
+    /// The media ids the last snapshot found embedded posts under, by
+    /// shortcode: the API host reads such a post directly instead of paging to it.
+    pub embed_ids: BTreeMap<String, String>,
 }
 
 impl Selection {
@@ -238,6 +229,9 @@ impl Selection {
             overrides_file: feed.filter.overrides.clone(),
             max_posts: feed.source.max_posts,
             scan_limit: feed.source.scan_limit,
+            // The build fills these in: the scan warns, the snapshot knows ids.
+            embeds: Default::default(),
+            embed_ids: Default::default(),
         })
     }
 
@@ -295,6 +289,19 @@ impl Selection {
         self.filter.since.is_some_and(|s| post.timestamp < s)
     }
 
+    /// Whether `post` is one the site embeds.
+    pub fn embedded(&self, post: &Post) -> bool {
+        !self.embeds.is_empty() && code_of(post).is_some_and(|c| self.embeds.contains(&c))
+    }
+
+    /// Whether a wanted embed is neither among `found` (shortcodes read so
+    /// far) nor, when posts can be read by id, known by its id.
+    pub fn embeds_pending(&self, found: &std::collections::HashSet<String>, by_id: bool) -> bool {
+        self.embeds
+            .codes()
+            .any(|c| !(found.contains(c) || by_id && self.embed_ids.contains_key(c)))
+    }
+
     /// Pinned media ids: fetched one by one when the listing does not reach them.
     pub fn pinned_ids(&self) -> impl Iterator<Item = &str> {
         self.overrides.pin.iter().filter_map(|r| match r {
@@ -341,7 +348,8 @@ impl Selection {
             .collect()
     }
 
-    fn edited(&self, post: &Post) -> Post {
+    /// `post` with the overrides file's alt text and caption for it.
+    pub fn edited(&self, post: &Post) -> Post {
         let mut post = post.clone();
         let edits: Vec<&PostEdit> = self
             .overrides

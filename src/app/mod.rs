@@ -35,8 +35,8 @@ mod refresh;
 mod report;
 
 use images::{MediaSources, keep_what_was_made, make_media};
-use obtain::{obtain, shown_posts};
-use publish::{publish, record_state, render};
+use obtain::{embedded_posts, obtain, shown_posts, want_embeds};
+use publish::{Cards, publish, record_state, render};
 use refresh::known_secrets;
 use report::report;
 pub use report::{BuildReport, FeedOrigin, FeedRun, RunReport, Stale, TokenReport};
@@ -349,17 +349,20 @@ async fn build_feed(
         feed.output.lock_timeout,
     )
     .await?;
-    let selection = Selection::of(feed)?;
+    let mut selection = Selection::of(feed)?;
     // The feed's warnings and its API requests, counted by the clients
     // themselves, so a build that falls back to the last good feed still
     // reports what it sent.
     let cx = FeedCx::default();
+    want_embeds(feed, &mut selection, &snapshot, &cx)?;
 
     // 1. The feed: fetched, or on an API failure the last good one (stale-on-error).
     shared.stage(feed, Stage::Fetch, true);
     let mut obtained = obtain(shared, feed, &selection, &snapshot, &elsewhere, &cx).await?;
     shared.stage(feed, Stage::Fetch, false);
     let shown = shown_posts(feed, &selection, &obtained.candidates, obtained.origin, &cx);
+    let embedded = embedded_posts(feed, &selection, &obtained.candidates, &cx);
+    let (with_embedded, shown_ids) = with_embedded(shown, &embedded);
 
     // 2. Media: originals and variants.
     let in_use = obtained.in_use.as_ref();
@@ -375,14 +378,19 @@ async fn build_feed(
         snapshot: &snapshot,
         elsewhere: &elsewhere,
     };
-    let made = make_media(shared, feed, siblings, &shown, sources).await;
+    let made = make_media(shared, feed, siblings, &with_embedded, sources).await;
     shared.stage(feed, Stage::Publish, true);
     let mut left_out = std::mem::take(&mut obtained.left_out);
-    let (shown, more_left_out) = keep_what_was_made(shown, &made, &cx)?;
+    let (kept, more_left_out) = keep_what_was_made(with_embedded, &made, &cx)?;
     left_out.extend(more_left_out);
+    let (shown, embedded) = split_embedded(kept, &shown_ids, &embedded);
 
     // 3. Render, then publish the whole output folder in one swap.
-    let rendered = render(feed, &shown, &made.manifest, shared.now, &cx)?;
+    let cards = Cards {
+        wanted: &selection.embeds,
+        found: &embedded,
+    };
+    let rendered = render(feed, &shown, cards, &made.manifest, shared.now, &cx)?;
     let secrets = known_secrets(feed, in_use.map(|(r, _)| &r.state.token));
     let published = publish(feed, rendered, &shared.store, &secrets, &cx)?;
 
@@ -393,7 +401,11 @@ async fn build_feed(
         &snapshot,
         origin,
         &obtained.candidates,
-        &shown,
+        &shown
+            .posts
+            .iter()
+            .chain(embedded.iter().map(|(_, p)| p))
+            .collect::<Vec<_>>(),
         &made,
         shared.now,
     )?;
@@ -402,4 +414,50 @@ async fn build_feed(
         report: report(feed, obtained, &shown, &made, left_out, &published, cx),
         media_files: published.media_files,
     })
+}
+
+/// The shown feed with the embedded posts it lacks after its own (their
+/// media are made with the feed's), and the ids of the posts it shows.
+fn with_embedded(
+    shown: crate::model::Feed,
+    embedded: &[(String, crate::model::Post)],
+) -> (crate::model::Feed, HashSet<String>) {
+    let ids: HashSet<String> = shown.posts.iter().map(|p| p.id.clone()).collect();
+    let mut all = shown;
+    for (_, post) in embedded {
+        if !all.posts.iter().any(|p| p.id == post.id) {
+            all.posts.push(post.clone());
+        }
+    }
+    (all, ids)
+}
+
+/// Splits the posts whose media were made back into the feed shown and the
+/// embedded posts (by shortcode); an embedded post whose images all failed
+/// is left out, so its card becomes a link.
+fn split_embedded(
+    kept: crate::model::Feed,
+    shown_ids: &HashSet<String>,
+    embedded: &[(String, crate::model::Post)],
+) -> (crate::model::Feed, Vec<(String, crate::model::Post)>) {
+    let found = embedded
+        .iter()
+        .filter_map(|(code, post)| {
+            let made = kept.posts.iter().find(|p| p.id == post.id)?;
+            // The overrides' edits of the embedded copy, the media of the made one.
+            let mut post = post.clone();
+            post.assets = made.assets.clone();
+            post.video = made.video.clone();
+            Some((code.clone(), post))
+        })
+        .collect();
+    let shown = crate::model::Feed {
+        account: kept.account,
+        posts: kept
+            .posts
+            .into_iter()
+            .filter(|p| shown_ids.contains(&p.id))
+            .collect(),
+    };
+    (shown, found)
 }

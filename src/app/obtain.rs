@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use crate::app::refresh::{first_sight_refresh, keep_token_alive};
 use crate::app::{FeedCx, FeedOrigin, Shared, Stale, TokenReport};
 use crate::config::FeedConfig;
+use crate::embed::Wanted;
 use crate::error::Error;
-use crate::model::{Feed, Original};
+use crate::model::{Feed, Original, Post};
 use crate::select::Selection;
 use crate::source::instagram::{InstagramClient, LeftOut};
 use crate::source::snapshot::Snapshot;
@@ -121,6 +122,66 @@ pub(super) fn shown_posts(
         }
     }
     shown
+}
+
+/// Fills in the posts the site embeds (`[embed]`): those named in the config
+/// and those the content scan finds, and the media ids the last snapshot
+/// found them under (so the next fetch reads them directly).
+pub(super) fn want_embeds(
+    feed: &FeedConfig,
+    selection: &mut Selection,
+    snapshot: &Snapshot,
+    cx: &FeedCx,
+) -> Result<(), Error> {
+    if !feed.embed.is_on() {
+        return Ok(());
+    }
+    let mut warnings = Vec::new();
+    selection.embeds = Wanted::of(&feed.embed, &mut warnings)?;
+    cx.warn_all(warnings);
+    if let Ok(Some((recorded, _))) = snapshot.load() {
+        for post in &recorded.posts {
+            if let Some(code) = crate::model::code_of(post).filter(|c| selection.embeds.contains(c))
+            {
+                selection.embed_ids.insert(code, post.id.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The embedded posts among `candidates`, by shortcode, with the overrides
+/// file's edits. A wanted post that is not there is named in a warning with
+/// the places that use it: it is shown as a link to Instagram.
+pub(super) fn embedded_posts(
+    feed: &FeedConfig,
+    selection: &Selection,
+    candidates: &Feed,
+    cx: &FeedCx,
+) -> Vec<(String, Post)> {
+    let mut found = Vec::new();
+    for code in selection.embeds.codes() {
+        let post = candidates
+            .posts
+            .iter()
+            .find(|p| crate::model::code_of(p).as_deref() == Some(code));
+        match post {
+            Some(p) => {
+                let mut post = selection.edited(p);
+                if !feed.source.counts {
+                    post.like_count = None;
+                    post.comments_count = None;
+                }
+                found.push((code.to_string(), post));
+            }
+            None => cx.warn(format!(
+                "embedded post {code} (named in {}) is not a post of @{} that feedgen could read (deleted, private, another account's, or older than source.scan_limit posts); it is shown as a link to https://www.instagram.com/p/{code}/",
+                selection.embeds.places(code).join(", "),
+                candidates.account.username
+            )),
+        }
+    }
+    found
 }
 
 pub(super) fn load_snapshot(

@@ -9,7 +9,7 @@ use crate::app::{FeedCx, FeedOrigin};
 use crate::config::FeedConfig;
 use crate::error::Error;
 use crate::manifest::{Journal, Manifest};
-use crate::model::Feed;
+use crate::model::{Feed, Post};
 use crate::output::ContentStore;
 use crate::secret::Token;
 use crate::source::snapshot::Snapshot;
@@ -19,7 +19,8 @@ use crate::{output, render};
 pub(super) type Documents = BTreeMap<String, Vec<u8>>;
 
 /// After publishing: the manifest, and for a fetched feed the snapshot of the
-/// shown posts as the API sent them (before the overrides, so an override
+/// `kept` posts (shown or embedded: found once, an embedded post is read by
+/// id next time) as the API sent them (before the overrides, so an override
 /// taken out takes its effect out offline too) with their originals. The
 /// journal is then cleared: the manifest and the snapshot hold it all.
 pub(super) fn record_state(
@@ -27,13 +28,13 @@ pub(super) fn record_state(
     snapshot: &Snapshot,
     origin: FeedOrigin,
     candidates: &Feed,
-    shown: &Feed,
+    kept: &[&Post],
     made: &Made,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     made.manifest.save(&feed.manifest)?;
     if origin == FeedOrigin::Api {
-        let ids: HashSet<&str> = shown.posts.iter().map(|p| p.id.as_str()).collect();
+        let ids: HashSet<&str> = kept.iter().map(|p| p.id.as_str()).collect();
         let mut record = Feed {
             account: candidates.account.clone(),
             posts: candidates
@@ -71,10 +72,23 @@ pub(super) struct Rendered {
     media_files: HashSet<String>,
 }
 
+/// The single posts a feed embeds: every one wanted, and those found.
+#[derive(Clone, Copy)]
+pub(super) struct Cards<'a> {
+    pub(super) wanted: &'a crate::embed::Wanted,
+    pub(super) found: &'a [(String, Post)],
+}
+
+/// Where the card of the post with shortcode `code` is written in the output folder.
+pub fn card_path(code: &str) -> String {
+    format!("{}/{code}.html", crate::output::EMBEDS_DIR)
+}
+
 /// Renders one feed's documents. Writes nothing: `publish` checks and writes them.
 pub(super) fn render(
     feed: &FeedConfig,
     shown: &Feed,
+    cards: Cards<'_>,
     manifest: &Manifest,
     now: DateTime<Utc>,
     cx: &FeedCx,
@@ -112,10 +126,20 @@ pub(super) fn render(
     let fragment =
         render::fragment_with(&views, &account, out, css_file, viewer.as_deref(), &lang)?;
     let mut documents = BTreeMap::new();
-    documents.insert(
-        out.json.clone(),
-        render::json(&account, &views).into_bytes(),
-    );
+    let embeds = render_cards(
+        feed,
+        shown,
+        cards,
+        manifest,
+        css_file,
+        viewer.as_deref(),
+        &lang,
+    )?;
+    let json = render::json_with_embeds(&account, &views, feed.embed.is_on().then_some(&embeds));
+    for (code, (_, html)) in embeds {
+        documents.insert(card_path(&code), html.into_bytes());
+    }
+    documents.insert(out.json.clone(), json.into_bytes());
     if let Some(page_name) = &out.page {
         let page = render::page(&fragment, &shown.account.username, out, &lang)?;
         documents.insert(page_name.clone(), page.into_bytes());
@@ -267,4 +291,52 @@ fn write_data_file(feed: &FeedConfig, documents: &Documents) -> Result<(), Error
         return Ok(());
     }
     output::write_atomic(path, &bytes)
+}
+
+/// The card of every wanted post, by shortcode: whether it was found, and its HTML.
+fn render_cards(
+    feed: &FeedConfig,
+    shown: &Feed,
+    cards: Cards<'_>,
+    manifest: &Manifest,
+    css_file: Option<&str>,
+    viewer_file: Option<&str>,
+    lang: &crate::lang::Language,
+) -> Result<render::Embeds, Error> {
+    let out = &feed.output;
+    let mut rendered = BTreeMap::new();
+    if cards.wanted.is_empty() {
+        return Ok(rendered);
+    }
+    // A card shows its own author, with the header's avatar (made with the feed's).
+    let formats = &feed.images.formats;
+    let account = render::account_view(shown, &manifest.assets, out, formats, lang);
+    let found = Feed {
+        account: shown.account.clone(),
+        posts: cards.found.iter().map(|(_, p)| p.clone()).collect(),
+    };
+    // A card is one column at the images' own shape (never a grid's crop).
+    let card_out = crate::config::OutputConfig {
+        eager: 0,
+        layout: crate::config::Layout::Masonry,
+        sizes: render::card::CARD_SIZES.to_string(),
+        ..out.clone()
+    };
+    let views = render::views(&found, &manifest.assets, &card_out, formats, lang);
+    for code in cards.wanted.codes() {
+        let view = cards
+            .found
+            .iter()
+            .find(|(c, _)| c == code)
+            .and_then(|(_, p)| views.iter().find(|v| v.id == p.id));
+        let html = match view {
+            Some(v) => (
+                true,
+                render::card::card(v, &account, out, css_file, viewer_file, lang)?,
+            ),
+            None => (false, render::card::link_card(code, out, css_file, lang)?),
+        };
+        rendered.insert(code.to_string(), html);
+    }
+    Ok(rendered)
 }

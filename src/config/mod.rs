@@ -38,6 +38,7 @@ pub const EXAMPLE_CONFIG: &str = include_str!("../../feedgen.example.toml");
 
 mod layer;
 
+mod embed;
 mod env;
 mod explain;
 mod filter;
@@ -49,6 +50,8 @@ mod source;
 mod token;
 mod values;
 
+use embed::EmbedLayer;
+pub use embed::{EmbedConfig, MAX_EMBEDS};
 pub use env::EnvOverrides;
 pub use filter::FilterConfig;
 use filter::FilterLayer;
@@ -116,6 +119,8 @@ pub struct FeedConfig {
     pub token: TokenConfig,
     /// Which posts are shown.
     pub filter: FilterConfig,
+    /// Single posts embedded in the site's pages.
+    pub embed: EmbedConfig,
     /// The manifest of the variants this feed's images already have.
     pub manifest: PathBuf,
 }
@@ -135,7 +140,7 @@ pub struct Overrides {
 // ---- the file as written: one parse, every key optional, unknown keys refused ----
 
 /// The whole file. Parsed once, from the text, so that every unknown key or
-/// wrong type is reported with its line and column. The five feed tables
+/// wrong type is reported with its line and column. The six feed tables
 /// are repeated rather than flattened: serde's `flatten` loses the list of
 /// expected keys that an unknown-key error needs.
 #[derive(Debug, Default, Deserialize)]
@@ -151,6 +156,8 @@ struct FileLayer {
     token: TokenLayer,
     #[serde(default)]
     filter: FilterLayer,
+    #[serde(default)]
+    embed: EmbedLayer,
     #[serde(default)]
     cache: CacheLayer,
     #[serde(default)]
@@ -176,9 +183,11 @@ struct NamedLayer {
     token: TokenLayer,
     #[serde(default)]
     filter: FilterLayer,
+    #[serde(default)]
+    embed: EmbedLayer,
 }
 
-/// The five tables of one feed, as one place (the top level, a `[[feed]]`) wrote them.
+/// The six tables of one feed, as one place (the top level, a `[[feed]]`) wrote them.
 #[derive(Debug, Default, Clone)]
 struct FeedLayer {
     source: SourceLayer,
@@ -186,6 +195,7 @@ struct FeedLayer {
     output: OutputLayer,
     token: TokenLayer,
     filter: FilterLayer,
+    embed: EmbedLayer,
 }
 
 impl FeedLayer {
@@ -197,12 +207,14 @@ impl FeedLayer {
             output,
             token,
             filter,
+            embed,
         } = over;
         self.source.apply(source);
         self.images.apply(images);
         self.output.apply_feed(output);
         self.token.apply(token);
         self.filter.apply(filter);
+        self.embed.apply(embed);
     }
 }
 
@@ -276,6 +288,7 @@ impl Config {
             output,
             token,
             filter,
+            embed,
             cache,
             http,
             build,
@@ -294,6 +307,7 @@ impl Config {
             output,
             token,
             filter,
+            embed,
         };
         let named_feeds = !feed.is_empty();
         let mut feeds = if named_feeds {
@@ -430,6 +444,7 @@ fn named_feeds_of(
             output,
             token,
             filter,
+            embed,
         } = layer;
         check_feed_name(&name, &feeds)?;
         let placement = Placement::Named {
@@ -445,6 +460,7 @@ fn named_feeds_of(
             output,
             token,
             filter,
+            embed,
         });
         let feed = FeedConfig::from_layer(tables, &name, placement, base_dir, cache_dir)
             .map_err(|e| e.in_feed(&name))?;
@@ -480,6 +496,7 @@ impl FeedConfig {
             output,
             token,
             filter,
+            embed,
         } = layer;
         // In file order, so the first bad key of the file is the one reported.
         Ok(FeedConfig {
@@ -489,6 +506,7 @@ impl FeedConfig {
             output: OutputConfig::from_layer(output, &places)?,
             token: TokenConfig::from_layer(token, &places)?,
             filter: FilterConfig::from_layer(filter, &places)?,
+            embed: EmbedConfig::from_layer(embed, &places)?,
             manifest: places.records.join("manifest.json"),
         })
     }

@@ -407,12 +407,13 @@ fn select_and_single_explain_the_feed_names() {
 
 #[test]
 fn every_key_of_every_layer_is_in_the_annotated_example_and_back() {
-    let layers: [(&str, &[&str]); 9] = [
+    let layers: [(&str, &[&str]); 10] = [
         ("source", SourceLayer::KEYS),
         ("images", ImagesLayer::KEYS),
         ("output", OutputLayer::KEYS),
         ("token", TokenLayer::KEYS),
         ("filter", FilterLayer::KEYS),
+        ("embed", EmbedLayer::KEYS),
         ("cache", CacheLayer::KEYS),
         ("http", HttpLayer::KEYS),
         ("build", BuildLayer::KEYS),

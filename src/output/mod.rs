@@ -38,6 +38,8 @@ pub use store::{ContentStore, StoreClaim};
 
 /// The folder, inside the output folder, holding content-addressed files.
 pub const MEDIA_DIR: &str = "media";
+/// The folder of an output that holds one card per embedded post (`[embed]`).
+pub const EMBEDS_DIR: &str = "embeds";
 /// The marker older feedgen versions wrote into the output folder. It was
 /// published with the site (`/feed/.feedgen`), so feedgen no longer writes
 /// it; a folder holding it is still recognised as feedgen's.
@@ -450,6 +452,11 @@ pub fn publish(
         let new = staging.join(rel);
         let same = std::fs::read(&old).is_ok_and(|b| b == bytes);
         if same {
+            // Documents may sit in sub-folders (`embeds/`).
+            if let Some(parent) = new.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::io("create folder", parent, e))?;
+            }
             link_or_copy(&old, &new)?;
         } else {
             write_atomic(&new, bytes)?;

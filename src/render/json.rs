@@ -13,7 +13,21 @@ struct FeedJson<'a> {
     generator: String,
     account: AccountJson<'a>,
     posts: Vec<PostJson<'a>>,
+    /// The cards of `[embed]`, by shortcode (absent without `[embed]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    embeds: Option<std::collections::BTreeMap<&'a str, EmbedJson<'a>>>,
 }
+
+/// One embedded post's card.
+#[derive(Serialize)]
+struct EmbedJson<'a> {
+    /// Whether the post was found (else the card is a link to it).
+    found: bool,
+    html: &'a str,
+}
+
+/// The cards of `[embed]`: shortcode → (found, HTML).
+pub type Embeds = std::collections::BTreeMap<String, (bool, String)>;
 
 #[derive(Serialize)]
 struct AccountJson<'a> {
@@ -94,7 +108,29 @@ fn image_json(i: &ImageView) -> ImageJson<'_> {
 
 /// Renders the JSON data file (schema [`JSON_SCHEMA_VERSION`]).
 pub fn json(account: &AccountView, posts: &[PostView]) -> String {
+    json_with_embeds(account, posts, None)
+}
+
+/// [`json`] with the cards of `[embed]` as `embeds`, when the feed embeds posts.
+pub fn json_with_embeds(
+    account: &AccountView,
+    posts: &[PostView],
+    embeds: Option<&Embeds>,
+) -> String {
     let doc = FeedJson {
+        embeds: embeds.map(|e| {
+            e.iter()
+                .map(|(code, (found, html))| {
+                    (
+                        code.as_str(),
+                        EmbedJson {
+                            found: *found,
+                            html,
+                        },
+                    )
+                })
+                .collect()
+        }),
         schema_version: JSON_SCHEMA_VERSION,
         generator: format!("feedgen {}", env!("CARGO_PKG_VERSION")),
         account: AccountJson {

@@ -12,11 +12,12 @@
 
 /// Captions for display (the rules live in [`crate::text`]).
 pub use crate::text as caption;
+pub mod card;
 pub mod feeds;
 mod json;
 mod views;
 
-pub use json::json;
+pub use json::{Embeds, json, json_with_embeds};
 use views::media_url;
 pub use views::{
     AVATAR_CSS_PX, AccountView, ImageView, PostView, VariantView, VideoView, account_view,

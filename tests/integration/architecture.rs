@@ -32,7 +32,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("theme", &["config", "error"]),
     ("token", &["config", "error", "output", "secret"]),
     ("manifest", &["error", "kinds", "model", "output"]),
-    ("select", &["config", "error", "model", "text"]),
+    // Which single posts the site embeds: the config's list and its content.
+    ("embed", &["config", "error", "model"]),
+    ("select", &["config", "embed", "error", "model", "text"]),
     (
         "source",
         &[
@@ -57,8 +59,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "app",
         &[
-            "config", "error", "http", "kinds", "lang", "media", "model", "output", "privacy",
-            "progress", "render", "secret", "select", "source", "manifest", "theme", "token",
+            "config", "embed", "error", "http", "kinds", "lang", "media", "model", "output",
+            "privacy", "progress", "render", "secret", "select", "source", "manifest", "theme",
+            "token",
         ],
     ),
     ("watch", &["config"]),

@@ -227,6 +227,36 @@ fn every_layout_and_theme_in_chromium() {
         ),
     )
     .unwrap();
+    // Single posts embedded in an article (`[embed]`): an album, a video, a
+    // photo, and a post that cannot be found (a plain link).
+    let article = root.join("embeds");
+    build(
+        work.path(),
+        "embeds",
+        &article.join("feed"),
+        "base_url = \"feed/\"\nviewer = true\nheader = true\n[images]\nvideo = \"mp4\"\n[embed]\nposts = [\"SAMPLE05\", \"https://www.instagram.com/p/SAMPLE09/\", \"SAMPLE03\", \"Gone0000001\"]",
+        &[],
+    );
+    let card = |code: &str| {
+        std::fs::read_to_string(article.join(format!("feed/embeds/{code}.html"))).unwrap()
+    };
+    std::fs::write(
+        article.join("index.html"),
+        format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>A trip</title><meta name=\"description\" content=\"An article with Instagram posts\"><link rel=\"icon\" href=\"data:,\"></head>\n<body><main><h1>A trip</h1>\n<p>The album from the top.</p>\n{}<p>The clip.</p>\n{}<p>A photo.</p>\n{}<p>And one that is gone.</p>\n{}</main></body></html>\n",
+            card("SAMPLE05"),
+            card("SAMPLE09"),
+            card("SAMPLE03"),
+            card("Gone0000001")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        article.join("expect.json"),
+        r#"[{"selector": ".feedgen--card .feedgen-stack picture:nth-child(3) img", "attribute": "loading", "value": "lazy"},
+            {"selector": ".feedgen--unfound a", "attribute": "href", "value": "https://www.instagram.com/p/Gone0000001/"}]"#,
+    )
+    .unwrap();
     // What hotlinking the 1080 px originals of the ten covers would weigh.
     let snap: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(repo().join("example-site/sample-snapshot/feed.json")).unwrap(),
@@ -286,6 +316,7 @@ fn every_layout_and_theme_in_chromium() {
             "auto-site-dark",
             "carousel-auto",
             "de-text",
+            "embeds",
             "grid-light",
             "grid-portrait",
             "masonry-dark",

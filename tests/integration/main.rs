@@ -12,6 +12,7 @@ mod curate;
 mod discovery;
 mod dist;
 mod docs;
+mod embeds;
 mod example_site;
 mod facebook;
 mod faults;

@@ -147,7 +147,13 @@ fn captions_show_when_asked_with_links_and_stay_inert() {
 fn the_theming_contract_lists_the_classes_the_markup_uses() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut used = std::collections::BTreeSet::new();
-    for template in ["feed.html", "post.html", "picture.html", "page.html"] {
+    for template in [
+        "feed.html",
+        "post.html",
+        "picture.html",
+        "page.html",
+        "embed-link.html",
+    ] {
         let text = std::fs::read_to_string(root.join("templates").join(template)).unwrap();
         for attr in text.split("class=\"").skip(1) {
             // `{% if x %} name{% endif %}`: a class written only sometimes.
@@ -161,7 +167,8 @@ fn the_theming_contract_lists_the_classes_the_markup_uses() {
                 let expanded: Vec<String> = if class == "feedgen--{{" || class.ends_with("--{{") {
                     let stem = class.trim_end_matches("{{");
                     let names: &[&str] = if stem == "feedgen--" {
-                        &["grid", "masonry", "carousel"]
+                        // `card`: a single embedded post (render/card.rs).
+                        &["grid", "masonry", "carousel", "card"]
                     } else {
                         &["image", "video", "carousel"]
                     };

@@ -790,6 +790,59 @@ fn hugo_module_renders_with(hugo: &Path, strict: bool) {
     in_chromium(&site.join("public"), 3, &["/", "/instagram/"]);
 }
 
+/// Hugo's own `{{< instagram CODE >}}` calls, as the embeds guide writes
+/// them, replaced by the module's shortcode: static cards from the data
+/// file, on the oldest and the newest Hugo, with no request off the site.
+#[test]
+fn the_hugo_module_replaces_the_instagram_shortcode_with_static_cards() {
+    for (hugo, strict) in hugo_releases() {
+        let (posts, images) = account(10);
+        let fake = FakeInstagram::start(posts, images);
+        let dir = hugo_module_site();
+        let site = dir.path();
+        let config = std::fs::read_to_string(site.join("feedgen.toml")).unwrap();
+        std::fs::write(
+            site.join("feedgen.toml"),
+            format!(
+                "{config}{}",
+                doc_block("docs/guides/embeds.md", "embed-config")
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            site.join("content/trip.md"),
+            format!(
+                "---\ntitle: A trip\n---\n{}",
+                doc_block("docs/guides/embeds.md", "hugo-embed-content")
+            ),
+        )
+        .unwrap();
+        feedgen_build(site, &fake);
+        let mut cmd = Command::new(&hugo);
+        cmd.arg("--quiet").current_dir(site);
+        if strict {
+            cmd.arg("--panicOnWarning");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}{}",
+            hugo.display(),
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        let page = std::fs::read_to_string(site.join("public/trip/index.html")).unwrap();
+        assert_eq!(page.matches("feedgen--card").count(), 4, "{page}");
+        assert_eq!(page.matches("class=\"feedgen-hidecaption\"").count(), 1);
+        assert!(page.contains("Post number 8"), "the reel's card");
+        assert!(
+            !page.contains("embed.js") && !page.contains("instagram-media"),
+            "{page}"
+        );
+        in_chromium(&site.join("public"), 4, &["/trip/"]);
+    }
+}
+
 /// `hugo server` in a site made by `hugo new site` and `feedgen init --ssg
 /// hugo`, on the oldest and the newest Hugo, with `feedgen watch` beside it
 /// as the Hugo guide says (the watch rebuilds on the config edit).

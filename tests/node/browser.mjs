@@ -391,10 +391,16 @@ for (const variant of variants) {
 // The fragments: valid HTML (inline styles carry the placeholders; see README).
 const hv = new HtmlValidate({ extends: ["html-validate:recommended"], rules: { "no-inline-style": "off" } });
 for (const variant of variants) {
-  const fragment = path.join(root, variant, "feed.html");
-  if (!fs.existsSync(fragment)) continue;
-  const report = await hv.validateString(fs.readFileSync(fragment, "utf8"), fragment);
-  for (const r of report.results) for (const m of r.messages) fail(`${variant}/feed.html:${m.line}:${m.column}`, `${m.ruleId}: ${m.message}`);
+  // The feed's fragment, and each card of embedded posts ([embed]).
+  const fragments = [path.join(root, variant, "feed.html")];
+  for (const dir of [path.join(root, variant, "embeds"), path.join(root, variant, "feed", "embeds")]) {
+    if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir).sort()) fragments.push(path.join(dir, f));
+  }
+  for (const fragment of fragments) {
+    if (!fs.existsSync(fragment)) continue;
+    const report = await hv.validateString(fs.readFileSync(fragment, "utf8"), fragment);
+    for (const r of report.results) for (const m of r.messages) fail(`${path.relative(root, fragment)}:${m.line}:${m.column}`, `${m.ruleId}: ${m.message}`);
+  }
 }
 
 // JSON Feed 1.1 (the spec's required members and types) and Atom (well-formed, one entry per post).

@@ -23,6 +23,8 @@ pub(super) struct Reading {
     pub(super) scanned: usize,
     /// Posts that count towards `max_posts` (pinned ones do not).
     pub(super) shown: usize,
+    /// The shortcodes of the embedded posts read.
+    pub(super) embedded: std::collections::HashSet<String>,
 }
 
 impl Reading {
@@ -46,7 +48,7 @@ impl Reading {
 /// fewer, fuller pages.
 pub(super) fn page_size(want: &Selection) -> usize {
     let curated = want.overrides.pin.len() + want.overrides.hide.len();
-    let size = if want.filter.is_open() {
+    let size = if want.filter.is_open() && want.embeds.is_empty() {
         want.max_posts + curated
     } else {
         MAX_PAGE_SIZE
@@ -134,12 +136,19 @@ impl<'a> InstagramClient<'a> {
         match convert(m) {
             Ok((post, mut w)) => {
                 let older = want.past_since(&post);
-                if want.wants(&post) {
+                let shown = want.wants(&post);
+                let embedded = want.embedded(&post);
+                if shown || embedded {
                     read.warnings.append(&mut w);
-                    read.shown += usize::from(want.pin_rank(&post).is_none());
+                    if shown {
+                        read.shown += usize::from(want.pin_rank(&post).is_none());
+                    }
+                    if embedded {
+                        read.embedded.extend(crate::model::code_of(&post));
+                    }
                     read.posts.push(post);
                 }
-                if older {
+                if older && !self.embeds_pending(want, read) {
                     return Ok(true);
                 }
             }
@@ -152,7 +161,52 @@ impl<'a> InstagramClient<'a> {
                 });
             }
         }
-        Ok(read.shown >= want.max_posts || read.scanned >= want.scan_limit)
+        Ok(
+            (read.shown >= want.max_posts && !self.embeds_pending(want, read))
+                || read.scanned >= want.scan_limit,
+        )
+    }
+
+    /// Whether paging must go on for an embedded post: one not read yet,
+    /// and (on the account's own host) not known by its id either.
+    fn embeds_pending(&self, want: &Selection, read: &Reading) -> bool {
+        want.embeds_pending(&read.embedded, self.discover.is_none())
+    }
+
+    /// Embedded posts the pages did not reach but the last snapshot knew by
+    /// id: one request each. The answer must carry the same shortcode (an
+    /// id is only a hint); a post the API no longer has (code 100) is gone.
+    pub(super) async fn read_known_embeds(
+        &self,
+        want: &Selection,
+        fields: &str,
+        read: &mut Reading,
+    ) -> Result<(), Error> {
+        let missing: Vec<(String, String)> = want
+            .embed_ids
+            .iter()
+            .filter(|(code, _)| want.embeds.contains(code) && !read.embedded.contains(*code))
+            .map(|(c, id)| (c.clone(), id.clone()))
+            .collect();
+        for (code, id) in missing {
+            let url = self.endpoint(&id, &[("fields", fields)]);
+            match self.get::<wire::Media>(url).await {
+                Ok(m) => match convert(m) {
+                    Ok((post, mut w)) if crate::model::code_of(&post).as_deref() == Some(&code) => {
+                        read.warnings.append(&mut w);
+                        read.embedded.insert(code);
+                        read.posts.push(post);
+                    }
+                    Ok(_) => read.warnings.push(format!(
+                        "embedded post {code}: media {id} is no longer that post; it is looked for by paging on the next build"
+                    )),
+                    Err(w) => read.warnings.push(format!("embedded post {code}: {w}")),
+                },
+                Err(Error::Api(ApiError::Graph { code: 100, .. })) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Refuses an answer that is not one: posts, none of them usable (a

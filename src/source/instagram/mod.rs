@@ -444,6 +444,7 @@ impl<'a> InstagramClient<'a> {
             );
         }
         self.read_pinned(want, &fields, &account, &mut read).await?;
+        self.read_known_embeds(want, &fields, &mut read).await?;
         Ok(read.into_fetched(account, self.take_notes()))
     }
 

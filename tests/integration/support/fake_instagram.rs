@@ -66,7 +66,8 @@ pub struct FakePost {
     pub id: String,
     /// `IMAGE`, `VIDEO` or `CAROUSEL_ALBUM`.
     pub media_type: &'static str,
-    /// `FEED` or `REELS` (`media_product_type`); reels link to `/reel/`.
+    /// `FEED`, `REELS` or the legacy `IGTV` (`media_product_type`); reels
+    /// link to `/reel/`, IGTV videos to `/tv/`.
     pub product_type: &'static str,
     /// `like_count`: absent when the owner hides likes.
     pub like_count: Option<u64>,
@@ -1067,7 +1068,12 @@ pub(super) fn render_media(
                 }
             }
             "permalink" => {
-                let kind = if p.product() == "REELS" { "reel" } else { "p" };
+                // Old IGTV videos kept their `/tv/` links.
+                let kind = match p.product() {
+                    "REELS" => "reel",
+                    "IGTV" => "tv",
+                    _ => "p",
+                };
                 obj.insert(
                     f.clone(),
                     json!(format!("https://www.instagram.com/{kind}/{}/", p.shortcode)),
