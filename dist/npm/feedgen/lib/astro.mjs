@@ -22,7 +22,7 @@ import { z } from 'astro/zod';
 // the pages that use <InstagramFeed />, where a relative path no longer holds.
 const require = createRequire(import.meta.url);
 const { findBinary } = require('feedgen');
-const { build, feedPaths: pathsOf } = require('feedgen/run');
+const { build, feedPaths: pathsOf, postCard, missingCard } = require('feedgen/run');
 
 const variant = z.object({
   url: z.string(),
@@ -83,6 +83,22 @@ export function fragmentHtml(config = 'feedgen.toml', feed = undefined) {
     if (e.code === 'FEEDGEN_WHICH_FEED') throw e;
     return '';
   }
+}
+
+/**
+ * The card of one embedded post (`[embed]` in `config`): `id` is its shortcode
+ * or link. Without a card yet, a plain link to the post and a warning.
+ */
+export function cardHtml(id, config = 'feedgen.toml', feed = undefined, hidecaption = false) {
+  let dir = null;
+  try {
+    dir = pathsOf(findBinary(), config, feed).dir;
+  } catch (e) {
+    if (e.code === 'FEEDGEN_WHICH_FEED') throw e;
+  }
+  const card = postCard(dir ?? '', id, hidecaption);
+  if (card.missing) console.warn(`[feedgen] ${missingCard(id, card.code, config)}`);
+  return card.html;
 }
 
 /** Each post's `<li>` of the fragment, in order (the JSON's order). */

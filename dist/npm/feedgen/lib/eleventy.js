@@ -9,7 +9,7 @@
 //   so editing a template spends no API call;
 // - exposes the fragment and the JSON data as global data (`instagram` by
 //   default) and as the `{% instagramFeed %}` shortcode, read fresh for each
-//   Eleventy run;
+//   Eleventy run; `{% instagram "CODE" %}` shows one post's card (`[embed]`);
 // - copies the output folder to the site at the path of `output.base_url`
 //   and keeps Eleventy from rendering it as input; under --serve a new feed
 //   (from `feedgen build` or `feedgen watch` in another terminal) sets off a
@@ -20,7 +20,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { findBinary } = require('./binary.js');
-const { build: runBuild, feedPaths } = require('./run.js');
+const { build: runBuild, feedPaths, postCard, missingCard } = require('./run.js');
 
 const PREFIX = '[feedgen]';
 
@@ -135,6 +135,13 @@ module.exports = function feedgenPlugin(eleventyConfig, options = {}) {
 
   eleventyConfig.addGlobalData(dataKey, () => load());
   eleventyConfig.addShortcode('instagramFeed', () => load().html);
+  // One post as a static card ([embed] in feedgen.toml): a shortcode or a
+  // link, then "hidecaption" to hide the caption text.
+  eleventyConfig.addShortcode('instagram', (id, hidecaption) => {
+    const card = postCard(dir, id, hidecaption === 'hidecaption' || hidecaption === true);
+    if (card.missing) warn(missingCard(id, card.code, config));
+    return card.html;
+  });
 };
 
 module.exports.urlPath = urlPath;

@@ -4,6 +4,8 @@
 // Shared by eleventy.js and astro.mjs.
 
 const { execFile, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
 
 /** The last lines of a command's error output, for a one-line warning. */
 function tail(text) {
@@ -82,4 +84,49 @@ function build(binary, config, feed) {
   });
 }
 
-module.exports = { build, feedPaths, tail };
+/**
+ * The shortcode a post is named by: a bare code, or a post link
+ * (`instagram.com/p/CODE/`, `/reel/`, `/tv/`, under a user name too, with or
+ * without a query); null when it is neither. As feedgen reads them, so the
+ * card asked for is the one its scan made.
+ */
+function postCode(id) {
+  const given = String(id ?? '').trim();
+  if (/^(?!\d+$)[A-Za-z0-9_-]{1,64}$/.test(given)) return given;
+  const link = /^(?:https?:\/\/)?(?:www\.)?instagram\.com\/(?:[A-Za-z0-9._]{1,30}\/)?(?:p|reels?|tv)\/([A-Za-z0-9_-]{1,64})(?:[/?#]|$)/i.exec(given);
+  return link ? link[1] : null;
+}
+
+/**
+ * One embedded post's markup: the card `feedgen build` wrote into `dir`
+ * (`embeds/CODE.html`, with `[embed]` in the config), wrapped to hide its
+ * caption text when `hidecaption`; without a card, a plain link to the post
+ * (nothing loads from Instagram) and `missing` set, for the caller's warning.
+ */
+function postCard(dir, id, hidecaption = false) {
+  const code = postCode(id);
+  if (!code) return { code: null, html: '', missing: true };
+  let card = null;
+  try {
+    card = fs.readFileSync(path.join(dir, 'embeds', `${code}.html`), 'utf8');
+  } catch {
+    card = null;
+  }
+  if (card === null) {
+    return {
+      code,
+      html: `<p class="feedgen-card-link"><a href="https://www.instagram.com/p/${code}/">Instagram: ${code}</a></p>`,
+      missing: true,
+    };
+  }
+  return { code, html: hidecaption ? `<div class="feedgen-hidecaption">${card}</div>` : card, missing: false };
+}
+
+/** The warning for a post `postCard` found no card for. */
+function missingCard(id, code, config) {
+  return code
+    ? `no card for the Instagram post ${code} yet: put the page in embed.scan (or the post in embed.posts) in ${config} and build again`
+    : `${JSON.stringify(String(id ?? ''))} is neither an Instagram post's shortcode nor its link`;
+}
+
+module.exports = { build, feedPaths, tail, postCode, postCard, missingCard };
