@@ -66,8 +66,8 @@ pub(super) struct Rendered {
     documents: Documents,
     /// The theme's stylesheet, by its content-addressed name.
     css: Option<(String, String)>,
-    /// The viewer's script, by its content-addressed name.
-    viewer: Option<String>,
+    /// The scripts the documents load (the viewer's, click-to-load's).
+    scripts: Vec<&'static str>,
     /// Every store file the documents use.
     media_files: HashSet<String>,
 }
@@ -77,6 +77,26 @@ pub(super) struct Rendered {
 pub(super) struct Cards<'a> {
     pub(super) wanted: &'a crate::embed::Wanted,
     pub(super) found: &'a [(String, Post)],
+}
+
+impl Cards<'_> {
+    /// Whether a card needs the click-to-load script: `embed.click_to_load`
+    /// is on and a wanted post was not found.
+    fn need_loader(&self, feed: &FeedConfig) -> bool {
+        feed.embed.click_to_load
+            && self
+                .wanted
+                .codes()
+                .any(|code| !self.found.iter().any(|(c, _)| c == code))
+    }
+}
+
+/// The store files a card links to, by content-addressed name.
+#[derive(Clone, Copy)]
+struct CardFiles<'a> {
+    css: Option<&'a str>,
+    viewer: Option<&'a str>,
+    loader: Option<&'a str>,
 }
 
 /// Where the card of the post with shortcode `code` is written in the output folder.
@@ -115,26 +135,32 @@ pub(super) fn render(
     } else {
         None
     };
-    let viewer = out
-        .viewer
-        .then(|| output::content_name(render::VIEWER_JS.as_bytes(), "js"));
+    let script = |text: &str| output::content_name(text.as_bytes(), "js");
+    let viewer = out.viewer.then(|| script(render::VIEWER_JS));
+    let loader = cards
+        .need_loader(feed)
+        .then(|| script(render::card::LOADER_JS));
+    let scripts: Vec<&'static str> = [
+        viewer.as_ref().map(|_| render::VIEWER_JS),
+        loader.as_ref().map(|_| render::card::LOADER_JS),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     media_files.extend(css.iter().map(|(name, _)| name.clone()));
-    media_files.extend(viewer.iter().cloned());
+    media_files.extend(viewer.iter().chain(&loader).cloned());
     let css_file = css.as_ref().map(|(name, _)| name.as_str());
     let views = render::views(shown, &manifest.assets, out, &feed.images.formats, &lang);
     let account = render::account_view(shown, &manifest.assets, out, &feed.images.formats, &lang);
     let fragment =
         render::fragment_with(&views, &account, out, css_file, viewer.as_deref(), &lang)?;
     let mut documents = BTreeMap::new();
-    let embeds = render_cards(
-        feed,
-        shown,
-        cards,
-        manifest,
-        css_file,
-        viewer.as_deref(),
-        &lang,
-    )?;
+    let files = CardFiles {
+        css: css_file,
+        viewer: viewer.as_deref(),
+        loader: loader.as_deref(),
+    };
+    let embeds = render_cards(feed, shown, cards, manifest, files, &lang)?;
     let json = render::json_with_embeds(&account, &views, feed.embed.is_on().then_some(&embeds));
     for (code, (_, html)) in embeds {
         documents.insert(card_path(&code), html.into_bytes());
@@ -158,7 +184,7 @@ pub(super) fn render(
     Ok(Rendered {
         documents,
         css,
-        viewer,
+        scripts,
         media_files,
     })
 }
@@ -184,7 +210,7 @@ pub(super) fn publish(
     let Rendered {
         documents,
         css,
-        viewer,
+        scripts,
         media_files,
     } = rendered;
     let css_path = css
@@ -219,8 +245,8 @@ pub(super) fn publish(
     if let Some((_, text)) = &css {
         store.put(text.as_bytes(), "css")?;
     }
-    if viewer.is_some() {
-        store.put(render::VIEWER_JS.as_bytes(), "js")?;
+    for script in scripts {
+        store.put(script.as_bytes(), "js")?;
     }
     let files = output::publish(&feed.output.dir, &documents, &media_files, store)?;
     write_data_file(feed, &documents)?;
@@ -299,8 +325,7 @@ fn render_cards(
     shown: &Feed,
     cards: Cards<'_>,
     manifest: &Manifest,
-    css_file: Option<&str>,
-    viewer_file: Option<&str>,
+    files: CardFiles<'_>,
     lang: &crate::lang::Language,
 ) -> Result<render::Embeds, Error> {
     let out = &feed.output;
@@ -332,9 +357,12 @@ fn render_cards(
         let html = match view {
             Some(v) => (
                 true,
-                render::card::card(v, &account, out, css_file, viewer_file, lang)?,
+                render::card::card(v, &account, out, files.css, files.viewer, lang)?,
             ),
-            None => (false, render::card::link_card(code, out, css_file, lang)?),
+            None => (
+                false,
+                render::card::link_card(code, out, files.css, files.loader, lang)?,
+            ),
         };
         rendered.insert(code.to_string(), html);
     }

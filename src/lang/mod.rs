@@ -52,6 +52,10 @@ pub enum Key {
     Label,
     /// The standalone page's meta description, unless `output.description` is set.
     Description,
+    /// The button of a link card that loads Meta's own embed (`embed.click_to_load`).
+    LoadEmbed,
+    /// What that button's click sends to Meta.
+    LoadEmbedNote,
     /// A relative date of the build's day.
     Today,
     /// A relative date of the day before.
@@ -78,7 +82,7 @@ pub enum Key {
 
 impl Key {
     /// Every key, in catalogue order.
-    pub const ALL: [Key; 22] = [
+    pub const ALL: [Key; 24] = [
         Key::PhotoBy,
         Key::VideoBy,
         Key::PostBy,
@@ -90,6 +94,8 @@ impl Key {
         Key::NextImage,
         Key::Label,
         Key::Description,
+        Key::LoadEmbed,
+        Key::LoadEmbedNote,
         Key::Today,
         Key::Yesterday,
         Key::Likes,
@@ -117,6 +123,8 @@ impl Key {
             Key::NextImage => "next_image",
             Key::Label => "label",
             Key::Description => "description",
+            Key::LoadEmbed => "load_embed",
+            Key::LoadEmbedNote => "load_embed_note",
             Key::Today => "today",
             Key::Yesterday => "yesterday",
             Key::Likes => "likes",

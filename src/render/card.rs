@@ -24,7 +24,16 @@ pub struct LinkCardTemplate<'a> {
     pub css_href: Option<String>,
     /// The feed's language (`output.lang`), when set.
     pub lang: Option<&'a str>,
+    /// The click-to-load script's URL (`embed.click_to_load`), when on.
+    pub loader_src: Option<String>,
+    /// Its button's text.
+    pub load_embed: String,
+    /// What its click sends to Meta.
+    pub load_embed_note: String,
 }
+
+/// The click-to-load script (`embed.click_to_load`; see `templates/embed-load.js`).
+pub const LOADER_JS: &str = include_str!("../../templates/embed-load.js");
 
 /// Renders the card of one post: its images (an album's all of them), its
 /// caption, date and author, with the viewer when `output.viewer` is on.
@@ -71,11 +80,13 @@ pub fn card(
 /// The `sizes` of a card's images: the card is at most 540 px wide (its CSS).
 pub const CARD_SIZES: &str = "(min-width: 560px) 540px, 100vw";
 
-/// Renders the card of a post that cannot be found: a plain link to it.
+/// Renders the card of a post that cannot be found: a plain link to it, and
+/// with `loader_file` (the stored [`LOADER_JS`]) a button that loads Meta's embed.
 pub fn link_card(
     code: &str,
     output: &OutputConfig,
     css_file: Option<&str>,
+    loader_file: Option<&str>,
     lang: &Language,
 ) -> Result<String, Error> {
     let t = LinkCardTemplate {
@@ -84,6 +95,9 @@ pub fn link_card(
         view_on_instagram: lang.text(Key::ViewOnInstagram, &[]),
         css_href: css_file.map(|f| media_url(output, f)),
         lang: output.lang.as_deref(),
+        loader_src: loader_file.map(|f| media_url(output, f)),
+        load_embed: lang.text(Key::LoadEmbed, &[]),
+        load_embed_note: lang.text(Key::LoadEmbedNote, &[]),
     };
     let mut html = t
         .render()

@@ -234,7 +234,7 @@ fn every_layout_and_theme_in_chromium() {
         work.path(),
         "embeds",
         &article.join("feed"),
-        "base_url = \"feed/\"\nviewer = true\nheader = true\n[images]\nvideo = \"mp4\"\n[embed]\nposts = [\"SAMPLE05\", \"https://www.instagram.com/p/SAMPLE09/\", \"SAMPLE03\", \"Gone0000001\"]",
+        "base_url = \"feed/\"\nviewer = true\nheader = true\n[images]\nvideo = \"mp4\"\n[embed]\nposts = [\"SAMPLE05\", \"https://www.instagram.com/p/SAMPLE09/\", \"SAMPLE03\", \"Gone0000001\"]\nclick_to_load = true",
         &[],
     );
     let card = |code: &str| {
@@ -251,6 +251,8 @@ fn every_layout_and_theme_in_chromium() {
         ),
     )
     .unwrap();
+    // Checked by clickToLoadChecks in browser.mjs: nothing from Meta before the click.
+    std::fs::write(article.join("click-to-load.json"), "{}").unwrap();
     std::fs::write(
         article.join("expect.json"),
         r#"[{"selector": ".feedgen--card .feedgen-stack picture:nth-child(3) img", "attribute": "loading", "value": "lazy"},
@@ -335,6 +337,10 @@ fn every_layout_and_theme_in_chromium() {
         rtl.as_array().map(Vec::len),
         Some(6),
         "the RTL album was walked: {rtl}"
+    );
+    assert_eq!(
+        summary["clickToLoad"]["embeds"]["quote"], "https://www.instagram.com/p/Gone0000001/",
+        "click-to-load was judged"
     );
     let viewer = &summary["variants"]["viewer"]["viewer"];
     let script = viewer["scriptGzipBytes"].as_u64().unwrap();

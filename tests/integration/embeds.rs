@@ -161,6 +161,34 @@ fn a_post_that_cannot_be_found_is_a_plain_link_with_a_warning_naming_its_page() 
     // The feed itself is unchanged by what it embeds.
     assert_eq!(post_ids(&site.json()).len(), 3);
     assert!(posts.len() == 30);
+    let scripts = |site: &Site| {
+        tree(&site.out().join("media"))
+            .into_keys()
+            .filter(|n| n.ends_with(".js"))
+            .count()
+    };
+    assert_eq!(scripts(&site), 0);
+
+    // Opted in: the link card offers Meta's embed, by a script of the site's own.
+    std::fs::write(site.path("feedgen.toml"), config("click_to_load = true\n")).unwrap();
+    site.build(&fake, &[]).expect_code(0);
+    let link = card(&site, "NotOurs_123");
+    assert!(
+        link.contains("data-feedgen-load=\"https://www.instagram.com/p/NotOurs_123/\""),
+        "{link}"
+    );
+    assert!(link.contains("This sends your visit to Meta"), "{link}");
+    let src = link.split("<script type=\"module\" src=\"").nth(1).unwrap();
+    let src = src.split('"').next().unwrap();
+    assert!(site.out().join(src).is_file(), "{src} is published");
+    assert!(
+        !link.contains("instagram.com/embed.js"),
+        "Meta's script is named only in ours"
+    );
+    // Every post found: no script at all.
+    std::fs::remove_file(site.path("content/other.md")).unwrap();
+    site.build(&fake, &[]).expect_code(0);
+    assert_eq!(scripts(&site), 0);
 }
 
 #[test]

@@ -388,6 +388,37 @@ for (const variant of variants) {
   if (fs.existsSync(path.join(root, variant, "rtl-viewer.json"))) summary.variants[variant].rtlViewer = await rtlViewerChecks(variant);
 }
 
+// Click-to-load (embed.click_to_load), in variants that hold a click-to-load.json:
+// nothing goes to Meta until the button is clicked; the click puts Meta's
+// blockquote in the card and asks for https://www.instagram.com/embed.js
+// (answered here by an empty script: the test machine has no Internet).
+async function clickToLoadChecks(variant) {
+  const where = `${variant} click-to-load`;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "light" });
+  const page = await context.newPage();
+  const meta = [];
+  await page.route(/^https:\/\/(www\.)?instagram\.com\//, (route) => {
+    meta.push(route.request().url());
+    route.fulfill({ status: 200, contentType: "text/javascript", body: "" });
+  });
+  await page.goto(`${origin}/${variant}/index.html`, { waitUntil: "networkidle" });
+  const buttons = await page.locator("button[data-feedgen-load]").count();
+  if (buttons !== 1) fail(where, `${buttons} load buttons, expected 1`);
+  if (meta.length) fail(where, `requested from Meta before any click: ${meta.join(", ")}`);
+  const before = meta.length;
+  await page.locator("button[data-feedgen-load]").first().click();
+  await page.waitForTimeout(300);
+  const quote = await page.evaluate(() => document.querySelector(".feedgen--unfound blockquote.instagram-media")?.dataset.instgrmPermalink ?? null);
+  if (!quote) fail(where, "the click did not put Meta's blockquote in the card");
+  const after = meta.slice(before);
+  if (!after.includes("https://www.instagram.com/embed.js")) fail(where, `the click did not load embed.js: ${JSON.stringify(after)}`);
+  await context.close();
+  return { buttons, quote, requestedAfterClick: after };
+}
+for (const variant of variants) {
+  if (fs.existsSync(path.join(root, variant, "click-to-load.json"))) (summary.clickToLoad ??= {})[variant] = await clickToLoadChecks(variant);
+}
+
 // The fragments: valid HTML (inline styles carry the placeholders; see README).
 const hv = new HtmlValidate({ extends: ["html-validate:recommended"], rules: { "no-inline-style": "off" } });
 for (const variant of variants) {
