@@ -24,12 +24,14 @@ pub struct ChangeSet {
     pub token: bool,
     /// An overrides file (`filter.overrides`).
     pub overrides: bool,
+    /// A content file `embed.scan` reads (a page may name other posts now).
+    pub content: bool,
 }
 
 impl ChangeSet {
     /// Whether anything relevant changed.
     pub fn any(&self) -> bool {
-        self.config || self.theme || self.token || self.overrides
+        self.config || self.theme || self.token || self.overrides || self.content
     }
 
     /// A short description for the rebuild line ("theme", "config, token").
@@ -46,6 +48,9 @@ impl ChangeSet {
         }
         if self.overrides {
             parts.push("overrides");
+        }
+        if self.content {
+            parts.push("content");
         }
         parts.join(", ")
     }
@@ -105,6 +110,23 @@ pub fn classify(paths: &[PathBuf], config_path: &Path, config: &Config) -> Chang
     let extra = files(&|f| f.output.extra_css.clone());
     let token_files = files(&|f| f.token.file.iter().cloned().collect());
     let overrides = files(&|f| f.filter.overrides.iter().cloned().collect());
+    let scans: Vec<(PathBuf, glob::Pattern)> = config
+        .feeds
+        .iter()
+        .flat_map(|f| {
+            let root = canonical(&f.embed.root);
+            f.embed
+                .scan
+                .iter()
+                .filter_map(move |p| Some((root.clone(), glob::Pattern::new(p).ok()?)))
+        })
+        .collect();
+    let scanned = |p: &Path| {
+        scans.iter().any(|(root, pattern)| {
+            p.strip_prefix(root)
+                .is_ok_and(|rel| pattern.matches_path(rel))
+        })
+    };
     let mut set = ChangeSet::default();
     for raw in paths {
         if is_temp_file(raw) {
@@ -122,6 +144,8 @@ pub fn classify(paths: &[PathBuf], config_path: &Path, config: &Config) -> Chang
             set.token = true;
         } else if overrides.contains(&p) {
             set.overrides = true;
+        } else if scanned(&p) {
+            set.content = true;
         }
     }
     set
@@ -146,7 +170,37 @@ pub fn needs_fetch(before: &Config, after: &Config) -> bool {
                 overrides: None,
                 ..b.filter.clone()
             }
+            || b.embed.posts.iter().any(|c| !a.embed.posts.contains(c))
+            || b.embed.scan != a.embed.scan
     })
+}
+
+/// The folders `feedgen watch` watches for `embed.scan`: each pattern's
+/// literal start (`content` of `content/**/*.md`), recursively when the
+/// rest of the pattern crosses folders.
+pub fn scan_roots(feed: &FeedConfig) -> Vec<(PathBuf, bool)> {
+    feed.embed
+        .scan
+        .iter()
+        .map(|pattern| {
+            let mut dir = feed.embed.root.clone();
+            let mut parts = pattern.split('/').peekable();
+            while let Some(part) = parts.next_if(|p| !p.contains(['*', '?', '[', '{'])) {
+                if parts.peek().is_none() {
+                    break; // the last part is a file name
+                }
+                dir.push(part);
+            }
+            let rest: Vec<&str> = parts.collect();
+            (dir, rest.len() > 1 || rest.iter().any(|p| p.contains("**")))
+        })
+        .collect()
+}
+
+/// Whether the posts `embed` would embed, read again, include any not in
+/// `before` (then the API is asked: a new post needs finding).
+pub fn new_embeds(before: &crate::embed::Wanted, now: &crate::embed::Wanted) -> bool {
+    now.codes().any(|c| !before.contains(c))
 }
 
 /// Whether a `[source]` change needs a fetch. Every field is named (no `..`),

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use feedgen::watch::{classify, needs_fetch, parse_duration};
+use feedgen::embed::Wanted;
+use feedgen::watch::{classify, needs_fetch, new_embeds, parse_duration};
 use feedgen::{BuildOptions, Config, Error};
 use notify::{RecursiveMode, Watcher};
 
@@ -90,6 +91,14 @@ fn watched_paths(config_path: &std::path::Path, config: &Config) -> Vec<(PathBuf
         if let Some(t) = &feed.output.theme_dir {
             paths.push((t.clone(), RecursiveMode::Recursive));
         }
+        for (root, recursive) in feedgen::watch::scan_roots(feed) {
+            let mode = if recursive {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            paths.push((root, mode));
+        }
         for file in feed
             .output
             .extra_css
@@ -132,10 +141,11 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
         }
     };
 
+    let mut embeds = wanted(&config);
     let mut files = FileWatch::new(config_path.clone())?;
     files.rewatch(&config);
     println!(
-        "[{}] watching {} (theme files, extra CSS, overrides and token files too); Ctrl-C stops",
+        "[{}] watching {} (theme files, extra CSS, overrides, token files and embed.scan pages too); Ctrl-C stops",
         stamp(),
         config_path.display()
     );
@@ -151,6 +161,15 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
                     continue;
                 }
                 let mut fetch = false;
+                if changes.content && !changes.config {
+                    let now = wanted(&config);
+                    if now == embeds {
+                        continue; // an edit that names no other post
+                    }
+                    fetch = now.iter().zip(&embeds).any(|(n, b)| new_embeds(b, n))
+                        && config.feeds.iter().any(|f| !f.source.offline);
+                    embeds = now;
+                }
                 if changes.config {
                     let Some(next) = reload_config(args) else {
                         continue;
@@ -158,6 +177,7 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
                     fetch =
                         needs_fetch(&config, &next) && next.feeds.iter().any(|f| !f.source.offline);
                     config = next;
+                    embeds = wanted(&config);
                     files.rewatch(&config);
                 }
                 reload(rebuild(&config, !fetch, &changes.describe()));
@@ -174,6 +194,16 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode, Error> {
         }
     }
     Ok(super::ok())
+}
+
+/// The posts each feed embeds now (its content read again), in feed order;
+/// a scan that fails counts as none (the build says why).
+fn wanted(config: &Config) -> Vec<Wanted> {
+    config
+        .feeds
+        .iter()
+        .map(|f| Wanted::of(&f.embed, &mut Vec::new()).unwrap_or_default())
+        .collect()
 }
 
 /// The changed config, or `None` after reporting why it cannot be used

@@ -64,7 +64,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "token",
         ],
     ),
-    ("watch", &["config"]),
+    ("watch", &["config", "embed"]),
 ];
 
 /// Top-level module → the top-level modules its non-test code names with

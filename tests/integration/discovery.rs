@@ -364,3 +364,35 @@ fn a_cursor_outside_the_graph_alphabet_is_never_sent() {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(sent.iter().all(|c| !c.contains("biography")), "{sent:?}");
 }
+
+/// A post of the discovered account embedded in a page: found by the code
+/// in its permalink (the `shortcode` field is never asked for), by paging
+/// on each build, since another account's post cannot be read by its id.
+#[test]
+fn an_embedded_post_of_the_discovered_account_is_found_by_paging_each_build() {
+    let fake = start(2);
+    let site = Site::new(
+        &config("max_posts = 1\n[embed]\nposts = [\"Sc004\"]\n").replace("max_posts = 50\n", ""),
+    );
+    site.run(&["build"], &facebook_env(&fake)).expect_code(0);
+    // Six posts in pages of two: the third page holds post 4.
+    assert_eq!(calls(&fake).len(), 3, "{:?}", calls(&fake));
+    assert!(calls(&fake).iter().all(|c| !c.contains("shortcode")));
+    let card = std::fs::read_to_string(site.out().join("embeds/Sc004.html")).unwrap();
+    assert!(card.contains("Fresh roast number 4"), "{card}");
+    assert!(card.contains("@bluebottle"), "{card}");
+    assert_eq!(post_ids(&site.json()).len(), 1, "the feed stays one post");
+
+    fake.with(|s| s.facebook.as_mut().unwrap().discovery_calls.clear());
+    fake.reset_counts();
+    site.run(&["build"], &facebook_env(&fake)).expect_code(0);
+    assert_eq!(calls(&fake).len(), 3, "paged again, never read by id");
+    assert!(
+        fake.with(|s| s.graph_requests.iter().all(|p| p.ends_with(IG))),
+        "no request names a discovered media id"
+    );
+    assert_eq!(
+        std::fs::read_to_string(site.out().join("embeds/Sc004.html")).unwrap(),
+        card
+    );
+}

@@ -298,6 +298,54 @@ fn an_overrides_edit_rearranges_the_feed_from_the_snapshot() {
     assert_eq!(fake.with(|s| s.graph_requests.len() + s.cdn_requests), 0);
 }
 
+/// A page `embed.scan` reads: saving it with a new post's link asks the API
+/// for it and its card appears; an edit that names no other post rebuilds
+/// nothing; dropping the post re-renders from the snapshot.
+#[test]
+fn a_page_naming_a_new_post_makes_its_card_while_watching() {
+    let (posts, images) = account(8);
+    let fake = FakeInstagram::start(posts, images);
+    fake.with(|s| s.max_page_size = 2);
+    let site = Site::new(
+        "[source]\nmax_posts = 2\n[embed]\nscan = [\"content/**/*.md\"]\n[http]\nbackoff_ms = 10\n",
+    );
+    std::fs::create_dir_all(site.path("content/trips")).unwrap();
+    let page = site.path("content/trips/top.md");
+    std::fs::write(&page, "Nothing yet.\n").unwrap();
+    let watch = Watch::start(&site, &fake);
+    watch.expect("start: 2 posts", Duration::from_secs(30));
+    watch.expect("watching", Duration::from_secs(5));
+    fake.reset_counts();
+
+    std::fs::write(&page, "The top:\n\n{{< instagram Sc006 >}}\n").unwrap();
+    let line = watch.expect("content:", Duration::from_secs(10));
+    assert!(!line.contains(" 0 API requests"), "{line}");
+    let card = site.out().join("embeds/Sc006.html");
+    assert!(
+        std::fs::read_to_string(&card)
+            .unwrap()
+            .contains("Post number 6")
+    );
+
+    // Words only: no rebuild at all.
+    fake.reset_counts();
+    std::fs::write(&page, "The view from the top:\n\n{{< instagram Sc006 >}}\n").unwrap();
+    std::fs::write(&page, "The view from the top!\n\n{{< instagram Sc006 >}}\n").unwrap();
+    let quiet = Instant::now() + Duration::from_secs(1);
+    while let Ok(line) = watch
+        .lines
+        .recv_timeout(quiet.saturating_duration_since(Instant::now()))
+    {
+        assert!(!line.contains("content:"), "a rebuild for words: {line}");
+    }
+    // The post dropped: the card goes, from the snapshot.
+    std::fs::write(site.path("content/trips/top.md"), "Gone.\n").unwrap();
+    let line = watch.expect("content:", Duration::from_secs(10));
+    assert!(line.contains(" 0 API requests"), "{line}");
+    assert!(!card.exists());
+    assert_eq!(fake.with(|s| s.graph_requests.len()), 0);
+}
+
 /// Every URL an HTML page loads from: `src`, each `srcset` entry, and `href`s.
 fn urls_in(html: &str) -> Vec<String> {
     let mut urls = Vec::new();
