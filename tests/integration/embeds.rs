@@ -29,6 +29,8 @@ fn card(site: &Site, code: &str) -> String {
 fn fake() -> (FakeInstagram, Vec<FakePost>) {
     let (mut posts, images) = account(30);
     posts[26].product_type = "IGTV";
+    posts[26].caption =
+        Some("Post number 26 <script>alert(1)</script> {{ site.title }} {% raw %}".into());
     let fake = FakeInstagram::start(posts.clone(), images);
     fake.with(|s| s.max_page_size = 5);
     (fake, posts)
@@ -66,6 +68,12 @@ fn embedded_posts_are_found_by_paging_then_read_by_id_and_never_shown_in_the_fee
     let tv = card(&site, "Sc026");
     assert!(tv.contains("feedgen--card"), "{tv}");
     assert!(tv.contains("Post number 26"), "{tv}");
+    // The caption is text, inert in every generator's template language.
+    assert!(tv.contains("&lt;script&gt;alert(1)&lt;/script&gt; &#123;&#123; site.title &#125;&#125; &#123;&#37; raw &#37;&#125;"), "{tv}");
+    assert!(
+        !tv.contains("<script>alert") && !tv.contains("{{") && !tv.contains("{%"),
+        "{tv}"
+    );
     assert!(
         tv.contains("href=\"https://www.instagram.com/tv/Sc026/\""),
         "{tv}"
