@@ -38,6 +38,7 @@ pub mod app;
 pub mod config;
 pub mod embed;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod kinds;
 pub mod lang;

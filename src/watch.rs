@@ -220,6 +220,7 @@ fn source_needs_fetch(x: &SourceConfig, y: &SourceConfig) -> bool {
         media_hosts,
         offline: _, // going offline or online changes where the build reads, not what
         snapshot_dir,
+        export,
     } = y;
     *kind != x.kind
         || *api_base != x.api_base
@@ -232,6 +233,7 @@ fn source_needs_fetch(x: &SourceConfig, y: &SourceConfig) -> bool {
         || *max_posts > x.max_posts
         || *media_hosts != x.media_hosts
         || *snapshot_dir != x.snapshot_dir
+        || *export != x.export
 }
 
 /// Whether a `[token]` change needs a fetch; every field named, as above.

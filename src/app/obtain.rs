@@ -41,6 +41,9 @@ pub(super) async fn obtain(
 ) -> Result<Obtained, Error> {
     let name = feed.name.as_str();
     let mut token_report = None;
+    if let Some(export) = feed.source.export.as_deref() {
+        return import_export(shared, export, snapshot, cx);
+    }
     if shared.options.offline || feed.source.offline {
         let (recorded, saved_at) = load_snapshot(snapshot, &feed.token.env_var)?;
         tracing::info!("{name}: building offline from the snapshot saved {saved_at}");
@@ -87,6 +90,64 @@ pub(super) async fn obtain(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Reads Instagram's data export into the snapshot (its originals and its
+/// feed.json); the build goes on from it as from any snapshot. With
+/// `--offline`, the snapshot of the last import is used as it is.
+fn import_export(
+    shared: &Shared<'_>,
+    export: &std::path::Path,
+    snapshot: &Snapshot,
+    cx: &FeedCx,
+) -> Result<Obtained, Error> {
+    let imported = if shared.options.offline {
+        None
+    } else {
+        Some(tokio::task::block_in_place(|| {
+            crate::export::import(export, snapshot)
+        })?)
+    };
+    let (candidates, left_out) = match imported {
+        Some(i) => {
+            cx.warn_all(i.warnings);
+            snapshot.save(&i.feed, shared.now)?;
+            // Images of posts a newer export no longer has go with them.
+            let used: std::collections::HashSet<String> = i
+                .feed
+                .posts
+                .iter()
+                .flat_map(|p| &p.assets)
+                .chain(&i.feed.account.avatar)
+                .filter_map(|a| a.original.as_ref().map(|o| o.file.clone()))
+                .collect();
+            snapshot.prune_originals(&used)?;
+            let left_out = i
+                .left_out
+                .into_iter()
+                .map(|(id, reason)| LeftOut { id, reason })
+                .collect();
+            (i.feed, left_out)
+        }
+        None => match snapshot.load()? {
+            Some((feed, _)) => (feed, Vec::new()),
+            None => {
+                return Err(Error::Snapshot {
+                    dir: snapshot.dir().to_path_buf(),
+                    reason: "the export was not read yet: run feedgen build without --offline once"
+                        .into(),
+                });
+            }
+        },
+    };
+    Ok(Obtained {
+        candidates,
+        origin: FeedOrigin::Export,
+        stale: None,
+        in_use: None,
+        left_out,
+        token_report: None,
+    })
 }
 
 /// What is shown: filtered, hidden and pinned, edited (the snapshot keeps the

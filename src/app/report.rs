@@ -26,6 +26,8 @@ pub enum FeedOrigin {
     Api,
     /// Read from the recorded snapshot.
     Snapshot,
+    /// Read from Instagram's data export (`source.kind = "export"`).
+    Export,
 }
 
 /// What the build of one feed did; the CLI prints it as one summary line (or JSON with `--report json`).

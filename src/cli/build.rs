@@ -241,6 +241,7 @@ fn print_summary(name: Option<&str>, r: &BuildReport, took: std::time::Duration)
             r.username, r.api_requests
         ),
         FeedOrigin::Snapshot => format!("@{} from the snapshot (offline)", r.username),
+        FeedOrigin::Export => format!("@{} from the data export", r.username),
     };
     let token = match &r.token {
         Some(t) => {

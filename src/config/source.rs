@@ -61,12 +61,24 @@ pub struct SourceConfig {
     pub offline: bool,
     /// Folder of the recorded snapshot: read when offline, written after each fetch.
     pub snapshot_dir: PathBuf,
+    /// `source.kind = "export"`: Instagram's data export (a ZIP, its
+    /// unzipped folder, or a folder of its split ZIPs) is read instead of the API.
+    pub export: Option<PathBuf>,
+}
+
+/// `source.kind` as written: an API, or the data export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum KindName {
+    Instagram,
+    Facebook,
+    Export,
 }
 
 super::layer::layer! {
     /// `[source]` as one layer wrote it.
     SourceLayer {
-        kind: SourceKind,
+        kind: KindName,
         api_base: Url,
         facebook_api_base: Url,
         api_version: String,
@@ -80,6 +92,7 @@ super::layer::layer! {
         media_hosts: Vec<String>,
         offline: bool,
         snapshot: PathBuf,
+        export: PathBuf,
     }
 }
 
@@ -99,6 +112,7 @@ impl Default for SourceConfig {
             media_hosts: Vec::new(),
             offline: false,
             snapshot_dir: PathBuf::from("snapshot"),
+            export: None,
         }
     }
 }
@@ -220,6 +234,7 @@ impl SourceConfig {
             media_hosts,
             offline,
             snapshot,
+            export,
         } = layer;
         let mut source = SourceConfig::default();
         source.snapshot_dir = snapshot
@@ -246,7 +261,30 @@ impl SourceConfig {
             None => DEFAULT_SCAN_LIMIT.max(source.max_posts).min(MAX_SCAN_LIMIT),
         };
         set(&mut source.media_hosts, media_hosts);
-        set(&mut source.kind, kind);
+        source.export = match (kind, export) {
+            (Some(KindName::Export), Some(path)) => Some(places.resolve(path)),
+            (Some(KindName::Export), None) => {
+                return Err(ConfigError::invalid(
+                    "source.export",
+                    "is missing: source.kind = \"export\" reads Instagram's data export; give the path of its ZIP (or of the folder it unzips to, or of the folder holding its parts)",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(ConfigError::invalid(
+                    "source.export",
+                    "is read only with source.kind = \"export\"; set that, or remove source.export",
+                ));
+            }
+            (_, None) => None,
+        };
+        set(
+            &mut source.kind,
+            kind.map(|k| match k {
+                KindName::Facebook => SourceKind::Facebook,
+                // The export's feed has no API; its token settings are never read.
+                KindName::Instagram | KindName::Export => SourceKind::Instagram,
+            }),
+        );
         // Each kind has its own key for its graph host.
         match source.kind {
             SourceKind::Instagram => source.api_base = api_base.unwrap_or(source.api_base),

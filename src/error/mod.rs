@@ -240,6 +240,14 @@ pub enum Error {
     /// See [`ApiError`].
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// Instagram's data export cannot be read (`source.kind = "export"`).
+    #[error("cannot read the Instagram export {}: {reason}", path.display())]
+    Export {
+        /// The export's ZIP or folder.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// `--offline` with no snapshot to build from, or a damaged snapshot.
     #[error("cannot use the snapshot in {}: {reason}", dir.display())]
     Snapshot {
@@ -322,7 +330,10 @@ impl Error {
             Error::Config(_) | Error::Privacy { .. } | Error::SecretInOutput { .. } => exit::CONFIG,
             Error::Token { .. } => exit::TOKEN,
             Error::Api(_) | Error::NothingToPublish { .. } | Error::Deadline { .. } => exit::API,
-            Error::Snapshot { .. } | Error::Io { .. } | Error::Busy { .. } => exit::IO,
+            Error::Snapshot { .. }
+            | Error::Export { .. }
+            | Error::Io { .. }
+            | Error::Busy { .. } => exit::IO,
             Error::Internal(_) | Error::Cpu { .. } => exit::INTERNAL,
         }
     }
@@ -390,6 +401,10 @@ impl Error {
             | Error::Api(ApiError::EndlessPaging { .. }) => "check that source.api_base (FEEDGEN_API_BASE) is unset or graph.instagram.com, then retry later: this is on the API's side (metastatus.com shows outages)".into(),
             Error::Api(ApiError::ForeignNext { .. }) => "check that source.api_base (FEEDGEN_API_BASE) names the API host you meant; if it does, retry later".into(),
             Error::Snapshot { .. } => "run a build online (without --offline) to record a new snapshot".into(),
+            Error::Export { path, .. } => format!(
+                "point source.export at the ZIP Instagram sent (format JSON), the folder it unzips to, or the folder of its parts; now it is {}",
+                path.display()
+            ),
             Error::NothingToPublish { .. } => "allow the image host with FEEDGEN_MEDIA_HOSTS if the warnings name one, or check the network, then run again".into(),
             Error::Privacy { .. } => "remove the Instagram and Facebook URLs from output.base_url, output.extra_css and the files of output.theme_dir, or set output.privacy = \"warn\"".into(),
             Error::SecretInOutput { .. } => "point output.extra_css and output.theme_dir at stylesheets only".into(),

@@ -55,13 +55,15 @@ const LAYERS: &[(&str, &[&str])] = &[
             "config", "error", "kinds", "lang", "model", "output", "manifest", "text",
         ],
     ),
+    // Instagram's data export: a source that needs the media stage's checks.
+    ("export", &["config", "error", "media", "model", "source"]),
     // One run of every stage, and the watcher around it.
     (
         "app",
         &[
-            "config", "embed", "error", "http", "kinds", "lang", "media", "model", "output",
-            "privacy", "progress", "render", "secret", "select", "source", "manifest", "theme",
-            "token",
+            "config", "embed", "error", "export", "http", "kinds", "lang", "media", "model",
+            "output", "privacy", "progress", "render", "secret", "select", "source", "manifest",
+            "theme", "token",
         ],
     ),
     ("watch", &["config", "embed"]),

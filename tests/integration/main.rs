@@ -14,6 +14,7 @@ mod dist;
 mod docs;
 mod embeds;
 mod example_site;
+mod export;
 mod facebook;
 mod faults;
 mod feeds;
