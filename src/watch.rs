@@ -221,6 +221,7 @@ fn source_needs_fetch(x: &SourceConfig, y: &SourceConfig) -> bool {
         offline: _, // going offline or online changes where the build reads, not what
         snapshot_dir,
         export,
+        export_max_age: _, // when to say the export is old, not what it holds
     } = y;
     *kind != x.kind
         || *api_base != x.api_base

@@ -42,7 +42,7 @@ pub(super) async fn obtain(
     let name = feed.name.as_str();
     let mut token_report = None;
     if let Some(export) = feed.source.export.as_deref() {
-        return import_export(shared, export, snapshot, cx);
+        return import_export(shared, feed, export, snapshot, cx);
     }
     if shared.options.offline || feed.source.offline {
         let (recorded, saved_at) = load_snapshot(snapshot, &feed.token.env_var)?;
@@ -97,6 +97,7 @@ pub(super) async fn obtain(
 /// `--offline`, the snapshot of the last import is used as it is.
 fn import_export(
     shared: &Shared<'_>,
+    feed: &FeedConfig,
     export: &std::path::Path,
     snapshot: &Snapshot,
     cx: &FeedCx,
@@ -108,6 +109,14 @@ fn import_export(
             crate::export::import(export, snapshot)
         })?)
     };
+    let age = crate::export::written(export).map(|w| (shared.now - w).num_days());
+    if let Some(days) = age.filter(|d| *d > i64::from(feed.source.export_max_age)) {
+        cx.warn(format!(
+            "the export {} is {days} days old (source.export_max_age = {}): posts since are missing; download a new one",
+            export.display(),
+            feed.source.export_max_age
+        ));
+    }
     let (candidates, left_out) = match imported {
         Some(i) => {
             cx.warn_all(i.warnings);

@@ -77,7 +77,9 @@ pub fn run(arg: &ConfigArg) -> Result<ExitCode, Error> {
 }
 
 fn feed_checks(config: &Config, feed: &FeedConfig, r: &mut Report) -> Result<(), Error> {
-    if feed.source.offline {
+    if let Some(export) = &feed.source.export {
+        export_checks(feed, export, r);
+    } else if feed.source.offline {
         r.pass("source.offline = true: token, account and media hosts not needed");
     } else {
         online_checks(config, feed, r)?;
@@ -97,6 +99,33 @@ fn feed_checks(config: &Config, feed: &FeedConfig, r: &mut Report) -> Result<(),
         ),
     }
     Ok(())
+}
+
+/// A data export's feed: what the export holds, and whether it is old.
+fn export_checks(feed: &FeedConfig, export: &std::path::Path, r: &mut Report) {
+    match feedgen::export::survey(export) {
+        Ok(s) => {
+            let age = s.written.map(|w| (Utc::now() - w).num_days().max(0));
+            r.pass(&format!(
+                "export {}: {} posts ({} reels) from {} to {}{}{}",
+                export.strip_prefix(".").unwrap_or(export).display(),
+                s.posts,
+                s.reels,
+                s.range.0.format("%Y-%m-%d"),
+                s.range.1.format("%Y-%m-%d"),
+                s.username.map(|u| format!(" of @{u}")).unwrap_or_default(),
+                age.map(|d| format!("; written {d} days ago"))
+                    .unwrap_or_default(),
+            ));
+            if let Some(days) = age.filter(|d| *d > i64::from(feed.source.export_max_age)) {
+                println!(
+                    "! export is {days} days old (source.export_max_age = {}): posts since are missing\n  fix: download a new export (Accounts Center → Your information and permissions → Download your information, format JSON) and point source.export at it",
+                    feed.source.export_max_age
+                );
+            }
+        }
+        Err(e) => r.fail(&format!("export: {e}"), &e.fix(), e.exit_code()),
+    }
 }
 
 fn online_checks(shared: &Config, config: &FeedConfig, r: &mut Report) -> Result<(), Error> {

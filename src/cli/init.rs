@@ -28,6 +28,18 @@ pub enum Ssg {
     Html,
 }
 
+/// Where the feed's posts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    /// Instagram's API, with a token (Business and Creator accounts).
+    Api,
+    /// Instagram's data export, a download (personal accounts).
+    Export,
+}
+
+/// The export's file in the config `init --source export` writes.
+const EXPORT_FILE: &str = "instagram-export.zip";
+
 /// Flags of `feedgen init`.
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
@@ -36,6 +48,10 @@ pub struct InitArgs {
     /// Also write the include snippet for this static site generator.
     #[arg(long, value_enum)]
     ssg: Option<Ssg>,
+    /// Where the posts come from: the API (a token), or the data export
+    /// you download (personal accounts).
+    #[arg(long, value_enum, default_value = "api")]
+    source: Source,
     /// Overwrite files that exist.
     #[arg(long)]
     force: bool,
@@ -132,7 +148,7 @@ fn hugo_has_layout(dir: &Path) -> bool {
 /// Makes sure `.gitignore` in `dir` names the cache and the generated output
 /// (created if missing; a line already there, with or without its slashes, is
 /// not added again). Returns the lines added.
-fn ignore_generated(dir: &Path, out_dir: &str) -> Result<Vec<String>, Error> {
+fn ignore_generated(dir: &Path, out_dir: &str, export: bool) -> Result<Vec<String>, Error> {
     let path = dir.join(".gitignore");
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -141,11 +157,23 @@ fn ignore_generated(dir: &Path, out_dir: &str) -> Result<Vec<String>, Error> {
     };
     let bare = |line: &str| line.trim().trim_matches('/').to_string();
     let present: Vec<String> = text.lines().map(bare).collect();
-    let added: Vec<String> = [".feedgen-cache".to_string(), out_dir.to_string()]
-        .into_iter()
-        .filter(|want| !present.contains(&bare(want)))
-        .map(|want| format!("/{want}/"))
-        .collect();
+    // The export holds messages and more: never committed.
+    let file = export.then(|| (EXPORT_FILE.to_string(), false));
+    let added: Vec<String> = [
+        (".feedgen-cache".to_string(), true),
+        (out_dir.to_string(), true),
+    ]
+    .into_iter()
+    .chain(file)
+    .filter(|(want, _)| !present.contains(&bare(want)))
+    .map(|(want, folder)| {
+        if folder {
+            format!("/{want}/")
+        } else {
+            format!("/{want}")
+        }
+    })
+    .collect();
     if added.is_empty() {
         return Ok(added);
     }
@@ -154,6 +182,9 @@ fn ignore_generated(dir: &Path, out_dir: &str) -> Result<Vec<String>, Error> {
         new.push('\n');
     }
     new.push_str("# feedgen: its cache, and the feed `feedgen build` writes\n");
+    if export {
+        new.push_str("# (and your Instagram export, which holds private data)\n");
+    }
     for line in &added {
         new.push_str(line);
         new.push('\n');
@@ -192,6 +223,14 @@ pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
             );
         }
     }
+    if args.source == Source::Export {
+        config = config
+            .replace("\nkind = \"instagram\"\n", "\nkind = \"export\"\n")
+            .replace(
+                &format!("# export = \"{EXPORT_FILE}\""),
+                &format!("export = \"{EXPORT_FILE}\""),
+            );
+    }
     let config_path = dir.join("feedgen.toml");
     write_new(&config_path, &config, args.force)?;
     println!("wrote {}", config_path.display());
@@ -204,7 +243,7 @@ pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
     } else {
         out_dir.to_string()
     };
-    let added = ignore_generated(&dir, &ignored)?;
+    let added = ignore_generated(&dir, &ignored, args.source == Source::Export)?;
     if !added.is_empty() {
         println!(
             "added {} to {}",
@@ -232,9 +271,14 @@ pub fn run(args: &InitArgs) -> Result<ExitCode, Error> {
             r.how.replace("feedgen build", &format!("{me} build"))
         );
     }
-    println!(
-        "then: export FEEDGEN_TOKEN=…  (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token), {me} doctor, {me} build"
-    );
+    match args.source {
+        Source::Api => println!(
+            "then: export FEEDGEN_TOKEN=…  (https://feedgen.github.io/feedgen/first-feed.html#getting-a-token), {me} doctor, {me} build"
+        ),
+        Source::Export => println!(
+            "then: download your Instagram export in JSON to ./{EXPORT_FILE} (https://feedgen.github.io/feedgen/guides/personal-accounts.html), {me} doctor, {me} build"
+        ),
+    }
     Ok(ok())
 }
 

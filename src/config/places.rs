@@ -84,6 +84,10 @@ impl Config {
                 if let Some(file) = &a.token.file {
                     inside_out("token.file", file)?;
                 }
+                // The export holds messages and more: never in a published folder.
+                if let Some(export) = &a.source.export {
+                    inside_out("source.export", export)?;
+                }
                 let Some(data) = &a.output.data_file else {
                     continue;
                 };

@@ -64,7 +64,13 @@ pub struct SourceConfig {
     /// `source.kind = "export"`: Instagram's data export (a ZIP, its
     /// unzipped folder, or a folder of its split ZIPs) is read instead of the API.
     pub export: Option<PathBuf>,
+    /// Days after which `feedgen doctor` and the build say the export is
+    /// old and a new one should be downloaded.
+    pub export_max_age: u32,
 }
+
+/// Default `source.export_max_age`: 90 days.
+pub const DEFAULT_EXPORT_MAX_AGE: u32 = 90;
 
 /// `source.kind` as written: an API, or the data export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -93,6 +99,7 @@ super::layer::layer! {
         offline: bool,
         snapshot: PathBuf,
         export: PathBuf,
+        export_max_age: u32,
     }
 }
 
@@ -113,6 +120,7 @@ impl Default for SourceConfig {
             offline: false,
             snapshot_dir: PathBuf::from("snapshot"),
             export: None,
+            export_max_age: DEFAULT_EXPORT_MAX_AGE,
         }
     }
 }
@@ -235,6 +243,7 @@ impl SourceConfig {
             offline,
             snapshot,
             export,
+            export_max_age,
         } = layer;
         let mut source = SourceConfig::default();
         source.snapshot_dir = snapshot
@@ -277,6 +286,13 @@ impl SourceConfig {
             }
             (_, None) => None,
         };
+        set(&mut source.export_max_age, export_max_age);
+        if source.export_max_age == 0 {
+            return Err(ConfigError::invalid(
+                "source.export_max_age",
+                "must be at least 1 (days)",
+            ));
+        }
         set(
             &mut source.kind,
             kind.map(|k| match k {

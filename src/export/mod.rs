@@ -53,14 +53,70 @@ pub fn id_of(uri: &str) -> String {
     (u64::from_le_bytes(n) % 100_000_000_000_000_000 + 100_000_000_000_000_000).to_string()
 }
 
-/// Reads the export at `path` into `snapshot`'s originals and returns its feed.
-pub fn import(path: &Path, snapshot: &Snapshot) -> Result<Imported, Error> {
+/// What an export holds, without reading its images (`feedgen doctor`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Survey {
+    /// Posts listed (reels included), before any is left out for its media.
+    pub posts: usize,
+    /// Of which from `reels.json`.
+    pub reels: usize,
+    /// The oldest and the newest post.
+    pub range: (DateTime<Utc>, DateTime<Utc>),
+    /// The username the export names.
+    pub username: Option<String>,
+    /// When its files were written (the newest ZIP part, or the folder's files).
+    pub written: Option<DateTime<Utc>>,
+}
+
+/// Lists what the export at `path` holds.
+pub fn survey(path: &Path) -> Result<Survey, Error> {
     let export = Export::open(path).map_err(|e| export_error(path, e))?;
-    let mut warnings: Vec<String> = export
-        .skipped
-        .iter()
-        .map(|s| format!("the export's file {s} was not read"))
-        .collect();
+    let (found, _) = read_posts(&export, path)?;
+    let stamp = |t: i64| DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default();
+    let info = profile(&export);
+    Ok(Survey {
+        posts: found.len(),
+        reels: found.iter().filter(|p| p.reel).count(),
+        range: (
+            stamp(found.last().map_or(0, |p| p.timestamp)),
+            stamp(found.first().map_or(0, |p| p.timestamp)),
+        ),
+        username: info.0,
+        written: written(path),
+    })
+}
+
+/// When the export was written: the newest modification time of the path
+/// or, for a folder, of what it holds.
+pub fn written(path: &Path) -> Option<DateTime<Utc>> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let newest = if path.is_dir() {
+        std::fs::read_dir(path)
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|e| modified(&e.path()))
+            .max()
+    } else {
+        modified(path)
+    };
+    newest.map(DateTime::<Utc>::from)
+}
+
+/// The profile file's username, name and photo, if the export has one.
+fn profile(export: &Export) -> (Option<String>, Option<String>, Option<String>) {
+    export
+        .names()
+        .find(|n| n.rsplit('/').next() == Some("personal_information.json"))
+        .and_then(|n| export.read(n, MAX_JSON_BYTES).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .as_ref()
+        .map(profile_in)
+        .unwrap_or_default()
+}
+
+/// Every post the posts files list, newest first, once each, and the warnings.
+fn read_posts(export: &Export, path: &Path) -> Result<(Vec<ExportPost>, Vec<String>), Error> {
+    let mut warnings = Vec::new();
     let files: Vec<(String, bool)> = export
         .names()
         .filter_map(|n| is_posts_file(n).map(|reel| (n.to_string(), reel)))
@@ -104,6 +160,19 @@ pub fn import(path: &Path, snapshot: &Snapshot) -> Result<Imported, Error> {
         return Err(export_error(path, "its posts files hold no post"));
     }
     found.sort_by_key(|p| std::cmp::Reverse(p.timestamp));
+    Ok((found, warnings))
+}
+
+/// Reads the export at `path` into `snapshot`'s originals and returns its feed.
+pub fn import(path: &Path, snapshot: &Snapshot) -> Result<Imported, Error> {
+    let export = Export::open(path).map_err(|e| export_error(path, e))?;
+    let mut warnings: Vec<String> = export
+        .skipped
+        .iter()
+        .map(|s| format!("the export's file {s} was not read"))
+        .collect();
+    let (found, more) = read_posts(&export, path)?;
+    warnings.extend(more);
     let account = account(&export, snapshot, &mut warnings);
     let mut left_out = Vec::new();
     let mut posts = Vec::new();
@@ -137,12 +206,7 @@ pub fn import(path: &Path, snapshot: &Snapshot) -> Result<Imported, Error> {
 /// photo as the avatar. An export without one is shown as `@instagram`'s
 /// user with a warning (the feed still builds).
 fn account(export: &Export, snapshot: &Snapshot, warnings: &mut Vec<String>) -> Account {
-    let info = export
-        .names()
-        .find(|n| n.rsplit('/').next() == Some("personal_information.json"))
-        .and_then(|n| export.read(n, MAX_JSON_BYTES).ok())
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-    let (username, name, photo) = info.as_ref().map(profile_in).unwrap_or_default();
+    let (username, name, photo) = profile(export);
     let username = username
         .filter(|u| crate::config::check_username(u).is_ok())
         .unwrap_or_else(|| {

@@ -372,3 +372,122 @@ fn the_guide_config_builds_the_feed() {
     site.run(&["build"], &[]).expect_code(0);
     assert_eq!(site.json()["posts"].as_array().unwrap().len(), 3);
 }
+
+/// `feedgen doctor` says what the export holds and how old it is; an old
+/// one is named by the build too; a wrong one fails with the step to take.
+#[test]
+fn doctor_reports_the_export_and_its_age() {
+    let site = site_for("export.zip", "export_max_age = 30\n");
+    let config = std::fs::read_to_string(site.path("feedgen.toml")).unwrap();
+    // The key belongs in [source]: move it there.
+    let config = config
+        .replace("export_max_age = 30\n", "")
+        .replace("[source]\n", "[source]\nexport_max_age = 30\n");
+    std::fs::write(site.path("feedgen.toml"), config).unwrap();
+    Fixture::new("your_instagram_activity/media")
+        .write_zip(&site.path("export.zip"), None, |_| true);
+    let run = site.run(&["doctor"], &[]).expect_code(0);
+    assert!(
+        run.stdout.contains("✔ export ")
+            && run.stdout.contains(": 5 posts (1 reels) from 2022-07-12 to 2024-07-07 of @someone.personal; written 0 days ago"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("token"),
+        "no token is needed: {}",
+        run.stdout
+    );
+    // The guide's line, numbers and names aside.
+    let shape = |s: &str| {
+        let mut out = String::new();
+        for c in s.chars() {
+            if !(c.is_ascii_digit() && out.ends_with('0')) {
+                out.push(if c.is_ascii_digit() { '0' } else { c });
+            }
+        }
+        out
+    };
+    let guide = doc_block("docs/guides/personal-accounts.md", "personal-doctor");
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("✔ export"))
+        .unwrap();
+    let line = line
+        .replace("@someone.personal", "@you")
+        .replace(" export.zip", " instagram-export.zip");
+    assert_eq!(shape(&line), shape(guide.trim()));
+
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(45 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(site.path("export.zip"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let run = site.run(&["doctor"], &[]).expect_code(0);
+    assert!(
+        run.stdout
+            .contains("! export is 45 days old (source.export_max_age = 30)"),
+        "{}",
+        run.stdout
+    );
+    site.run(&["build"], &[])
+        .expect_code(0)
+        .stderr_has("days old (source.export_max_age = 30)");
+
+    std::fs::write(site.path("export.zip"), b"PK\x03\x04 not really").unwrap();
+    let run = site.run(&["doctor"], &[]).expect_code(5);
+    assert!(
+        run.stdout
+            .contains("✘ export: cannot read the Instagram export"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("fix: point source.export at the ZIP Instagram sent"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// `init --source export` writes a config for the export, keeps the export
+/// out of git, and refuses an export inside the published folder.
+#[test]
+fn init_for_an_export_and_an_export_never_inside_the_output() {
+    let site = Site::new("");
+    std::fs::remove_file(site.path("feedgen.toml")).unwrap();
+    let run = site
+        .run(&["init", "--source", "export", "--ssg", "hugo"], &[])
+        .expect_code(0);
+    assert!(
+        run.stdout
+            .contains("download your Instagram export in JSON to ./instagram-export.zip"),
+        "{}",
+        run.stdout
+    );
+    let ignore = std::fs::read_to_string(site.path(".gitignore")).unwrap();
+    assert!(
+        ignore.lines().any(|l| l == "/instagram-export.zip"),
+        "{ignore}"
+    );
+    Fixture::new("your_instagram_activity/media").write_zip(
+        &site.path("instagram-export.zip"),
+        None,
+        |_| true,
+    );
+    site.run(&["build"], &[]).expect_code(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.path("static/feed/feed.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["posts"].as_array().unwrap().len(), 3);
+
+    let inside = site_for("public/feed/export.zip", "");
+    inside
+        .run(&["build"], &[])
+        .expect_code(2)
+        .stderr_has("source.export")
+        .stderr_has("which feedgen publishes");
+}
