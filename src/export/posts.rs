@@ -18,12 +18,16 @@ pub struct ExportPost {
 }
 
 /// Whether a file of the export holds posts of the profile: `posts_1.json`,
-/// `posts_2.json`, … (wherever they sit) and `reels.json`. Stories,
-/// archived posts, messages and the rest are never read.
+/// `posts_2.json`, … (wherever they sit), `reels.json`, and the `media.json`
+/// of exports before 2021. Stories, archived posts, messages and the rest
+/// are never read.
 pub fn is_posts_file(name: &str) -> Option<bool> {
     let base = name.rsplit('/').next()?;
     if base == "reels.json" {
         return Some(true);
+    }
+    if base == "media.json" {
+        return Some(false);
     }
     let n = base.strip_prefix("posts_")?.strip_suffix(".json")?;
     (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(false)
@@ -39,6 +43,9 @@ pub fn is_html_posts_file(name: &str) -> bool {
 /// Takes the shapes seen: a bare array, an object wrapping one array
 /// (`{"ig_reels_media": […]}` or a renamed key), or a lone post.
 pub fn posts_in(doc: &Value, reel: bool) -> (Vec<ExportPost>, usize) {
+    if let Some(photos) = doc.get("photos").and_then(Value::as_array) {
+        return photos_in(photos);
+    }
     let items: Vec<&Value> = match doc {
         Value::Array(a) => a.iter().collect(),
         Value::Object(o) if o.contains_key("media") => vec![doc],
@@ -55,6 +62,39 @@ pub fn posts_in(doc: &Value, reel: bool) -> (Vec<ExportPost>, usize) {
         match post(item, reel) {
             Some(p) => posts.push(p),
             None => skipped += 1,
+        }
+    }
+    (posts, skipped)
+}
+
+/// The photos of an export before 2021 (`media.json`): one post per photo,
+/// `{"caption", "taken_at": "2019-06-01T10:00:00+00:00", "path"}`. Its
+/// `videos` and `direct` lists are not read.
+fn photos_in(photos: &[Value]) -> (Vec<ExportPost>, usize) {
+    let mut posts = Vec::new();
+    let mut skipped = 0;
+    for p in photos {
+        let path = p
+            .get("path")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
+        let taken = p
+            .get("taken_at")
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp());
+        match (path, taken) {
+            (Some(path), Some(timestamp)) => posts.push(ExportPost {
+                timestamp,
+                caption: p
+                    .get("caption")
+                    .and_then(Value::as_str)
+                    .map(fix_mojibake)
+                    .filter(|c| !c.trim().is_empty()),
+                media: vec![path.to_string()],
+                reel: false,
+            }),
+            _ => skipped += 1,
         }
     }
     (posts, skipped)
@@ -177,6 +217,15 @@ mod tests {
         );
         assert_eq!(posts_in(&single, false).0.len(), 1);
         assert!(posts_in(&json!("text"), false).0.is_empty());
+        // Before 2021: media.json's photos, a time in RFC 3339.
+        let old = json!({"photos": [
+            {"caption": "Old one", "taken_at": "2019-06-01T10:00:00+00:00", "path": "photos/201906/x.jpg"},
+            {"caption": "no date", "path": "photos/201906/y.jpg"}],
+            "videos": [{"caption": "v", "taken_at": "2019-06-02T10:00:00+00:00", "path": "videos/201906/z.mp4"}]});
+        let (posts, skipped) = posts_in(&old, false);
+        assert_eq!((posts.len(), skipped), (1, 1));
+        assert_eq!(posts[0].timestamp, 1559383200);
+        assert_eq!(posts[0].media, ["photos/201906/x.jpg"]);
     }
 
     #[test]
@@ -190,6 +239,7 @@ mod tests {
             is_posts_file("your_instagram_activity/media/reels.json"),
             Some(true)
         );
+        assert_eq!(is_posts_file("media.json"), Some(false));
         for not in [
             "content/stories.json",
             "content/archived_posts.json",

@@ -36,7 +36,14 @@ impl Fixture {
             files.insert(format!("media/posts/{name}"), bytes.to_vec());
             format!("media/posts/{name}")
         };
-        let a = media("202207/a_17947807811026598.webp", &photos[0]);
+        // A real WebP, as exports from 2022 on hold.
+        let mut webp = std::io::Cursor::new(Vec::new());
+        image::load_from_memory(&photos[0])
+            .unwrap()
+            .thumbnail(640, 640)
+            .write_to(&mut webp, image::ImageFormat::WebP)
+            .unwrap();
+        let a = media("202207/a_17947807811026598.webp", webp.get_ref());
         let b = media("202207/b_17944245539130979.jpg", &photos[1]);
         let c = media("202207/c_17900000000000001.jpg", &photos[2]);
         // A JPEG named .heic (Instagram has served those), a real HEIC, a video.
@@ -490,4 +497,31 @@ fn init_for_an_export_and_an_export_never_inside_the_output() {
         .expect_code(2)
         .stderr_has("source.export")
         .stderr_has("which feedgen publishes");
+}
+
+/// The layout of exports before 2021: `media.json` with a list of photos.
+#[test]
+fn an_export_from_before_2021_reads_its_media_json() {
+    let photos = sample_images();
+    let site = site_for("old", "");
+    let dir = site.path("old");
+    std::fs::create_dir_all(dir.join("photos/201906")).unwrap();
+    std::fs::write(dir.join("photos/201906/x.jpg"), &photos[0].1).unwrap();
+    std::fs::write(
+        dir.join("media.json"),
+        json!({"photos": [{"caption": "Caf\u{00c3}\u{00a9} in 2019", "taken_at": "2019-06-01T10:00:00+00:00",
+                "path": "photos/201906/x.jpg", "location": "Somewhere"}],
+               "direct": [{"path": "direct/secret.jpg"}]})
+        .to_string(),
+    )
+    .unwrap();
+    site.run(&["build"], &[]).expect_code(0);
+    let json = site.json();
+    assert_eq!(json["posts"][0]["caption"], "Café in 2019");
+    assert_eq!(json["posts"][0]["timestamp"], "2019-06-01T10:00:00Z");
+    assert!(
+        !std::fs::read_to_string(site.out().join("feed.json"))
+            .unwrap()
+            .contains("Somewhere")
+    );
 }
