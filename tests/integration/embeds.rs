@@ -289,3 +289,30 @@ fn the_guide_config_writes_what_the_guide_shows() {
         }
     }
 }
+
+/// The snapshot is a hint, not the truth: a media id recorded for a post
+/// that the API says is another post is not shown as the embedded one.
+#[test]
+fn a_tampered_snapshot_cannot_swap_an_embedded_post() {
+    let (fake, posts) = fake();
+    let site = Site::new(&config(""));
+    site.build(&fake, &[]).expect_code(0);
+    // Give Sc026 the id of post 20 in the snapshot.
+    let path = site.snapshot();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace(
+        &format!("\"{}\"", posts[26].id),
+        &format!("\"{}\"", posts[20].id),
+    );
+    std::fs::write(&path, text).unwrap();
+    let run = site.build(&fake, &[]).expect_code(0);
+    run.stderr_has(&format!(
+        "embedded post Sc026: media {} is no longer that post",
+        posts[20].id
+    ));
+    let swapped = card(&site, "Sc026");
+    assert!(!swapped.contains("Post number 20"), "{swapped}");
+    // The next build pages to it again.
+    site.build(&fake, &[]).expect_code(0);
+    assert!(card(&site, "Sc026").contains("Post number 26"));
+}
