@@ -422,6 +422,13 @@ pub fn post_code(text: &str) -> Option<String> {
     if is_code(t) && !is_graph_id(t) {
         return Some(t.to_string());
     }
+    link_code(t)
+}
+
+/// The shortcode of a post link, with or without scheme and `www.`
+/// (`instagram.com/p/CODE/?igsh=…`); `None` for anything else.
+pub fn link_code(text: &str) -> Option<String> {
+    let t = text.trim();
     let with_scheme = if t.starts_with("http://") || t.starts_with("https://") {
         t.to_string()
     } else {

@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::config::{FeedConfig, FilterConfig};
 use crate::error::{ConfigError, Error};
-use crate::model::{Post, code_of, shortcode};
+use crate::model::{Post, code_of, link_code, shortcode};
 use crate::text::hashtags;
 
 /// A post named in the overrides file: by media id, or by its permalink's shortcode.
@@ -44,15 +44,7 @@ impl PostRef {
         if crate::model::is_graph_id(t) {
             return Ok(PostRef::Id(t.to_string()));
         }
-        let with_scheme = if t.starts_with("http://") || t.starts_with("https://") {
-            t.to_string()
-        } else {
-            format!("https://{t}")
-        };
-        url::Url::parse(&with_scheme)
-            .ok()
-            .filter(|u| matches!(u.host_str(), Some("www.instagram.com" | "instagram.com")))
-            .and_then(|u| shortcode(&u))
+        link_code(t)
             .map(PostRef::Shortcode)
             .ok_or_else(|| {
                 format!(

@@ -800,6 +800,23 @@ fn hugo_module_site() -> tempfile::TempDir {
     dir
 }
 
+/// `hugo --quiet` in `site`; `strict` makes warnings fail it (`--panicOnWarning`).
+fn run_hugo(hugo: &Path, site: &Path, strict: bool) {
+    let mut cmd = Command::new(hugo);
+    cmd.arg("--quiet").current_dir(site);
+    if strict {
+        cmd.arg("--panicOnWarning");
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{} (strict: {strict}): {}{}",
+        hugo.display(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
 fn feedgen_build(site: &Path, fake: &FakeInstagram) {
     let out = Command::new(env!("CARGO_BIN_EXE_feedgen"))
         .args(["build", "--quiet"])
@@ -844,19 +861,7 @@ fn hugo_module_renders_with(hugo: &Path, strict: bool) {
     let dir = hugo_module_site();
     let site = dir.path();
     feedgen_build(site, &fake);
-    let mut cmd = Command::new(hugo);
-    cmd.arg("--quiet").current_dir(site);
-    if strict {
-        cmd.arg("--panicOnWarning");
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{} (strict: {strict}): {}{}",
-        hugo.display(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    run_hugo(hugo, site, strict);
     let home = std::fs::read_to_string(site.join("public/index.html")).unwrap();
     let page = std::fs::read_to_string(site.join("public/instagram/index.html")).unwrap();
     assert_eq!(home.matches("class=\"feedgen-item").count(), 3, "partial");
@@ -906,19 +911,7 @@ fn the_hugo_module_replaces_the_instagram_shortcode_with_static_cards() {
         )
         .unwrap();
         feedgen_build(site, &fake);
-        let mut cmd = Command::new(&hugo);
-        cmd.arg("--quiet").current_dir(site);
-        if strict {
-            cmd.arg("--panicOnWarning");
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}: {}{}",
-            hugo.display(),
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        run_hugo(&hugo, site, strict);
         let page = std::fs::read_to_string(site.join("public/trip/index.html")).unwrap();
         assert_eq!(page.matches("feedgen--card").count(), 4, "{page}");
         assert_eq!(page.matches("class=\"feedgen-hidecaption\"").count(), 1);
