@@ -241,6 +241,8 @@ fn print_summary(name: Option<&str>, r: &BuildReport, took: std::time::Duration)
             r.username, r.api_requests
         ),
         FeedOrigin::Snapshot => format!("@{} from the snapshot (offline)", r.username),
+        // An export without its profile file names no user.
+        FeedOrigin::Export if r.username.is_empty() => "the data export".to_string(),
         FeedOrigin::Export => format!("@{} from the data export", r.username),
     };
     let token = match &r.token {
