@@ -160,7 +160,7 @@ pub(super) fn render(
         viewer: viewer.as_deref(),
         loader: loader.as_deref(),
     };
-    let embeds = render_cards(feed, shown, cards, manifest, files, &lang)?;
+    let embeds = render_cards(feed, shown, &account, cards, manifest, files, &lang)?;
     let json = render::json_with_embeds(&account, &views, feed.embed.is_on().then_some(&embeds));
     for (code, (_, html)) in embeds {
         documents.insert(card_path(&code), html.into_bytes());
@@ -323,6 +323,7 @@ fn write_data_file(feed: &FeedConfig, documents: &Documents) -> Result<(), Error
 fn render_cards(
     feed: &FeedConfig,
     shown: &Feed,
+    account: &render::AccountView,
     cards: Cards<'_>,
     manifest: &Manifest,
     files: CardFiles<'_>,
@@ -333,9 +334,8 @@ fn render_cards(
     if cards.wanted.is_empty() {
         return Ok(rendered);
     }
-    // A card shows its own author, with the header's avatar (made with the feed's).
+    // A card shows the feed's author, with the header's avatar (made with the feed's).
     let formats = &feed.images.formats;
-    let account = render::account_view(shown, &manifest.assets, out, formats, lang);
     let found = Feed {
         account: shown.account.clone(),
         posts: cards.found.iter().map(|(_, p)| p.clone()).collect(),
@@ -357,7 +357,7 @@ fn render_cards(
         let html = match view {
             Some(v) => (
                 true,
-                render::card::card(v, &account, out, files.css, files.viewer, lang)?,
+                render::card::card(v, account, out, files.css, files.viewer, lang)?,
             ),
             None => (
                 false,
