@@ -301,7 +301,7 @@ fn image(
         format!("{uri} is not in the export (a split export: give the folder of all its ZIPs)")
     })?;
     let bytes = export.read(name, MAX_MEDIA_BYTES)?;
-    if is_video(&bytes) {
+    if !is_heic(&bytes) && crate::media::video::check_mp4(&bytes).is_ok() {
         return Err(format!(
             "{name} is a video, and the export has no poster image for it; feedgen shows posts by their images"
         ));
@@ -324,11 +324,6 @@ fn image(
         },
         ext,
     ))
-}
-
-/// An ISO BMFF file (`ftyp` at byte 4) of a video brand.
-fn is_video(bytes: &[u8]) -> bool {
-    bytes.get(4..8) == Some(b"ftyp") && !is_heic(bytes)
 }
 
 /// An ISO BMFF file of a HEIF brand (`heic`, `heix`, `mif1`, `msf1`, `hevc`, `avif`).

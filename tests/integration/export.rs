@@ -19,7 +19,7 @@ const MOJIBAKE: &str = "T H \u{00ce}\u{00a3}  P \u{00ce}\u{009b} T H \u{00e2}\u{
 const FIXED: &str = "T H Σ  P Λ T H — 🇫🇷 #trip";
 
 /// The bytes of an MP4 and of a HEIC file: what their boxes say, nothing more.
-const MP4: &[u8] = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom\0\0\0\x08free";
+const MP4: &[u8] = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom\0\0\0\x08moov\0\0\0\x08mdat";
 const HEIC: &[u8] = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\x08free";
 
 /// An export: its files by path, in one of the layouts Meta has used.
@@ -524,4 +524,25 @@ fn an_export_from_before_2021_reads_its_media_json() {
             .unwrap()
             .contains("Somewhere")
     );
+}
+
+/// The export's settings that make no sense are refused with their key.
+#[test]
+fn export_settings_that_make_no_sense_are_refused() {
+    for (config, needle) in [
+        ("[source]\nexport = \"x.zip\"\n", "source.export"),
+        (
+            "[source]\nkind = \"facebook\"\nexport = \"x.zip\"\n",
+            "is read only with source.kind = \"export\"",
+        ),
+        (
+            "[source]\nkind = \"export\"\nexport = \"x.zip\"\nexport_max_age = 0\n",
+            "source.export_max_age",
+        ),
+    ] {
+        Site::new(config)
+            .run(&["build"], &[])
+            .expect_code(2)
+            .stderr_has(needle);
+    }
 }
